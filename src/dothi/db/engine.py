@@ -1,0 +1,118 @@
+"""The database: engine, transactions and migrations for SQLite and PostgreSQL/PostGIS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from dothi.db.spatial import SpatialPort, port_for
+from dothi.errors import ConfigError
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = Path(url.removeprefix("sqlite:///"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Không tạo được thư mục dữ liệu {path.parent}: {exc.strerror}.",
+            f"Cannot create the data folder {path.parent}: {exc.strerror}.",
+        ) from None
+    engine = create_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module so that BEGIN is ours.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front: no deadlock on a read-to-write upgrade.
+        immediate = conn.get_execution_options().get("dothi_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One Dothi database: its engine and its spatial port."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+        self.port: SpatialPort = port_for(self.engine.dialect.name)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgis`` (for display only; code branches through the port)."""
+        return self.port.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction."""
+        with self._connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction: committed on success, rolled back on error."""
+        with self._connect(write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _connect(self, write: bool = False) -> Iterator[Connection]:
+        try:
+            conn = self.engine.connect()
+        except OperationalError as exc:
+            raise ConfigError(
+                f"Không kết nối được cơ sở dữ liệu: {_first_line(exc)}",
+                f"Cannot connect to the database: {_first_line(exc)}",
+            ) from None
+        with conn:
+            if write:
+                conn = conn.execution_options(dothi_write=True)
+            yield conn
+
+    def migrate(self) -> None:
+        """Create the schema or bring it to the current version (``dothi init``)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        with self._connect(write=True) as conn:
+            cfg.attributes["connection"] = conn
+            cfg.attributes["port"] = self.port
+            command.upgrade(cfg, "head")
+            if conn.in_transaction():
+                conn.commit()
+
+    def is_initialised(self) -> bool:
+        """True when the Dothi tables exist."""
+        with self._connect() as conn:
+            return inspect(conn).has_table("layer")
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]

@@ -1,0 +1,230 @@
+"""The spatial query port: the one place that knows how geometry is stored and searched.
+
+Two implementations follow the same contract: :class:`~dothi.db.spatial.sqlite.SQLitePort`
+(R*Tree index + shapely) and :class:`~dothi.db.spatial.postgis.PostGISPort` (PostGIS
+functions and a GiST index). Callers build no spatial SQL of their own.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, ColumnElement, Select, and_, or_, select
+
+from dothi.db.schema import feature
+
+Predicate = Literal["intersects", "contains", "within"]
+BBox = tuple[float, float, float, float]
+_METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass
+class VersionBatch:
+    """New feature versions to write in one go (column-wise, same layer and change set)."""
+
+    layer_id: str
+    changeset_id: int
+    changed_by: str
+    valid_from: datetime
+    fids: list[str]
+    versions: list[int]
+    wkb: list[bytes]
+    bounds: list[tuple[float, float, float, float]]
+    properties: list[str]
+    digests: list[str]
+
+    def __len__(self) -> int:
+        return len(self.fids)
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """One version of a feature as read back from the database."""
+
+    rid: int
+    fid: str
+    version: int
+    valid_from: datetime
+    valid_to: datetime | None
+    created_in: int
+    closed_in: int | None
+    changed_by: str
+    wkb: bytes | None
+    properties: dict[str, Any]
+
+    @property
+    def geometry(self) -> BaseGeometry | None:
+        """The geometry as a shapely object (WGS 84)."""
+        return None if self.wkb is None else shapely.from_wkb(self.wkb)
+
+
+def expand_degrees(bounds: BBox, metres: float) -> BBox:
+    """Grow a lon/lat box by ``metres`` on every side (generously, never too little)."""
+    minx, miny, maxx, maxy = bounds
+    dlat = metres / 110_000.0
+    lat = min(89.0, max(abs(miny), abs(maxy)) + dlat)
+    dlon = metres / (_METRES_PER_DEGREE * math.cos(math.radians(lat)) * 0.99)
+    return (minx - dlon, miny - dlat, maxx + dlon, maxy + dlat)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Make a timestamp read from either backend timezone-aware UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def time_clause(as_of: datetime | None) -> ColumnElement[bool]:
+    """Rows valid now (``as_of`` None) or at ``as_of``."""
+    if as_of is None:
+        return feature.c.valid_to.is_(None)
+    return and_(
+        feature.c.valid_from <= as_of,
+        or_(feature.c.valid_to.is_(None), feature.c.valid_to > as_of),
+    )
+
+
+class SpatialPort(abc.ABC):
+    """Storage and search of feature geometry for one database backend."""
+
+    name: str
+
+    # -- schema -----------------------------------------------------------------
+    @abc.abstractmethod
+    def prepare_database(self, conn: Connection) -> None:
+        """Run before the tables are created (e.g. enable the PostGIS extension)."""
+
+    @abc.abstractmethod
+    def create_spatial_index(self, conn: Connection) -> None:
+        """Create the spatial index of the feature table and what keeps it current."""
+
+    @abc.abstractmethod
+    def drop_spatial_index(self, conn: Connection) -> None:
+        """Undo :meth:`create_spatial_index` (for downgrades)."""
+
+    # -- writing ----------------------------------------------------------------
+    @abc.abstractmethod
+    def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
+        """Write new feature versions in bulk inside the caller's transaction."""
+
+    def db_time(self, value: datetime) -> Any:
+        """A timestamp in the form the driver stores for ``DateTime(timezone=True)``."""
+        return value
+
+    # -- reading ----------------------------------------------------------------
+    @abc.abstractmethod
+    def geom_wkb(self) -> ColumnElement[Any]:
+        """An expression that reads the geometry column as WKB."""
+
+    @abc.abstractmethod
+    def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
+        """A clause keeping rows whose geometry may intersect ``bbox`` (index-backed)."""
+
+    @abc.abstractmethod
+    def find(
+        self,
+        conn: Connection,
+        layer_id: str,
+        *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        geometry: BaseGeometry | None = None,
+        predicate: Predicate = "intersects",
+        distance_m: float | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[FeatureRow]:
+        """Features of a layer matching every condition given, in a stable order.
+
+        ``bbox`` keeps features whose geometry intersects the box; ``geometry`` with
+        ``predicate`` keeps features that intersect / contain / lie within it; with
+        ``distance_m`` it keeps features within that many metres of ``geometry``.
+        """
+
+    @abc.abstractmethod
+    def nearest(
+        self,
+        conn: Connection,
+        layer_id: str,
+        point: BaseGeometry,
+        k: int = 1,
+        *,
+        as_of: datetime | None = None,
+    ) -> list[tuple[FeatureRow, float]]:
+        """The ``k`` features nearest to ``point`` with their distance in metres."""
+
+    # -- shared helpers -----------------------------------------------------------
+    def base_select(
+        self, layer_id: str, as_of: datetime | None, where: Sequence[ColumnElement[bool]]
+    ) -> Select[Any]:
+        """SELECT of feature rows of a layer at a time, without spatial conditions."""
+        return (
+            select(
+                feature.c.rid,
+                feature.c.fid,
+                feature.c.version,
+                feature.c.valid_from,
+                feature.c.valid_to,
+                feature.c.created_in,
+                feature.c.closed_in,
+                feature.c.changed_by,
+                self.geom_wkb().label("wkb"),
+                feature.c.properties,
+            )
+            .where(feature.c.layer_id == layer_id, time_clause(as_of), *where)
+            .order_by(feature.c.rid)
+        )
+
+    @staticmethod
+    def to_row(r: Any) -> FeatureRow:
+        """Turn a result row of :meth:`base_select` into a :class:`FeatureRow`."""
+        wkb = r.wkb
+        if wkb is not None and not isinstance(wkb, bytes):
+            wkb = bytes(wkb)
+        return FeatureRow(
+            rid=r.rid,
+            fid=r.fid,
+            version=r.version,
+            valid_from=as_utc(r.valid_from),
+            valid_to=None if r.valid_to is None else as_utc(r.valid_to),
+            created_in=r.created_in,
+            closed_in=r.closed_in,
+            changed_by=r.changed_by,
+            wkb=wkb,
+            properties=r.properties,
+        )
+
+    def iter_rows(
+        self,
+        conn: Connection,
+        layer_id: str,
+        *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        chunk: int = 10_000,
+    ) -> Iterator[FeatureRow]:
+        """Stream all features of a layer (optionally in a bbox) in chunks, by rid."""
+        last = 0
+        while True:
+            stmt = self.base_select(layer_id, as_of, [feature.c.rid > last]).limit(chunk)
+            if bbox is not None:
+                stmt = stmt.where(self._bbox_candidates(bbox))
+            rows = [self.to_row(r) for r in conn.execute(stmt)]
+            if not rows:
+                return
+            if bbox is not None:
+                box = shapely.box(*bbox)
+                yield from (
+                    r for r in rows if r.wkb is not None and box.intersects(r.geometry)
+                )
+            else:
+                yield from rows
+            last = rows[-1].rid

@@ -1,0 +1,219 @@
+"""Spatial port for SQLite: an R*Tree of feature bounding boxes, refined with shapely."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, ColumnElement, text
+
+from dothi.db.schema import feature
+from dothi.db.spatial.base import (
+    BBox,
+    FeatureRow,
+    Predicate,
+    SpatialPort,
+    VersionBatch,
+    expand_degrees,
+)
+
+_RTREE_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS feature_rtree USING rtree(rid, minx, maxx, miny, maxy)",
+    # Triggers keep the index in the same transaction as the rows, so a rolled-back
+    # import leaves no index entries behind.
+    """CREATE TRIGGER IF NOT EXISTS feature_rtree_ins AFTER INSERT ON feature
+       WHEN NEW.minx IS NOT NULL BEGIN
+         INSERT INTO feature_rtree VALUES (NEW.rid, NEW.minx, NEW.maxx, NEW.miny, NEW.maxy);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS feature_rtree_del AFTER DELETE ON feature BEGIN
+         DELETE FROM feature_rtree WHERE rid = OLD.rid;
+       END""",
+)
+
+_INSERT = (
+    "INSERT INTO feature (layer_id, fid, version, valid_from, created_in, changed_by, "
+    "geom, minx, miny, maxx, maxy, properties, digest) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+@lru_cache(maxsize=256)
+def _local_metric(lon: float, lat: float) -> pyproj.Transformer:
+    """An azimuthal equidistant projection centred near the query: metres, small error."""
+    aeqd = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +ellps=WGS84")
+    return pyproj.Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+
+
+def _to_metric(geoms: list[BaseGeometry], centre: BaseGeometry) -> list[BaseGeometry]:
+    c = centre.centroid
+    t = _local_metric(round(c.x, 4), round(c.y, 4))
+    return [shapely.transform(g, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1]))) for g in geoms]
+
+
+def _stack(xy: tuple[Any, Any]) -> Any:
+    import numpy as np
+
+    return np.column_stack(xy)
+
+
+class SQLitePort(SpatialPort):
+    """R*Tree + shapely implementation of the spatial port."""
+
+    name = "sqlite"
+
+    def prepare_database(self, conn: Connection) -> None:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+    def create_spatial_index(self, conn: Connection) -> None:
+        for ddl in _RTREE_DDL:
+            conn.exec_driver_sql(ddl)
+
+    def drop_spatial_index(self, conn: Connection) -> None:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_ins")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_del")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS feature_rtree")
+
+    def db_time(self, value: datetime) -> Any:
+        # SQLAlchemy's SQLite DateTime reads back this exact text form (UTC, naive).
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
+        when = self.db_time(batch.valid_from)
+        rows = [
+            (
+                batch.layer_id,
+                fid,
+                version,
+                when,
+                batch.changeset_id,
+                batch.changed_by,
+                wkb,
+                b[0],
+                b[1],
+                b[2],
+                b[3],
+                props,
+                digest,
+            )
+            for fid, version, wkb, b, props, digest in zip(
+                batch.fids,
+                batch.versions,
+                batch.wkb,
+                batch.bounds,
+                batch.properties,
+                batch.digests,
+                strict=True,
+            )
+        ]
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        dbapi.executemany(_INSERT, rows)
+
+    def geom_wkb(self) -> ColumnElement[Any]:
+        return feature.c.geom
+
+    def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
+        minx, miny, maxx, maxy = bbox
+        return feature.c.rid.in_(
+            text(
+                "SELECT rid FROM feature_rtree WHERE maxx >= :bminx AND minx <= :bmaxx "
+                "AND maxy >= :bminy AND miny <= :bmaxy"
+            ).bindparams(bminx=minx, bmaxx=maxx, bminy=miny, bmaxy=maxy)
+        )
+
+    def find(
+        self,
+        conn: Connection,
+        layer_id: str,
+        *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        geometry: BaseGeometry | None = None,
+        predicate: Predicate = "intersects",
+        distance_m: float | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[FeatureRow]:
+        stmt = self.base_select(layer_id, as_of, where)
+        tests: list[Any] = []
+        if bbox is not None:
+            stmt = stmt.where(self._bbox_candidates(bbox))
+            box = shapely.box(*bbox)
+            shapely.prepare(box)
+            tests.append(lambda g: box.intersects(g))
+        if geometry is not None:
+            if distance_m is not None:
+                area: BBox = expand_degrees(geometry.bounds, distance_m)
+                stmt = stmt.where(self._bbox_candidates(area))
+                target = _to_metric([geometry], geometry)[0]
+                tests.append(
+                    lambda g: _to_metric([g], geometry)[0].distance(target) <= distance_m
+                )
+            else:
+                if predicate != "contains" or not geometry.is_empty:
+                    stmt = stmt.where(self._bbox_candidates(geometry.bounds))
+                shapely.prepare(geometry)
+                check = {
+                    "intersects": lambda g: geometry.intersects(g),
+                    "contains": lambda g: g.contains(geometry),
+                    "within": lambda g: geometry.contains(g),
+                }[predicate]
+                tests.append(check)
+        if not tests:
+            if limit is not None:
+                stmt = stmt.limit(limit).offset(offset)
+            return [self.to_row(r) for r in conn.execute(stmt)]
+        out: list[FeatureRow] = []
+        skipped = 0
+        # Refine candidates in rid order until the page is full, so paging stays stable.
+        for r in conn.execute(stmt):
+            row = self.to_row(r)
+            g = row.geometry
+            if g is None or not all(t(g) for t in tests):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            out.append(row)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def nearest(
+        self,
+        conn: Connection,
+        layer_id: str,
+        point: BaseGeometry,
+        k: int = 1,
+        *,
+        as_of: datetime | None = None,
+    ) -> list[tuple[FeatureRow, float]]:
+        # Grow the search box until it holds k features, then rank by true distance.
+        # Anything outside a box of half-width r is farther than r, so the k found
+        # within r are final once the k-th distance is at most r.
+        radius = 200.0
+        while True:
+            rows = self.find(
+                conn, layer_id, as_of=as_of, bbox=expand_degrees(point.bounds, radius)
+            )
+            ranked = self._rank(rows, point)
+            if len(ranked) >= k and ranked[k - 1][1] <= radius:
+                return ranked[:k]
+            if radius > 25_000_000:
+                return ranked[:k]
+            radius *= 4
+
+    @staticmethod
+    def _rank(rows: list[FeatureRow], point: BaseGeometry) -> list[tuple[FeatureRow, float]]:
+        rows = [r for r in rows if r.wkb is not None]
+        if not rows:
+            return []
+        target = _to_metric([point], point)[0]
+        metric = _to_metric([r.geometry for r in rows], point)  # type: ignore[misc]
+        pairs = [(r, float(g.distance(target))) for r, g in zip(rows, metric, strict=True)]
+        return sorted(pairs, key=lambda p: (p[1], p[0].rid))
