@@ -163,9 +163,15 @@ class SpatialPort(abc.ABC):
 
     # -- shared helpers -----------------------------------------------------------
     def base_select(
-        self, layer_id: str, as_of: datetime | None, where: Sequence[ColumnElement[bool]]
+        self,
+        layer_id: str,
+        as_of: datetime | None,
+        where: Sequence[ColumnElement[bool]],
+        *,
+        all_versions: bool = False,
     ) -> Select[Any]:
-        """SELECT of feature rows of a layer at a time, without spatial conditions."""
+        """SELECT of feature rows of a layer at a time (or every version), no spatial test."""
+        when = [] if all_versions else [time_clause(as_of)]
         return (
             select(
                 feature.c.rid,
@@ -179,7 +185,7 @@ class SpatialPort(abc.ABC):
                 self.geom_wkb().label("wkb"),
                 feature.c.properties,
             )
-            .where(feature.c.layer_id == layer_id, time_clause(as_of), *where)
+            .where(feature.c.layer_id == layer_id, *when, *where)
             .order_by(feature.c.rid)
         )
 

@@ -1,0 +1,107 @@
+"""The web application: JSON API of the urban spatial database (FastAPI)."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dothi import __version__
+from dothi.app.spatial_routes import router as spatial_router
+from dothi.config import Settings
+from dothi.db.engine import Database
+from dothi.errors import DothiError
+from dothi.spatial.queries import public_layers
+
+log = logging.getLogger("dothi.app")
+
+
+def _error(status: int, code: str, vi: str, en: str) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "description": en, "description_vi": vi}, status_code=status
+    )
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Build the app for a database (migrated to the current schema on start)."""
+    database = db or Database(settings.database_url)
+    database.migrate()
+    app = FastAPI(
+        title="Dothi",
+        version=__version__,
+        description="Cơ sở dữ liệu không gian đô thị / urban spatial database",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.db = database
+    app.state.settings = settings
+
+    @app.exception_handler(DothiError)
+    async def _dothi_error(_: Request, exc: DothiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.vi, exc.en)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return _error(
+            400,
+            "InvalidParameterValue",
+            f"Tham số không hợp lệ: {details}",
+            f"Invalid parameter: {details}",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _error(404, "NotFound", "Không tìm thấy.", "Not found.")
+        return _error(exc.status_code, "HTTPError", str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(
+            500, "ServerError", "Lỗi máy chủ; đã ghi nhật ký.", "Server error; it was logged."
+        )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        with database.read() as conn:
+            layers = public_layers(conn)
+        items = "\n".join(
+            f'<li><a href="/api/layers/{ly.id}/features">{html.escape(ly.title_vi)}</a> '
+            f"<span lang=en>/ {html.escape(ly.title_en)}</span> — {n}</li>"
+            for ly, n in layers
+        )
+        return _HOME.format(items=items or "<li>(chưa có / none)</li>", version=__version__)
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        with database.read() as conn:
+            n = len(public_layers(conn))
+        return {"status": "ok", "backend": database.backend, "public_layers": n}
+
+    app.include_router(spatial_router, prefix="/api")
+    return app
+
+
+_HOME = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Dothi — Cơ sở dữ liệu không gian đô thị</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
+span[lang=en]{{color:#555}}</style></head>
+<body><h1>Dothi <small>{version}</small></h1>
+<p>Cơ sở dữ liệu không gian đô thị <span lang=en>/ Urban spatial database</span></p>
+<h2>Lớp dữ liệu <span lang=en>/ Layers</span></h2><ul>
+{items}
+</ul><p><a href="/api/layers">API (JSON)</a> · <a href="/api/docs">OpenAPI</a></p>
+</body></html>"""

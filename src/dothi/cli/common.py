@@ -1,0 +1,90 @@
+"""Helpers shared by the CLI commands: settings, database, progress, messages."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dothi.config import Settings, load_settings
+from dothi.db.engine import Database
+from dothi.errors import InvalidInput, current_language
+
+
+def t(vi: str, en: str) -> str:
+    return en if current_language() == "en" else vi
+
+
+class Context:
+    """Settings and database, opened once per command."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def database(self, *, migrate: bool = True) -> Database:
+        """The database, brought to the current schema first (``migrate``)."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+            if migrate:
+                self._db.migrate()
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def default_user() -> str:
+    """Who is running the command, for the history (``DOTHI_USER`` or the login name)."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return os.environ.get("DOTHI_USER") or f"cli:{login}"
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar on stderr; the callback takes (done, total or None)."""
+    bar: Any = None
+    shown = 0
+
+    def update(done: int, total: int | None) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"Thời điểm «{value}» không hợp lệ; dùng ISO 8601, ví dụ 2026-01-31T08:00:00Z.",
+            f"Invalid time '{value}'; use ISO 8601, e.g. 2026-01-31T08:00:00Z.",
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

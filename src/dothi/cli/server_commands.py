@@ -1,0 +1,65 @@
+"""``dothi serve`` and ``dothi demo``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from dothi.cli.common import Context, pass_ctx, t
+from dothi.spatial.layers import feature_counts
+
+
+def _serve(ctx: Context, host: str, port: int) -> None:
+    import uvicorn
+
+    from dothi.app.main import create_app
+
+    app = create_app(ctx.settings, ctx.database())
+    click.echo(t(f"Dothi đang chạy tại http://{host}:{port}/", f"Dothi at http://{host}:{port}/"))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+_host = click.option("--host", default="127.0.0.1", show_default=True)
+_port = click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+
+
+@click.command()
+@_host
+@_port
+@pass_ctx
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Chạy máy chủ web / run the web server."""
+    _serve(ctx, host, port)
+
+
+@click.command()
+@_host
+@_port
+@click.option("--no-serve", is_flag=True, help="Chỉ nạp dữ liệu / load only, do not serve")
+@pass_ctx
+def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
+    """Nạp thành phố mẫu (TP Hồ Chí Minh) rồi chạy máy chủ / load the demo city and serve."""
+    from dothi.cli.data_commands import print_report
+    from dothi.demo.loader import load_demo
+
+    db = ctx.database()
+    start = time.monotonic()
+    click.echo(t(f"Thư mục dữ liệu: {ctx.settings.data_dir}", f"Data folder: {ctx.settings.data_dir}"))
+    load_demo(db, ctx.settings, on_layer=print_report)
+    with db.read() as conn:
+        total = sum(feature_counts(conn).values())
+    click.echo(
+        t(
+            f"Đã nạp thành phố mẫu: {total} đối tượng trong {time.monotonic() - start:.1f} giây.",
+            f"Demo city loaded: {total} features in {time.monotonic() - start:.1f} s.",
+        )
+    )
+    if not no_serve:
+        _serve(ctx, host, port)
+
+
+def register(cli: click.Group) -> None:
+    """Add the server commands to the ``dothi`` group."""
+    cli.add_command(serve)
+    cli.add_command(demo)

@@ -1,0 +1,178 @@
+"""Geometry checks on import: parse, reproject to WGS 84, type, validity, extent.
+
+All work is vectorised with shapely over a batch; only the few invalid or mixed
+geometries are handled one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from dothi.errors import InvalidInput
+from dothi.geo import crs as crsmod
+
+Projector = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
+
+# shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
+# 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
+_FAMILY = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString",
+           3: "Polygon", 6: "Polygon"}  # fmt: skip
+_OGR_FAMILY = {
+    "point": "Point",
+    "multipoint": "Point",
+    "linestring": "LineString",
+    "multilinestring": "LineString",
+    "polygon": "Polygon",
+    "multipolygon": "Polygon",
+}
+
+
+def layer_type_for(ogr_type: str) -> str:
+    """The layer geometry type for a file's declared geometry type (``Geometry`` if mixed)."""
+    base = ogr_type.lower().replace(" ", "").removesuffix("z").removesuffix("m")
+    base = base.removesuffix("25d").removesuffix("z")
+    return _OGR_FAMILY.get(base, "Geometry")
+
+
+def projector(src: pyproj.CRS | None) -> Projector | None:
+    """A function mapping (n, 2) source coordinates to WGS 84 lon/lat, or None if no-op."""
+    if src is None or crsmod.is_geographic_wgs84(src):
+        return None
+    t = crsmod.transformer(src, pyproj.CRS.from_epsg(4326))
+
+    def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        x, y = t.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return run
+
+
+@dataclass
+class PreparedGeometries:
+    """WGS 84 geometries of a batch with what happened to each problem row."""
+
+    geoms: np.ndarray[Any, Any]
+    errors: dict[int, str] = field(default_factory=dict)
+    repaired: dict[int, str] = field(default_factory=dict)
+    flags: dict[int, str] = field(default_factory=dict)
+
+
+def _bare_coordinates_refusal(sample: BaseGeometry) -> InvalidInput:
+    x, y = shapely.get_coordinates(sample)[0]
+    return InvalidInput(
+        f"Tọa độ (X={x:.3f}, Y={y:.3f}) không phải kinh độ/vĩ độ mà tệp không khai báo hệ "
+        "tọa độ. Dothi không đoán hệ tọa độ: hãy chỉ rõ bằng --crs, ví dụ "
+        "--crs vn2000-tm3:<mã hoặc tên tỉnh> hoặc --crs EPSG:9210.",
+        f"The coordinates (X={x:.3f}, Y={y:.3f}) are not longitude/latitude and the file "
+        "declares no CRS. Dothi does not guess a CRS: give it with --crs, e.g. "
+        "--crs vn2000-tm3:<province code or name> or --crs EPSG:9210.",
+        code="MissingCRS",
+    )
+
+
+def _keep_family(g: BaseGeometry, family: str) -> BaseGeometry | None:
+    """The part of ``g`` of the wanted family, as one (multi) geometry, or None."""
+    parts = [p for p in shapely.get_parts(g) if _FAMILY.get(shapely.get_type_id(p)) == family]
+    parts = [q for p in parts for q in shapely.get_parts(p)]  # flatten multi-parts
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]  # type: ignore[no-any-return]
+    maker = {"Point": shapely.multipoints, "LineString": shapely.multilinestrings}.get(
+        family, shapely.multipolygons
+    )
+    return maker(parts)  # type: ignore[no-any-return]
+
+
+def prepare(
+    wkb: np.ndarray[Any, Any],
+    to_wgs84: Projector | None,
+    src_crs: pyproj.CRS | None,
+    layer_type: str,
+) -> PreparedGeometries:
+    """Parse, reproject and check one batch of WKB geometries for a layer."""
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    out = PreparedGeometries(geoms=geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for i in np.flatnonzero(missing):
+        out.errors[int(i)] = "thiếu hình học hoặc rỗng / missing, unreadable or empty geometry"
+    present = ~missing
+    if src_crs is None or src_crs.is_geographic:
+        bounds = shapely.bounds(geoms[present])
+        if len(bounds):
+            bad = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (
+                np.abs(bounds[:, [1, 3]]) > 90
+            ).any(axis=1)
+            if bad.any():
+                raise _bare_coordinates_refusal(geoms[present][np.flatnonzero(bad)[0]])
+    if to_wgs84 is not None:
+        geoms[present] = shapely.transform(geoms[present], to_wgs84)
+    if layer_type != "Geometry":
+        ids = shapely.get_type_id(geoms)
+        for i in np.flatnonzero(present):
+            fam = _FAMILY.get(int(ids[i]))
+            if fam == layer_type:
+                continue
+            kept = _keep_family(geoms[i], layer_type) if ids[i] == 7 else None
+            if kept is None:
+                name = geoms[i].geom_type
+                out.errors[int(i)] = (
+                    f"kiểu hình học {name} không khớp lớp {layer_type} / geometry type "
+                    f"{name} does not match layer type {layer_type}"
+                )
+                continue
+            geoms[i] = kept
+            out.repaired[int(i)] = (
+                f"tập hình học hỗn hợp: giữ phần {layer_type} / mixed collection: "
+                f"kept the {layer_type} parts"
+            )
+    _repair_invalid(out, present, layer_type)
+    _flag_outside(out, present)
+    return out
+
+
+def _repair_invalid(out: PreparedGeometries, present: np.ndarray[Any, Any], family: str) -> None:
+    geoms = out.geoms
+    candidates = np.flatnonzero(present)
+    candidates = [int(i) for i in candidates if i not in out.errors]
+    if not candidates:
+        return
+    valid = shapely.is_valid(geoms[candidates])
+    for i, ok in zip(candidates, valid, strict=True):
+        if ok:
+            continue
+        reason = shapely.is_valid_reason(geoms[i])
+        fixed = shapely.make_valid(geoms[i])
+        if family != "Geometry":
+            fixed = _keep_family(fixed, family)
+        # Safe only when the repair keeps the geometry's kind and something of it.
+        if fixed is None or fixed.is_empty or not fixed.is_valid:
+            out.errors[i] = f"hình học không hợp lệ / invalid geometry: {reason}"
+            continue
+        geoms[i] = fixed
+        out.repaired[i] = f"đã sửa hình học / geometry repaired: {reason}"
+
+
+def _flag_outside(out: PreparedGeometries, present: np.ndarray[Any, Any]) -> None:
+    minx, miny, maxx, maxy = crsmod.vietnam_extent()
+    idx = [int(i) for i in np.flatnonzero(present) if int(i) not in out.errors]
+    if not idx:
+        return
+    b = shapely.bounds(out.geoms[idx])
+    outside = (b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy)
+    for k in np.flatnonzero(outside):
+        out.flags[idx[int(k)]] = (
+            "tọa độ nằm ngoài lãnh thổ Việt Nam / coordinates outside Vietnam's extent"
+        )
+
+
+def flag_reasons(flags: dict[int, str]) -> Iterable[tuple[int, str]]:
+    """The flagged rows of a batch in row order."""
+    return sorted(flags.items())
