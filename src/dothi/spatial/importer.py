@@ -282,7 +282,6 @@ class _Reader:
                 self.src.path,
                 layer=self.src.layer,
                 encoding=self.src.gdal_encoding,
-                force_2d=True,
                 batch_size=self.batch_size,
                 use_pyarrow=True,
                 **self.src.options,
