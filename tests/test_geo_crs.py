@@ -7,20 +7,25 @@ gives, not EPSG:6960 — see test_vietnam_md_hcmc_vector_is_the_5194_result.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import math
+import re
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyproj
 import pytest
 from pyproj.transformer import TransformerGroup
 
-from dothi.errors import InvalidInput
+from dothi.errors import ConfigError, InvalidInput
 from dothi.geo import crs as gcrs
 from dothi.geo.crs import (
+    EDITIONS,
+    Edition,
     WrongDatumTransformation,
     check_vn2000_operation,
     crs_to_spec,
@@ -74,6 +79,14 @@ def _right_sign_crs(lon_0: float) -> pyproj.CRS:
 
 def _ground_distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return float(pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2])
+
+
+def _tm_params(code: int) -> dict[str, float]:
+    operation = pyproj.CRS.from_epsg(code).coordinate_operation
+    assert operation is not None
+    for p in operation.params:
+        assert p.unit_name in ("degree", "metre", "unity")  # not proj.db's degree.minute
+    return {p.name: float(p.value) for p in operation.params}
 
 
 def _operation_by_id(src: pyproj.CRS, dst: pyproj.CRS, code: int) -> pyproj.Transformer:
@@ -301,7 +314,7 @@ def test_mekong_delta_points_do_not_switch_to_5194() -> None:
 def test_check_refuses_proj_default_null_shift_and_wrong_direction() -> None:
     default = pyproj.Transformer.from_crs(WGS84, pyproj.CRS.from_epsg(9210), always_xy=True)
     with pytest.raises(WrongDatumTransformation) as caught:
-        check_vn2000_operation(default)
+        check_vn2000_operation(default)  # holds 6960 and 5194, picks per point
     assert "5194" in caught.value.en and "5194" in caught.value.vi
     null = pyproj.Transformer.from_pipeline(
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
@@ -309,13 +322,17 @@ def test_check_refuses_proj_default_null_shift_and_wrong_direction() -> None:
     )
     with pytest.raises(WrongDatumTransformation):
         check_vn2000_operation(null)
-    backwards = _operation_by_id(pyproj.CRS.from_epsg(4756), WGS84, 6960)
-    reversed_pipeline = pyproj.Transformer.from_crs(
-        pyproj.CRS.from_epsg(4756), WGS84, always_xy=True
-    )
-    check_vn2000_operation(backwards)
-    with pytest.raises(WrongDatumTransformation):
-        check_vn2000_operation(reversed_pipeline)  # two candidates: not a single operation
+    # PROJ 9.5 loses the inverse flag of the Helmert when an operation goes through PROJJSON:
+    # the result applies 6960 backwards (~400 m). The direction check must catch it.
+    ours = transformer(WGS84, pyproj.CRS.from_epsg(9210))
+    via_json = pyproj.Transformer.from_pipeline(ours.to_json())
+    x, y = via_json.transform(*HCMC)
+    if math.hypot(x - HCMC_9210[0], y - HCMC_9210[1]) > 1.0:
+        with pytest.raises(WrongDatumTransformation) as backwards:
+            check_vn2000_operation(via_json)
+        assert "450" in backwards.value.en
+    else:  # a PROJ that round-trips correctly must then also pass the check
+        check_vn2000_operation(via_json)
 
 
 def test_vn2000_to_vn2000_has_no_datum_shift() -> None:
@@ -384,21 +401,21 @@ def test_transformer_refuses_towgs84_crs() -> None:
 # --------------------------------------------------------------------------- province tables
 
 
-def _raw() -> dict[str, object]:
-    data: dict[str, object] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+def _raw() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     return data
 
 
 def test_tables_have_63_and_34_provinces_with_sources() -> None:
     raw = _raw()
-    assert len(provinces("2001")) == len(raw["provinces_2001"]) == 63  # type: ignore[arg-type]
-    assert len(provinces("2025")) == len(raw["provinces_2025"]) == 34  # type: ignore[arg-type]
+    assert len(provinces("2001")) == len(raw["provinces_2001"]) == 63
+    assert len(provinces("2025")) == len(raw["provinces_2025"]) == 34
     sources = raw["sources"]
     assert isinstance(sources, dict)
     assert "973/2001/TT-TCĐC" in sources["provinces_2001"]
     assert "24/2025/TT-BNNMT" in sources["provinces_2025"]
-    for edition in ("2001", "2025"):
-        entries = provinces(edition)  # type: ignore[arg-type]
+    for edition in EDITIONS:
+        entries = provinces(edition)
         codes = [p.code for p in entries]
         assert len(set(codes)) == len(codes)
         assert all(len(c) == 2 and c.isdigit() for c in codes)
@@ -430,11 +447,10 @@ def test_2025_codes_and_names_match_the_admin_data() -> None:
 
 
 def test_uncertain_values_are_exactly_the_marked_ones() -> None:
-    uncertain = {(p.edition, p.name) for e in ("2001", "2025") for p in provinces(e)}  # type: ignore[arg-type]
     uncertain = {
         (p.edition, p.name)
-        for edition in ("2001", "2025")
-        for p in provinces(edition)  # type: ignore[arg-type]
+        for edition in EDITIONS
+        for p in provinces(edition)
         if p.certainty == "uncertain"
     }
     assert uncertain == {("2025", "Quảng Trị"), ("2025", "Tây Ninh")}
@@ -446,17 +462,19 @@ def test_tm3_epsg_map_matches_proj() -> None:
     assert isinstance(table, dict)
     assert set(table.values()) == {5896, 5897, 5898, 5899, *range(9205, 9219)}
     for key, code in table.items():
-        params = pyproj.CRS.from_epsg(code).to_dict()
-        assert params["lon_0"] == pytest.approx(float(key), abs=1e-12)
-        assert params["k"] == 0.9999 and params["x_0"] == 500000 and params["y_0"] == 0
+        params = _tm_params(code)
+        assert params["Longitude of natural origin"] == pytest.approx(float(key), abs=1e-12)
+        assert params["Scale factor at natural origin"] == 0.9999
+        assert params["False easting"] == 500000 and params["False northing"] == 0
         assert is_vn2000(pyproj.CRS.from_epsg(code))
         assert tm3_epsg(float(key)) == code
 
 
-@pytest.mark.parametrize("edition", ["2001", "2025"])
-def test_every_province_resolves_or_is_reported_ambiguous(edition: str) -> None:
-    for p in provinces(edition):  # type: ignore[arg-type]
-        assert pyproj.CRS.from_epsg(p.epsg).to_dict()["lon_0"] == pytest.approx(p.central_meridian)
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_province_resolves_or_is_reported_ambiguous(edition: Edition) -> None:
+    for p in provinces(edition):
+        lon_0 = _tm_params(p.epsg)["Longitude of natural origin"]
+        assert lon_0 == pytest.approx(p.central_meridian, abs=1e-12)
         ascii_name = gcrs._slug(p.name).replace("-", " ")
         for key in (p.code, p.slug, p.name, ascii_name):
             assert resolve_crs(f"vn2000-tm3:{key}@{edition}").to_epsg() == p.epsg
@@ -592,8 +610,8 @@ def test_unknown_specs_refused_in_both_languages(spec: str) -> None:
         resolve_crs(spec)
     err = caught.value
     assert err.vi != err.en
-    assert any(ch in err.vi for ch in "ạảấầẩẫậăắằẳẵặđêếềểễệìíịọỏốồổỗộơớờởỡợùúụưứừửữự")
-    assert err.en.isascii() or "°" in err.en or "′" in err.en
+    assert re.search(r"\b(hệ tọa độ|Hãy|hãy)\b", err.vi)
+    assert re.search(r"\b(Accepted forms|Use|Check|write)\b", err.en)
 
 
 def test_unknown_spec_lists_accepted_forms() -> None:
@@ -648,3 +666,20 @@ def test_looks_projected() -> None:
     assert looks_projected([105.0], [95.0])
     assert not looks_projected([], [])
     assert not looks_projected([float("nan"), 105.0], [21.0, float("inf")])
+
+
+def test_inconsistent_data_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = _raw()
+    raw["provinces_2025"][0]["central_meridian"] = 105.75  # Hà Nội, EPSG left at 5897
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "vn2000_provinces.json").write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
+    gcrs._tables.cache_clear()
+    try:
+        with pytest.raises(ConfigError) as caught:
+            provinces("2025")
+        assert "Hà Nội" in caught.value.vi and "EPSG:5897" in caught.value.en
+    finally:
+        monkeypatch.undo()
+        gcrs._tables.cache_clear()
+    assert len(provinces("2025")) == 34

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from dothi.db.engine import Database
 from dothi.db.schema import changeset, feature
@@ -131,12 +131,18 @@ def rollback(db: Database, layer_id: str, changeset_id: int, user: str) -> Chang
         pk = result.inserted_primary_key
         assert pk is not None
         rb_id = int(pk[0])
+        # Every feature the change set touched goes back to its version from before it:
+        # close whatever is current now, then re-open a copy of the version it closed.
+        touched = select(feature.c.fid).where(
+            feature.c.layer_id == layer_id,
+            or_(feature.c.created_in == changeset_id, feature.c.closed_in == changeset_id),
+        )
         closed = conn.execute(
             update(feature)
             .where(
                 feature.c.layer_id == layer_id,
-                feature.c.created_in == changeset_id,
                 feature.c.valid_to.is_(None),
+                feature.c.fid.in_(touched.scalar_subquery()),
             )
             .values(valid_to=now, closed_in=rb_id)
         ).rowcount
