@@ -350,7 +350,7 @@ class _ImportJob:
         self.now = now
         self.report = report
         self.validator = PropertyValidator(layer.property_schema)
-        self.encoding: str | None = src.legacy or src.gdal_encoding
+        self.encoding: str | None = src.legacy or (None if src.detect else src.gdal_encoding)
         self.legacy = src.legacy
         self.to_wgs84 = geomod.projector(src_crs)
         self.mapping: dict[str, str] | None = None
@@ -368,7 +368,7 @@ class _ImportJob:
             name: batch.column(name).to_pylist() for name in batch.schema.names
             if name != self.geom_col
         }
-        if self.src.detect and self.legacy is None and self.encoding == "latin1":
+        if self.src.detect and self.legacy is None:
             self._detect_encoding(columns)
         if self.legacy is not None:
             for name, values in columns.items():
@@ -440,15 +440,16 @@ class _ImportJob:
             )
 
     def _detect_encoding(self, columns: dict[str, list[Any]]) -> None:
-        samples = [
-            v.encode("latin1")
-            for values in columns.values()
-            for v in values[:5000]
-            if isinstance(v, str) and any(ord(c) > 127 for c in v)
-        ]
-        found = encodings.detect_encoding(samples) if samples else "utf-8"
-        self.encoding = found
-        self.legacy = found
+        samples: list[bytes] = []
+        for values in columns.values():
+            for v in values:
+                if isinstance(v, str) and not v.isascii():
+                    samples.append(v.encode("latin1"))
+                    if len(samples) >= 5000:
+                        break
+        # Plain ASCII so far needs no decoding; decide on the first batch with accents.
+        if samples:
+            self.encoding = self.legacy = encodings.detect_encoding(samples)
 
     def _note(self, kind: str, row: int, key: str | None, reason: str) -> None:
         self.notes.add(RowNote(kind, row, key, reason))

@@ -209,8 +209,12 @@ def _describe(target: Path, workdir: Path, encoding: str, source_layer: str | No
     if suffix == ".shp":
         _check_shapefile(target)
         if encoding == "auto":
-            cpg = _cpg_encoding(target)
-            if cpg is None:
+            cpg = (_cpg_encoding(target) or "").replace("-", "").replace("_", "")
+            if cpg in ("1258", "CP1258", "WINDOWS1258"):
+                gdal_encoding, legacy = "latin1", "cp1258"
+            elif cpg not in ("UTF8", "65001"):
+                # No code page, or a Western one that old Vietnamese files often carry
+                # wrongly: read the raw bytes and recognise the encoding from the text.
                 gdal_encoding, detect = "latin1", True
         elif encoding == "utf-8":
             gdal_encoding = "UTF-8"
