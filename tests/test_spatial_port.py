@@ -1,0 +1,94 @@
+"""The spatial port answers the same on SQLite (R*Tree + shapely) and PostGIS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from samples import ORIGIN, square, write_geojson
+from shapely.geometry import LineString, Point, box
+
+from dothi.config import Settings
+from dothi.db.engine import Database
+from dothi.db.schema import feature
+from dothi.spatial.importer import ImportOptions, import_file
+
+# A 10 × 10 grid of 50 m squares, 110 m apart, and one long road across it.
+GRID = [{"ma": f"S{i:03d}", "hang": i // 50, "geometry": square(i)} for i in range(100)]
+ROAD = LineString([(ORIGIN[0] - 0.01, ORIGIN[1] + 0.0012), (ORIGIN[0] + 0.06, ORIGIN[1] + 0.0012)])
+
+
+@pytest.fixture
+def grid(db: Database, settings: Settings, tmp_path: Path) -> Database:
+    path = write_geojson(tmp_path / "grid.geojson", GRID)
+    import_file(db, settings, path, ImportOptions(layer_id="o", key="ma"))
+    roads = write_geojson(tmp_path / "road.geojson", [{"ma": "R1", "geometry": ROAD}])
+    import_file(db, settings, roads, ImportOptions(layer_id="duong", key="ma"))
+    return db
+
+
+def ids(rows: list) -> list[str]:
+    return sorted(r.fid for r in rows)
+
+
+def test_bbox_intersects_exactly(grid: Database) -> None:
+    x, y = ORIGIN
+    with grid.read() as conn:
+        # Covers squares 0 and 1 only: square 1 starts at x + 0.001.
+        got = grid.port.find(conn, "o", bbox=(x - 0.0001, y - 0.0001, x + 0.0012, y + 0.0002))
+        assert ids(got) == ["S000", "S001"]
+        # The road's bbox overlaps a box below it, the road itself does not.
+        below = (x, y - 0.0005, x + 0.01, y + 0.0011)
+        assert grid.port.find(conn, "duong", bbox=below) == []
+        assert len(grid.port.find(conn, "duong", bbox=(x, y, x + 0.01, y + 0.0013))) == 1
+
+
+def test_predicates(grid: Database) -> None:
+    inside = Point(square(5).centroid)
+    area = box(ORIGIN[0] - 0.0001, ORIGIN[1] - 0.0001, ORIGIN[0] + 0.0026, ORIGIN[1] + 0.0006)
+    with grid.read() as conn:
+        assert ids(grid.port.find(conn, "o", geometry=inside, predicate="contains")) == ["S005"]
+        assert ids(grid.port.find(conn, "o", geometry=area, predicate="within")) == [
+            "S000",
+            "S001",
+            "S002",
+        ]
+        crossing = grid.port.find(conn, "o", geometry=ROAD, predicate="intersects")
+        assert ids(crossing) == [f"S{i:03d}" for i in range(50, 100)]
+
+
+def test_within_distance_in_metres(grid: Database) -> None:
+    # Squares are 0.001° (≈ 109 m) apart in longitude; 0.0005° wide.
+    p = Point(ORIGIN[0] - 0.0001, ORIGIN[1] + 0.00025)  # ≈ 11 m west of square 0
+    with grid.read() as conn:
+        near = grid.port.find(conn, "o", geometry=p, distance_m=20)
+        assert ids(near) == ["S000"]
+        wider = grid.port.find(conn, "o", geometry=p, distance_m=90)
+        # Square 50 (north) is ≈ 84 m away, square 1 (east) ≈ 120 m.
+        assert ids(wider) == ["S000", "S050"]
+
+
+def test_nearest_with_distances(grid: Database) -> None:
+    p = Point(ORIGIN[0] + 0.0107, ORIGIN[1] + 0.00025)  # just east of square 10
+    with grid.read() as conn:
+        found = grid.port.nearest(conn, "o", p, k=3)
+    assert [r.fid for r, _ in found] == ["S010", "S011", "S060"]
+    assert found[0][1] == pytest.approx(0.0002 * 109_400, rel=0.02)
+    assert found[0][1] < found[1][1] <= found[2][1]
+
+
+def test_paging_and_property_filter_are_stable(grid: Database) -> None:
+    with grid.read() as conn:
+        first = grid.port.find(conn, "o", limit=30, offset=0)
+        second = grid.port.find(conn, "o", limit=30, offset=30)
+        north = grid.port.find(
+            conn,
+            "o",
+            where=[feature.c.fid >= "S090"],
+            bbox=(ORIGIN[0] - 1, ORIGIN[1] - 1, ORIGIN[0] + 1, ORIGIN[1] + 1),
+            limit=5,
+            offset=5,
+        )
+    assert len(first) == len(second) == 30
+    assert not {r.fid for r in first} & {r.fid for r in second}
+    assert [r.fid for r in north] == ["S095", "S096", "S097", "S098", "S099"]
