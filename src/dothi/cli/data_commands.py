@@ -111,6 +111,8 @@ def export_cmd(
     """Xuất một lớp ra tệp / export a layer to a file."""
     db = ctx.database()
     when = parse_time(as_of)
+    with db.read() as conn:
+        total = None if when else feature_counts(conn).get(layer_id)
     with progress_bar(t("Đang xuất", "Exporting")) as bar:
         result = export_layer(
             db,
@@ -120,7 +122,7 @@ def export_cmd(
             output,
             crs=crs,
             as_of=when,
-            progress=lambda n: bar(n, None),
+            progress=lambda n: bar(n, total),
         )
     click.echo(
         t(

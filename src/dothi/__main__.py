@@ -1,0 +1,5 @@
+"""``python -m dothi`` runs the ``dothi`` command."""
+
+from dothi.cli.main import main
+
+main()
