@@ -12,10 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pgserver import PostGISServer, find_bindir  # noqa: E402
+from pgserver import PostGISServer, find_bindir
 
-from dothi.config import Settings  # noqa: E402
-from dothi.db.engine import Database  # noqa: E402
+from dothi.config import Settings
+from dothi.db.engine import Database
 
 _counter = itertools.count()
 BACKENDS = ["sqlite", "postgis"]
@@ -65,9 +65,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Settings:
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Settings with a fresh data folder and a fresh database on the backend under test."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()

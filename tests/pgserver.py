@@ -7,6 +7,7 @@ temporary folder, and is stopped and removed afterwards. As root the server runs
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -47,9 +48,7 @@ class PostGISServer:
             self._as_user = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
-            [*self._as_user, *args], check=True, capture_output=True, text=True, cwd="/"
-        )
+        subprocess.run([*self._as_user, *args], check=True, capture_output=True, text=True, cwd="/")
 
     @property
     def url(self) -> str:
@@ -111,8 +110,6 @@ class PostGISServer:
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -46,7 +46,9 @@ def parcels(n: int = 5) -> list[dict[str, Any]]:
     ]
 
 
-def write_geojson(path: Path, rows: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
+def write_geojson(
+    path: Path, rows: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> Path:
     """A GeoJSON FeatureCollection (RFC 7946) of ``rows``."""
     features = [
         {
@@ -80,8 +82,10 @@ def write_ogr(
             for g in geoms
         ]
     names = [k for k in rows[0] if k != "geometry"]
-    data = [np.array([r[k] for r in rows], dtype=object if isinstance(rows[0][k], str) else None)
-            for k in names]  # fmt: skip
+    data = [
+        np.array([r[k] for r in rows], dtype=object if isinstance(rows[0][k], str) else None)
+        for k in names
+    ]
     kwargs: dict[str, Any] = {}
     if encoding is not None:
         kwargs["encoding"] = encoding

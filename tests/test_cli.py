@@ -37,8 +37,18 @@ def test_import_layers_history_export_rollback(env: dict[str, str], tmp_path: Pa
     feat = dothi(env, "layers", "history", "thua", "--feature", "P0001")
     assert feat.stdout.startswith("v1 ")
     target = tmp_path / "out.gpkg"
-    exp = dothi(env, "export", "--layer", "thua", "--format", "gpkg", "--output", str(target),
-                "--crs", "vn2000-tm3:79")  # fmt: skip
+    exp = dothi(
+        env,
+        "export",
+        "--layer",
+        "thua",
+        "--format",
+        "gpkg",
+        "--output",
+        str(target),
+        "--crs",
+        "vn2000-tm3:79",
+    )
     assert exp.returncode == 0 and target.exists() and "EPSG:9210" in exp.stdout
     show = json.loads(dothi(env, "layers", "show", "thua").stdout)
     assert show["source_crs"] is None or show["source_crs"].startswith(("EPSG", "OGC"))

@@ -33,8 +33,8 @@ def _geoms(db: Database, layer: str) -> dict[str, shapely.Geometry]:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "name"), [("geojson", "o.geojson"), ("gpkg", "o.gpkg"), ("csv", "o.csv"),
-                      ("shp", "o.shp")]  # fmt: skip
+    ("fmt", "name"),
+    [("geojson", "o.geojson"), ("gpkg", "o.gpkg"), ("csv", "o.csv"), ("shp", "o.shp")],
 )
 @pytest.mark.parametrize("crs", [None, "vn2000-tm3:79", "vn2000-utm48"])
 def test_round_trip(

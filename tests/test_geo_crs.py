@@ -429,11 +429,21 @@ def test_tables_have_63_and_34_provinces_with_sources() -> None:
 def test_old_gso_codes_spot_checks() -> None:
     by_code = {p.code: p.name for p in provinces("2001")}
     expected = {
-        "01": "Hà Nội", "02": "Hà Giang", "04": "Cao Bằng", "12": "Lai Châu", "44": "Quảng Bình",
-        "45": "Quảng Trị", "46": "Thừa Thiên Huế", "48": "Đà Nẵng", "49": "Quảng Nam",
-        "72": "Tây Ninh", "77": "Bà Rịa - Vũng Tàu", "79": "Hồ Chí Minh", "92": "Cần Thơ",
+        "01": "Hà Nội",
+        "02": "Hà Giang",
+        "04": "Cao Bằng",
+        "12": "Lai Châu",
+        "44": "Quảng Bình",
+        "45": "Quảng Trị",
+        "46": "Thừa Thiên Huế",
+        "48": "Đà Nẵng",
+        "49": "Quảng Nam",
+        "72": "Tây Ninh",
+        "77": "Bà Rịa - Vũng Tàu",
+        "79": "Hồ Chí Minh",
+        "92": "Cần Thơ",
         "96": "Cà Mau",
-    }  # fmt: skip
+    }
     for code, name in expected.items():
         assert by_code[code] == name
 

@@ -105,8 +105,14 @@ def test_vn2000_tm3_shapefile_is_stored_in_wgs84(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     rows = parcels(3)
-    shp = write_ogr(tmp_path / "vn.shp", rows, driver="ESRI Shapefile", crs="EPSG:9210",
-                    to_crs="EPSG:9210", encoding="UTF-8")  # fmt: skip
+    shp = write_ogr(
+        tmp_path / "vn.shp",
+        rows,
+        driver="ESRI Shapefile",
+        crs="EPSG:9210",
+        to_crs="EPSG:9210",
+        encoding="UTF-8",
+    )
     report = run(db, settings, shp, key="ma")
     assert report.source_crs == "EPSG:9210"
     with db.read() as conn:
@@ -123,8 +129,14 @@ def test_bare_projected_coordinates_are_refused(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     rows = parcels(2)
-    shp = write_ogr(tmp_path / "noprj.shp", rows, driver="ESRI Shapefile", crs=None,
-                    to_crs="EPSG:9210", encoding="UTF-8")  # fmt: skip
+    shp = write_ogr(
+        tmp_path / "noprj.shp",
+        rows,
+        driver="ESRI Shapefile",
+        crs=None,
+        to_crs="EPSG:9210",
+        encoding="UTF-8",
+    )
     with pytest.raises(InvalidInput) as err:
         run(db, settings, shp, key="ma")
     assert err.value.code == "MissingCRS" and "--crs" in err.value.en and "--crs" in err.value.vi
@@ -164,8 +176,14 @@ def test_geometry_repair_wrong_type_and_missing(
 def test_core_layer_schema_rejects_bad_rows_and_writes_report(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    good = {"parcel_uid": "26734-12-1", "sheet_no": 12, "parcel_no": 1,
-            "commune_code": "26734", "land_use_code": "ODT", "area_m2": 85.2}  # fmt: skip
+    good = {
+        "parcel_uid": "26734-12-1",
+        "sheet_no": 12,
+        "parcel_no": 1,
+        "commune_code": "26734",
+        "land_use_code": "ODT",
+        "area_m2": 85.2,
+    }
     rows = [
         {**good, "geometry": square(0)},
         {**good, "parcel_uid": "x2", "land_use_code": "XYZ", "geometry": square(1)},

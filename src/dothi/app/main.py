@@ -22,9 +22,7 @@ log = logging.getLogger("dothi.app")
 
 
 def _error(status: int, code: str, vi: str, en: str) -> JSONResponse:
-    return JSONResponse(
-        {"code": code, "description": en, "description_vi": vi}, status_code=status
-    )
+    return JSONResponse({"code": code, "description": en, "description_vi": vi}, status_code=status)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:

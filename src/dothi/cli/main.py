@@ -75,4 +75,3 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(3)
-

@@ -45,7 +45,9 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
 
     db = ctx.database()
     start = time.monotonic()
-    click.echo(t(f"Thư mục dữ liệu: {ctx.settings.data_dir}", f"Data folder: {ctx.settings.data_dir}"))
+    click.echo(
+        t(f"Thư mục dữ liệu: {ctx.settings.data_dir}", f"Data folder: {ctx.settings.data_dir}")
+    )
     load_demo(db, ctx.settings, on_layer=print_report)
     with db.read() as conn:
         total = sum(feature_counts(conn).values())

@@ -126,8 +126,10 @@ def export_layer(
 
 
 def _geoms(rows: list[FeatureRow], project: Any) -> np.ndarray[Any, Any]:
-    geoms = shapely.from_wkb([r.wkb for r in rows])
-    return geoms if project is None else shapely.transform(geoms, project)
+    geoms: np.ndarray[Any, Any] = shapely.from_wkb([r.wkb for r in rows])
+    if project is not None:
+        geoms = shapely.transform(geoms, project)
+    return geoms
 
 
 def _write_geojson(

@@ -22,8 +22,15 @@ Projector = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
 
 # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
 # 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
-_FAMILY = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString",
-           3: "Polygon", 6: "Polygon"}  # fmt: skip
+_FAMILY = {
+    0: "Point",
+    4: "Point",
+    1: "LineString",
+    2: "LineString",
+    5: "LineString",
+    3: "Polygon",
+    6: "Polygon",
+}
 _OGR_FAMILY = {
     "point": "Point",
     "multipoint": "Point",
@@ -84,11 +91,11 @@ def _keep_family(g: BaseGeometry, family: str) -> BaseGeometry | None:
     if not parts:
         return None
     if len(parts) == 1:
-        return parts[0]  # type: ignore[no-any-return]
+        return parts[0]
     maker = {"Point": shapely.multipoints, "LineString": shapely.multilinestrings}.get(
         family, shapely.multipolygons
     )
-    return maker(parts)  # type: ignore[no-any-return]
+    return maker(parts)
 
 
 def prepare(
@@ -141,8 +148,7 @@ def prepare(
 
 def _repair_invalid(out: PreparedGeometries, present: np.ndarray[Any, Any], family: str) -> None:
     geoms = out.geoms
-    candidates = np.flatnonzero(present)
-    candidates = [int(i) for i in candidates if i not in out.errors]
+    candidates = [int(i) for i in np.flatnonzero(present) if int(i) not in out.errors]
     if not candidates:
         return
     valid = shapely.is_valid(geoms[candidates])

@@ -150,9 +150,7 @@ def rollback(db: Database, layer_id: str, changeset_id: int, user: str) -> Chang
         summary = {"reverts": changeset_id, "removed": closed, "restored": restored}
         conn.execute(changeset.update().where(changeset.c.id == rb_id).values(summary=summary))
         conn.execute(
-            changeset.update()
-            .where(changeset.c.id == changeset_id)
-            .values(reverted_by=rb_id)
+            changeset.update().where(changeset.c.id == changeset_id).values(reverted_by=rb_id)
         )
         return get_change(conn, rb_id)
 

@@ -152,8 +152,7 @@ def _prepare_layer(
             raise InvalidInput(
                 f"Lớp «{existing.id}» dùng khóa «{existing.key_property}», không phải "
                 f"«{opts.key}».",
-                f"Layer '{existing.id}' is keyed by '{existing.key_property}', not "
-                f"'{opts.key}'.",
+                f"Layer '{existing.id}' is keyed by '{existing.key_property}', not '{opts.key}'.",
             )
         if opts.key and not existing.key_property:
             changes["key_property"] = existing.key_property = opts.key
@@ -365,7 +364,8 @@ class _ImportJob:
             self._setup_columns(batch.schema)
         assert self.mapping is not None
         columns = {
-            name: batch.column(name).to_pylist() for name in batch.schema.names
+            name: batch.column(name).to_pylist()
+            for name in batch.schema.names
             if name != self.geom_col
         }
         if self.src.detect and self.legacy is None:
@@ -529,7 +529,7 @@ class _ImportJob:
             out.fids.append(key)
             out.versions.append(version)
             out.wkb.append(wkbs[j])
-            out.bounds.append(tuple(bounds[j]))  # type: ignore[arg-type]
+            out.bounds.append(tuple(bounds[j]))
             out.properties.append(body.decode())
             out.digests.append(digest)
         for start in range(0, len(close), _LOOKUP_CHUNK):
@@ -540,7 +540,6 @@ class _ImportJob:
             )
         if len(out):
             self.db.port.insert_versions(self.conn, out)
-
 
 
 __all__ = ["ImportOptions", "ImportReport", "RowNote", "import_file"]

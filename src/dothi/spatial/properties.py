@@ -124,8 +124,8 @@ class PropertyValidator:
 
     def _compile(self, name: str, spec: dict[str, Any]) -> Callable[[Any], str | None]:
         types, _ = _types(spec)
-        enum = spec.get("enum")
-        enum_set = set(enum) if enum is not None else None
+        enum: list[Any] = list(spec.get("enum") or [])
+        enum_set = set(enum) if "enum" in spec else None
         lo, hi = spec.get("minimum"), spec.get("maximum")
         xlo, xhi = spec.get("exclusiveMinimum"), spec.get("exclusiveMaximum")
         minlen, maxlen = spec.get("minLength"), spec.get("maxLength")
@@ -159,9 +159,7 @@ class PropertyValidator:
         del types
         return check
 
-    def clean_column(
-        self, name: str, values: list[Any], errors: dict[int, list[str]]
-    ) -> list[Any]:
+    def clean_column(self, name: str, values: list[Any], errors: dict[int, list[str]]) -> list[Any]:
         """Coerce and check one column in place; record problems per row in ``errors``."""
         spec = self.properties.get(name)
         if spec is None:
@@ -172,7 +170,7 @@ class PropertyValidator:
         if "string" in types and spec.get("format") in ("date", "date-time"):
             types = {"string"}
         for i, v in enumerate(values):
-            if v is None or v == "" and "string" not in types:
+            if v is None or (v == "" and "string" not in types):
                 values[i] = None
                 if required or not nullable:
                     errors.setdefault(i, []).append(

@@ -248,8 +248,7 @@ def _describe(target: Path, workdir: Path, encoding: str, source_layer: str | No
     else:
         raise InvalidInput(
             f"{target.name} có nhiều lớp ({', '.join(names)}); chọn một bằng --source-layer.",
-            f"{target.name} has several layers ({', '.join(names)}); pick one with "
-            "--source-layer.",
+            f"{target.name} has several layers ({', '.join(names)}); pick one with --source-layer.",
         )
     try:
         info = pyogrio.read_info(target, layer=layer, encoding=gdal_encoding, **options)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 
 from dothi.db.schema import feature
 
@@ -228,9 +228,7 @@ class SpatialPort(abc.ABC):
                 return
             if bbox is not None:
                 box = shapely.box(*bbox)
-                yield from (
-                    r for r in rows if r.wkb is not None and box.intersects(r.geometry)
-                )
+                yield from (r for r in rows if r.wkb is not None and box.intersects(r.geometry))
             else:
                 yield from rows
             last = rows[-1].rid

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, ColumnElement, func, literal
+from sqlalchemy import ColumnElement, Connection, func, literal
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -117,9 +117,7 @@ class PostGISPort(SpatialPort):
                 # geodesic test on geography.
                 stmt = stmt.where(
                     self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
-                    func.ST_DWithin(
-                        func.geography(feature.c.geom), func.geography(g), distance_m
-                    ),
+                    func.ST_DWithin(func.geography(feature.c.geom), func.geography(g), distance_m),
                 )
             else:
                 test = {

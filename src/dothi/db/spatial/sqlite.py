@@ -10,7 +10,7 @@ from typing import Any
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, ColumnElement, text
+from sqlalchemy import ColumnElement, Connection, text
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -40,6 +40,7 @@ _INSERT = (
     "geom, minx, miny, maxx, maxy, properties, digest) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
 
 @lru_cache(maxsize=256)
 def _local_metric(lon: float, lat: float) -> pyproj.Transformer:
@@ -151,9 +152,7 @@ class SQLitePort(SpatialPort):
                 area: BBox = expand_degrees(geometry.bounds, distance_m)
                 stmt = stmt.where(self._bbox_candidates(area))
                 target = _to_metric([geometry], geometry)[0]
-                tests.append(
-                    lambda g: _to_metric([g], geometry)[0].distance(target) <= distance_m
-                )
+                tests.append(lambda g: _to_metric([g], geometry)[0].distance(target) <= distance_m)
             else:
                 if predicate != "contains" or not geometry.is_empty:
                     stmt = stmt.where(self._bbox_candidates(geometry.bounds))
@@ -198,9 +197,7 @@ class SQLitePort(SpatialPort):
         # within r are final once the k-th distance is at most r.
         radius = 200.0
         while True:
-            rows = self.find(
-                conn, layer_id, as_of=as_of, bbox=expand_degrees(point.bounds, radius)
-            )
+            rows = self.find(conn, layer_id, as_of=as_of, bbox=expand_degrees(point.bounds, radius))
             ranked = self._rank(rows, point)
             if len(ranked) >= k and ranked[k - 1][1] <= radius:
                 return ranked[:k]
@@ -214,6 +211,6 @@ class SQLitePort(SpatialPort):
         if not rows:
             return []
         target = _to_metric([point], point)[0]
-        metric = _to_metric([r.geometry for r in rows], point)  # type: ignore[misc]
+        metric = _to_metric([r.geometry for r in rows], point)
         pairs = [(r, float(g.distance(target))) for r, g in zip(rows, metric, strict=True)]
         return sorted(pairs, key=lambda p: (p[1], p[0].rid))
