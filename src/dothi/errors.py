@@ -8,21 +8,20 @@ real bugs escape as other exceptions.
 
 from __future__ import annotations
 
-import locale
 import os
 
 
 def current_language() -> str:
-    """Return ``"vi"`` or ``"en"`` from ``DOTHI_LANG``, else the locale; Vietnamese by default."""
-    lang = os.environ.get("DOTHI_LANG", "").strip().lower()
-    if not lang:
-        try:
-            lang = (locale.getlocale()[0] or "").lower()
-        except ValueError:
-            lang = ""
-        if not lang:
-            lang = os.environ.get("LC_ALL", os.environ.get("LANG", "vi")).lower()
-    return "en" if lang.startswith("en") else "vi"
+    """Return ``"vi"`` or ``"en"``: ``DOTHI_LANG``, else the locale; Vietnamese by default.
+
+    Only a locale that names English (``en_US.UTF-8``…) switches to English: the bare
+    ``C``/``POSIX`` locales of servers and containers keep Vietnamese.
+    """
+    for var in ("DOTHI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "").strip().lower()
+        if value:
+            return "en" if value.startswith("en") else "vi"
+    return "vi"
 
 
 class DothiError(Exception):
