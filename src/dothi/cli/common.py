@@ -63,8 +63,8 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
 
     def update(done: int, total: int | None) -> None:
         nonlocal bar, shown
-        if total is None and bar is None:
-            return  # nothing to measure against; the summary line follows anyway
+        if bar is None and (total is None or not sys.stderr.isatty()):
+            return  # no bar without a total or a terminal; the summary line follows anyway
         if bar is None:
             bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
             bar.__enter__()

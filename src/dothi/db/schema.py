@@ -121,6 +121,11 @@ feature = Table(
         postgresql_where=text("valid_to IS NULL"),
     ),
     Index("ix_feature_history", "layer_id", "fid", "version"),
-    Index("ix_feature_created_in", "created_in"),
-    Index("ix_feature_closed_in", "closed_in"),
+    # Only closed versions are indexed by their closing change set: inserts stay cheap.
+    Index(
+        "ix_feature_closed_in",
+        "closed_in",
+        sqlite_where=text("closed_in IS NOT NULL"),
+        postgresql_where=text("closed_in IS NOT NULL"),
+    ),
 )

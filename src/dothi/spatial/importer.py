@@ -354,6 +354,12 @@ class _ImportJob:
         self.to_wgs84 = geomod.projector(src_crs)
         self.mapping: dict[str, str] | None = None
         self.key_column: str | None = None
+        # Into an empty layer nothing can be updated: skip the lookups of existing
+        # versions and catch keys repeated in the file with a set instead.
+        has_rows = conn.execute(
+            select(feature.c.rid).where(feature.c.layer_id == layer.id).limit(1)
+        ).first()
+        self.seen_keys: set[str] | None = None if has_rows else set()
 
     # -- per batch ---------------------------------------------------------------
     def run_batch(self, batch: pa.RecordBatch) -> None:
@@ -363,25 +369,23 @@ class _ImportJob:
         if self.mapping is None:
             self._setup_columns(batch.schema)
         assert self.mapping is not None
-        columns = {
-            name: batch.column(name).to_pylist()
-            for name in batch.schema.names
-            if name != self.geom_col
-        }
+        names_in = [name for name in batch.schema.names if name != self.geom_col]
         if self.src.detect and self.legacy is None:
-            self._detect_encoding(columns)
-        if self.legacy is not None:
-            for name, values in columns.items():
-                if pa.types.is_string(batch.schema.field(name).type):
-                    columns[name] = [
-                        None if v is None else encodings.decode_latin1_text(v, self.legacy)
-                        for v in values
-                    ]
+            self._detect_encoding(batch, names_in)
         errors: dict[int, list[str]] = {}
         props: dict[str, list[Any]] = {}
-        for col, values in columns.items():
+        for col in names_in:
             target = self.mapping[col]
-            props[target] = self.validator.clean_column(target, values, errors)
+            arr = batch.column(col)
+            if self.legacy is not None and pa.types.is_string(arr.type):
+                legacy = self.legacy
+                decoded = [
+                    None if v is None else encodings.decode_latin1_text(v, legacy)
+                    for v in arr.to_pylist()
+                ]
+                props[target] = self.validator.clean_column(target, decoded, errors)
+            else:
+                props[target] = self.validator.clean_array(target, arr, errors)
         for name in self.validator.required:
             if name not in props:
                 props[name] = [None] * n
@@ -439,10 +443,13 @@ class _ImportJob:
                 f"no key column '{key}': every feature gets a new id"
             )
 
-    def _detect_encoding(self, columns: dict[str, list[Any]]) -> None:
+    def _detect_encoding(self, batch: pa.RecordBatch, names: list[str]) -> None:
         samples: list[bytes] = []
-        for values in columns.values():
-            for v in values:
+        for name in names:
+            arr = batch.column(name)
+            if not pa.types.is_string(arr.type):
+                continue
+            for v in arr.to_pylist():
                 if isinstance(v, str) and not v.isascii():
                     samples.append(v.encode("latin1"))
                     if len(samples) >= 5000:
@@ -485,7 +492,10 @@ class _ImportJob:
     ) -> None:
         if not accepted:
             return
-        existing = self._current([k for i in accepted if (k := keys[i]) is not None])
+        if self.seen_keys is None:
+            existing = self._current([k for i in accepted if (k := keys[i]) is not None])
+        else:
+            existing = {}
         out = VersionBatch(
             layer_id=self.layer.id,
             changeset_id=self.cs_id,
@@ -499,7 +509,7 @@ class _ImportJob:
             digests=[],
         )
         close: list[int] = []
-        seen: set[str] = set()
+        seen: set[str] = set() if self.seen_keys is None else self.seen_keys
         wkbs = shapely.to_wkb(geoms.geoms[accepted])
         bounds = shapely.bounds(geoms.geoms[accepted])
         for j, i in enumerate(accepted):
@@ -508,11 +518,13 @@ class _ImportJob:
             body = orjson.dumps({name: props[name][i] for name in names})
             digest = hashlib.blake2b(wkbs[j] + body, digest_size=16).hexdigest()
             prev = existing.get(key)
-            if key in seen or (prev is not None and prev[4] and prev[3] == self.cs_id):
+            keyed = self.key_column is not None
+            if keyed and (key in seen or (prev is not None and prev[4] and prev[3] == self.cs_id)):
                 self._note("rejected", first_row + i, key, "khóa trùng trong tệp / duplicate key")
                 self.report.rejected += 1
                 continue
-            seen.add(key)
+            if keyed:
+                seen.add(key)
             version = 1
             if prev is not None:
                 version = prev[1] + 1

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -114,6 +115,60 @@ def _coerce(value: Any, types: set[str]) -> Any:
     raise ValueError
 
 
+def _suspects(arr: pa.Array, spec: dict[str, Any], required: bool) -> Any:
+    """A numpy bool mask of rows that may break ``spec``, or None if Arrow cannot tell."""
+    types, nullable = _types(spec)
+    t = arr.type
+    fits = (
+        (pa.types.is_integer(t) and types & {"integer", "number"})
+        or (pa.types.is_floating(t) and types & {"integer", "number"})
+        or (pa.types.is_string(t) or pa.types.is_large_string(t))
+        and "string" in types
+        or (pa.types.is_boolean(t) and "boolean" in types)
+    )
+    if not fits:
+        return None
+    masks: list[Any] = []
+    if required or not nullable:
+        masks.append(pc.is_null(arr))
+    if pa.types.is_floating(t) and "number" not in types:
+        masks.append(pc.not_equal(pc.floor(arr), arr))
+    if "enum" in spec:
+        try:
+            masks.append(pc.invert(pc.is_in(arr, value_set=pa.array(spec["enum"], type=t))))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    bounds = [
+        ("minimum", pc.less),
+        ("maximum", pc.greater),
+        ("exclusiveMinimum", pc.less_equal),
+        ("exclusiveMaximum", pc.greater_equal),
+    ]
+    for key, op in bounds:
+        if key in spec and not pa.types.is_string(t):
+            masks.append(op(arr, spec[key]))
+    if pa.types.is_string(t):
+        if "minLength" in spec:
+            masks.append(pc.less(pc.utf8_length(arr), spec["minLength"]))
+        if "maxLength" in spec:
+            masks.append(pc.greater(pc.utf8_length(arr), spec["maxLength"]))
+        for pattern in (
+            spec.get("pattern"),
+            {"date": _DATE, "date-time": _DATETIME}.get(spec.get("format", "")),
+        ):
+            if pattern is None:
+                continue
+            text = pattern if isinstance(pattern, str) else pattern.pattern
+            try:
+                masks.append(pc.invert(pc.match_substring_regex(arr, text)))
+            except pa.ArrowInvalid:
+                return None  # not an RE2 pattern: check row by row in Python
+    mask = pa.array([False] * len(arr))
+    for m in masks:
+        mask = pc.or_kleene(mask, pc.fill_null(m, False))
+    return mask.to_numpy(zero_copy_only=False)
+
+
 class PropertyValidator:
     """Checks rows of properties against one layer's property schema."""
 
@@ -158,6 +213,34 @@ class PropertyValidator:
 
         del types
         return check
+
+    def clean_array(self, name: str, arr: pa.Array, errors: dict[int, list[str]]) -> list[Any]:
+        """Check one Arrow column; only rows that may break the schema are looked at singly.
+
+        The checks run column-wise in Arrow and mark suspect rows; the row-by-row path then
+        coerces and explains just those. Columns Arrow cannot check go row by row.
+        """
+        spec = self.properties.get(name)
+        if spec is None:
+            return list(arr.to_pylist())
+        types, _ = _types(spec)
+        if "integer" in types and "number" not in types and pa.types.is_floating(arr.type):
+            fraction = pc.fill_null(pc.not_equal(pc.floor(arr), arr), False)
+            if not pc.any(fraction).as_py():
+                arr = pc.cast(arr, pa.int64())  # whole numbers stored as floats: integers
+        suspects = _suspects(arr, spec, name in self.required)
+        if suspects is None:
+            return self.clean_column(name, arr.to_pylist(), errors)
+        values: list[Any] = arr.to_pylist()
+        for i in suspects.nonzero()[0]:
+            row = int(i)
+            one = [values[row]]
+            row_errors: dict[int, list[str]] = {}
+            self.clean_column(name, one, row_errors)
+            values[row] = one[0]
+            if row_errors:
+                errors.setdefault(row, []).extend(row_errors[0])
+        return values
 
     def clean_column(self, name: str, values: list[Any], errors: dict[int, list[str]]) -> list[Any]:
         """Coerce and check one column in place; record problems per row in ``errors``."""

@@ -24,12 +24,8 @@ from dothi.db.spatial.base import (
 
 _RTREE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS feature_rtree USING rtree(rid, minx, maxx, miny, maxy)",
-    # Triggers keep the index in the same transaction as the rows, so a rolled-back
-    # import leaves no index entries behind.
-    """CREATE TRIGGER IF NOT EXISTS feature_rtree_ins AFTER INSERT ON feature
-       WHEN NEW.minx IS NOT NULL BEGIN
-         INSERT INTO feature_rtree VALUES (NEW.rid, NEW.minx, NEW.maxx, NEW.miny, NEW.maxy);
-       END""",
+    # Rows are added to the index by insert_versions, after each batch: an insert trigger
+    # interleaves table and R*Tree pages and makes bulk imports 2-3 times slower.
     """CREATE TRIGGER IF NOT EXISTS feature_rtree_del AFTER DELETE ON feature BEGIN
          DELETE FROM feature_rtree WHERE rid = OLD.rid;
        END""",
@@ -74,7 +70,6 @@ class SQLitePort(SpatialPort):
             conn.exec_driver_sql(ddl)
 
     def drop_spatial_index(self, conn: Connection) -> None:
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_ins")
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_del")
         conn.exec_driver_sql("DROP TABLE IF EXISTS feature_rtree")
 
@@ -112,7 +107,13 @@ class SQLitePort(SpatialPort):
         ]
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
+        (last,) = dbapi.execute("SELECT coalesce(max(rid), 0) FROM feature").fetchone()
         dbapi.executemany(_INSERT, rows)
+        dbapi.execute(
+            "INSERT INTO feature_rtree SELECT rid, minx, maxx, miny, maxy FROM feature "
+            "WHERE rid > ? AND minx IS NOT NULL",
+            (last,),
+        )
 
     def geom_wkb(self) -> ColumnElement[Any]:
         return feature.c.geom
