@@ -8,18 +8,16 @@ dropped silently.
 from __future__ import annotations
 
 import csv
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 import pyogrio.raw
 import pyproj
-import shapely
 from sqlalchemy import Connection, select, update
 
 from dothi.config import Settings
@@ -28,8 +26,8 @@ from dothi.db.schema import changeset, feature
 from dothi.db.spatial.base import VersionBatch
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
-from dothi.geo import encodings
 from dothi.spatial import geometry as geomod
+from dothi.spatial.batches import BatchPreparer, PreparedBatch, RowNote
 from dothi.spatial.layers import (
     Layer,
     check_access,
@@ -39,7 +37,7 @@ from dothi.spatial.layers import (
     find_layer,
     update_layer,
 )
-from dothi.spatial.properties import PropertyValidator, infer_schema, map_columns
+from dothi.spatial.properties import infer_schema
 from dothi.spatial.sources import Source, check_allowed, open_source
 
 Progress = Callable[[int, int | None], None]
@@ -61,16 +59,6 @@ class ImportOptions:
     source_layer: str | None = None
     user: str = "cli"
     batch_size: int = 50_000
-
-
-@dataclass
-class RowNote:
-    """A row that was rejected, repaired or flagged, and why."""
-
-    kind: str
-    row: int
-    key: str | None
-    reason: str
 
 
 @dataclass
@@ -216,16 +204,34 @@ def import_file(
                 notes = _NoteWriter(
                     settings.data_dir / "reports" / f"import-{cs_id}-{layer.id}.csv", report
                 )
-                job = _ImportJob(
-                    db, conn, layer, src, src_crs, geom_col, cs_id, now, report, opts.user
+                preparer = BatchPreparer(
+                    layer,
+                    geom_col,
+                    src_crs,
+                    legacy=src.legacy,
+                    detect=src.detect,
+                    id_prefix=str(cs_id),
                 )
-                job.notes = notes
-                for batch in _batches(reader, src):
-                    job.run_batch(batch)
-                    if progress is not None:
-                        progress(report.read, total if total >= 0 else None)
-                report.encoding = job.encoding
-                _finish(conn, cs_id, layer, report, job)
+                preparer.check_columns(reader.schema)
+                writer = _Writer(db, conn, layer, cs_id, now, opts.user, report, notes)
+                keyed = preparer.key_column is not None
+                # Prepare batch k+1 in a worker thread while batch k is written.
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    pending: Future[PreparedBatch] | None = None
+                    for batch in _batches(reader, src):
+                        upcoming = pool.submit(preparer.prepare, batch)
+                        if pending is not None:
+                            writer.write(pending.result(), keyed)
+                            _tick(progress, report, total)
+                        pending = upcoming
+                    if pending is not None:
+                        writer.write(pending.result(), keyed)
+                        _tick(progress, report, total)
+                report.warnings.extend(preparer.warnings)
+                report.encoding = (
+                    preparer.detected or src.legacy or (None if src.detect else src.gdal_encoding)
+                )
+                _finish(conn, cs_id, layer, report)
         except BaseException:
             if notes is not None:
                 notes.close()
@@ -251,9 +257,12 @@ def _new_changeset(conn: Connection, layer_id: str, user: str, now: datetime, sr
     return int(pk[0])
 
 
-def _finish(
-    conn: Connection, cs_id: int, layer: Layer, report: ImportReport, job: _ImportJob
-) -> None:
+def _tick(progress: Progress | None, report: ImportReport, total: int) -> None:
+    if progress is not None:
+        progress(report.read, total if total >= 0 else None)
+
+
+def _finish(conn: Connection, cs_id: int, layer: Layer, report: ImportReport) -> None:
     summary = {
         "source": report.source,
         "source_crs": report.source_crs,
@@ -320,40 +329,28 @@ def _batches(reader: pa.RecordBatchReader, src: Source) -> Iterator[pa.RecordBat
         yield batch
 
 
-class _ImportJob:
-    """State carried across the batches of one import."""
-
-    notes: _NoteWriter
+class _Writer:
+    """The database half of an import: upsert of prepared batches in one change set."""
 
     def __init__(
         self,
         db: Database,
         conn: Connection,
         layer: Layer,
-        src: Source,
-        src_crs: pyproj.CRS | None,
-        geom_col: str,
         cs_id: int,
         now: datetime,
-        report: ImportReport,
         user: str,
+        report: ImportReport,
+        notes: _NoteWriter,
     ) -> None:
         self.db = db
-        self.user = user
         self.conn = conn
         self.layer = layer
-        self.src = src
-        self.src_crs = src_crs
-        self.geom_col = geom_col
         self.cs_id = cs_id
         self.now = now
+        self.user = user
         self.report = report
-        self.validator = PropertyValidator(layer.property_schema)
-        self.encoding: str | None = src.legacy or (None if src.detect else src.gdal_encoding)
-        self.legacy = src.legacy
-        self.to_wgs84 = geomod.projector(src_crs)
-        self.mapping: dict[str, str] | None = None
-        self.key_column: str | None = None
+        self.notes = notes
         # Into an empty layer nothing can be updated: skip the lookups of existing
         # versions and catch keys repeated in the file with a set instead.
         has_rows = conn.execute(
@@ -361,107 +358,6 @@ class _ImportJob:
         ).first()
         self.seen_keys: set[str] | None = None if has_rows else set()
 
-    # -- per batch ---------------------------------------------------------------
-    def run_batch(self, batch: pa.RecordBatch) -> None:
-        first_row = self.report.read + 1
-        n = batch.num_rows
-        self.report.read += n
-        if self.mapping is None:
-            self._setup_columns(batch.schema)
-        assert self.mapping is not None
-        names_in = [name for name in batch.schema.names if name != self.geom_col]
-        if self.src.detect and self.legacy is None:
-            self._detect_encoding(batch, names_in)
-        errors: dict[int, list[str]] = {}
-        props: dict[str, list[Any]] = {}
-        for col in names_in:
-            target = self.mapping[col]
-            arr = batch.column(col)
-            if self.legacy is not None and pa.types.is_string(arr.type):
-                legacy = self.legacy
-                decoded = [
-                    None if v is None else encodings.decode_latin1_text(v, legacy)
-                    for v in arr.to_pylist()
-                ]
-                props[target] = self.validator.clean_column(target, decoded, errors)
-            else:
-                props[target] = self.validator.clean_array(target, arr, errors)
-        for name in self.validator.required:
-            if name not in props:
-                props[name] = [None] * n
-                self.validator.clean_column(name, props[name], errors)
-        geoms = geomod.prepare(
-            batch.column(self.geom_col).to_numpy(zero_copy_only=False),
-            self.to_wgs84,
-            self.src_crs,
-            self.layer.geometry_type,
-        )
-        for i, reason in geomod.flag_reasons(geoms.flags):
-            self._note("flagged", first_row + i, None, reason)
-        self.report.flagged += len(geoms.flags)
-        names = list(props)
-        keys: list[str | None] = (
-            [None if v is None or v == "" else str(v) for v in props[self.key_column]]
-            if self.key_column is not None
-            else [f"{self.cs_id}-{first_row + i}" for i in range(n)]
-        )
-        accepted: list[int] = []
-        for i in range(n):
-            problem = geoms.errors.get(i)
-            row_errors = errors.get(i, [])
-            if keys[i] is None:
-                row_errors = [*row_errors, "thiếu khóa / missing key"]
-            if problem is not None or row_errors:
-                reason = "; ".join(([problem] if problem else []) + row_errors)
-                self._note("rejected", first_row + i, keys[i], reason)
-                continue
-            if i in geoms.repaired:
-                self._note("repaired", first_row + i, keys[i], geoms.repaired[i])
-            accepted.append(i)
-        self.report.rejected += n - len(accepted)
-        self.report.repaired += sum(1 for i in accepted if i in geoms.repaired)
-        self._upsert(accepted, keys, names, props, geoms, first_row)
-
-    def _setup_columns(self, schema: pa.Schema) -> None:
-        cols = [n for n in schema.names if n != self.geom_col]
-        self.mapping = map_columns(cols, self.layer.property_schema)
-        present = set(self.mapping.values())
-        missing = [r for r in self.validator.required if r not in present]
-        if missing:
-            raise InvalidInput(
-                f"Tệp thiếu cột bắt buộc của lớp «{self.layer.id}»: {', '.join(missing)}. "
-                f"Các cột trong tệp: {', '.join(cols) or '(không có)'}.",
-                f"The file lacks required columns of layer '{self.layer.id}': "
-                f"{', '.join(missing)}. Columns in the file: {', '.join(cols) or '(none)'}.",
-            )
-        key = self.layer.key_property
-        if key is not None and key in present:
-            self.key_column = key
-        elif key is not None:
-            self.report.warnings.append(
-                f"Không có cột khóa «{key}»: mỗi đối tượng được cấp mã mới / "
-                f"no key column '{key}': every feature gets a new id"
-            )
-
-    def _detect_encoding(self, batch: pa.RecordBatch, names: list[str]) -> None:
-        samples: list[bytes] = []
-        for name in names:
-            arr = batch.column(name)
-            if not pa.types.is_string(arr.type):
-                continue
-            for v in arr.to_pylist():
-                if isinstance(v, str) and not v.isascii():
-                    samples.append(v.encode("latin1"))
-                    if len(samples) >= 5000:
-                        break
-        # Plain ASCII so far needs no decoding; decide on the first batch with accents.
-        if samples:
-            self.encoding = self.legacy = encodings.detect_encoding(samples)
-
-    def _note(self, kind: str, row: int, key: str | None, reason: str) -> None:
-        self.notes.add(RowNote(kind, row, key, reason))
-
-    # -- upsert ------------------------------------------------------------------
     def _current(self, keys: list[str]) -> dict[str, tuple[int, int, str, int, bool]]:
         """For each key: (rid, version, digest, created_in, is_current) of its newest row."""
         found: dict[str, tuple[int, int, str, int, bool]] = {}
@@ -481,77 +377,77 @@ class _ImportJob:
                     found[r.fid] = (r.rid, r.version, r.digest, r.created_in, r.valid_to is None)
         return found
 
-    def _upsert(
-        self,
-        accepted: list[int],
-        keys: list[str | None],
-        names: list[str],
-        props: dict[str, list[Any]],
-        geoms: geomod.PreparedGeometries,
-        first_row: int,
-    ) -> None:
-        if not accepted:
+    def write(self, batch: PreparedBatch, keyed: bool) -> None:
+        """Record the batch's notes and counts, then store its new and changed rows."""
+        report = self.report
+        report.read += batch.read
+        report.rejected += batch.rejected
+        report.repaired += batch.repaired
+        report.flagged += batch.flagged
+        for note in batch.notes:
+            self.notes.add(note)
+        if not batch.keys:
             return
-        if self.seen_keys is None:
-            existing = self._current([k for i in accepted if (k := keys[i]) is not None])
-        else:
-            existing = {}
-        out = VersionBatch(
-            layer_id=self.layer.id,
-            changeset_id=self.cs_id,
-            changed_by=self.user,
-            valid_from=self.now,
-            fids=[],
-            versions=[],
-            wkb=[],
-            bounds=[],
-            properties=[],
-            digests=[],
-        )
-        close: list[int] = []
+        if not keyed and self.seen_keys is not None:
+            # Generated ids into an empty layer: every row is new, nothing to compare.
+            report.inserted += len(batch.keys)
+            self._insert(batch, range(len(batch.keys)), [1] * len(batch.keys))
+            return
+        existing = self._current(batch.keys) if self.seen_keys is None else {}
         seen: set[str] = set() if self.seen_keys is None else self.seen_keys
-        wkbs = shapely.to_wkb(geoms.geoms[accepted])
-        bounds = shapely.bounds(geoms.geoms[accepted])
-        for j, i in enumerate(accepted):
-            key = keys[i]
-            assert key is not None
-            body = orjson.dumps({name: props[name][i] for name in names})
-            digest = hashlib.blake2b(wkbs[j] + body, digest_size=16).hexdigest()
+        take: list[int] = []
+        versions: list[int] = []
+        close: list[int] = []
+        for j, key in enumerate(batch.keys):
             prev = existing.get(key)
-            keyed = self.key_column is not None
-            if keyed and (key in seen or (prev is not None and prev[4] and prev[3] == self.cs_id)):
-                self._note("rejected", first_row + i, key, "khóa trùng trong tệp / duplicate key")
-                self.report.rejected += 1
+            if key in seen or (prev is not None and prev[4] and prev[3] == self.cs_id):
+                self.notes.add(
+                    RowNote("rejected", batch.rows[j], key, "khóa trùng trong tệp / duplicate key")
+                )
+                report.rejected += 1
                 continue
-            if keyed:
-                seen.add(key)
-            version = 1
-            if prev is not None:
-                version = prev[1] + 1
-                if prev[4]:
-                    if prev[2] == digest:
-                        self.report.unchanged += 1
-                        continue
-                    close.append(prev[0])
-                    self.report.updated += 1
-                else:
-                    self.report.inserted += 1
+            seen.add(key)
+            if prev is None:
+                report.inserted += 1
+                versions.append(1)
+            elif not prev[4]:
+                report.inserted += 1  # deleted before: comes back as a new version
+                versions.append(prev[1] + 1)
+            elif prev[2] == batch.digests[j]:
+                report.unchanged += 1
+                continue
             else:
-                self.report.inserted += 1
-            out.fids.append(key)
-            out.versions.append(version)
-            out.wkb.append(wkbs[j])
-            out.bounds.append(tuple(bounds[j]))
-            out.properties.append(body.decode())
-            out.digests.append(digest)
+                report.updated += 1
+                close.append(prev[0])
+                versions.append(prev[1] + 1)
+            take.append(j)
         for start in range(0, len(close), _LOOKUP_CHUNK):
             self.conn.execute(
                 update(feature)
                 .where(feature.c.rid.in_(close[start : start + _LOOKUP_CHUNK]))
                 .values(valid_to=self.now, closed_in=self.cs_id)
             )
-        if len(out):
-            self.db.port.insert_versions(self.conn, out)
+        if take:
+            self._insert(batch, take, versions)
+
+    def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
+        every = len(take) == len(batch.keys)
+        pick = (lambda col: col) if every else (lambda col: [col[j] for j in take])
+        self.db.port.insert_versions(
+            self.conn,
+            VersionBatch(
+                layer_id=self.layer.id,
+                changeset_id=self.cs_id,
+                changed_by=self.user,
+                valid_from=self.now,
+                fids=pick(batch.keys),
+                versions=versions,
+                wkb=pick(batch.wkb),
+                bounds=pick(batch.bounds),
+                properties=pick(batch.bodies),
+                digests=pick(batch.digests),
+            ),
+        )
 
 
 __all__ = ["ImportOptions", "ImportReport", "RowNote", "import_file"]

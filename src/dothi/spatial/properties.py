@@ -122,8 +122,7 @@ def _suspects(arr: pa.Array, spec: dict[str, Any], required: bool) -> Any:
     fits = (
         (pa.types.is_integer(t) and types & {"integer", "number"})
         or (pa.types.is_floating(t) and types & {"integer", "number"})
-        or (pa.types.is_string(t) or pa.types.is_large_string(t))
-        and "string" in types
+        or ((pa.types.is_string(t) or pa.types.is_large_string(t)) and "string" in types)
         or (pa.types.is_boolean(t) and "boolean" in types)
     )
     if not fits:
