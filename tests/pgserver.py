@@ -106,6 +106,10 @@ class PostGISServer:
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="dothi", dbname=name, autocommit=True
+        ) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         return self.url_for(name)
 
     def stop(self) -> None:

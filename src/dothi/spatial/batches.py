@@ -1,8 +1,8 @@
 """Turning one batch of a source file into rows ready to store (no database work).
 
 This is the CPU-bound half of an import: legacy text, property validation, geometry
-checks and reprojection, JSON and digests. It runs in a worker thread while the previous
-batch is written, so the two halves overlap on a multi-core machine.
+checks and reprojection, JSON and digests. It is kept apart from the database half so each
+can be tested and measured on its own.
 """
 
 from __future__ import annotations

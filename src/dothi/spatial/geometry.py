@@ -105,8 +105,10 @@ def prepare(
     layer_type: str,
 ) -> PreparedGeometries:
     """Parse, reproject and check one batch of WKB geometries for a layer."""
-    # Heights are not kept: layers are 2D, as their spatial index is.
-    geoms = shapely.force_2d(shapely.from_wkb(wkb, on_invalid="ignore"))
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    if shapely.has_z(geoms).any():
+        # Heights are not kept: layers are 2D, as their spatial index is.
+        geoms = shapely.force_2d(geoms)
     out = PreparedGeometries(geoms=geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,19 +213,10 @@ def import_file(
                     id_prefix=str(cs_id),
                 )
                 preparer.check_columns(reader.schema)
-                writer = _Writer(db, conn, layer, cs_id, now, opts.user, report, notes)
                 keyed = preparer.key_column is not None
-                # Prepare batch k+1 in a worker thread while batch k is written.
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    pending: Future[PreparedBatch] | None = None
+                with _Writer(db, conn, layer, cs_id, now, opts.user, report, notes) as writer:
                     for batch in _batches(reader, src):
-                        upcoming = pool.submit(preparer.prepare, batch)
-                        if pending is not None:
-                            writer.write(pending.result(), keyed)
-                            _tick(progress, report, total)
-                        pending = upcoming
-                    if pending is not None:
-                        writer.write(pending.result(), keyed)
+                        writer.write(preparer.prepare(batch), keyed)
                         _tick(progress, report, total)
                 report.warnings.extend(preparer.warnings)
                 report.encoding = (
@@ -357,6 +348,17 @@ class _Writer:
             select(feature.c.rid).where(feature.c.layer_id == layer.id).limit(1)
         ).first()
         self.seen_keys: set[str] | None = None if has_rows else set()
+        self._stack = ExitStack()
+        self._bulk: Callable[[VersionBatch], None] | None = None
+
+    def __enter__(self) -> _Writer:
+        if self.seen_keys is not None:
+            # Only inserts can follow: let the backend stream them.
+            self._bulk = self._stack.enter_context(self.db.port.bulk_insert(self.conn))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]
 
     def _current(self, keys: list[str]) -> dict[str, tuple[int, int, str, int, bool]]:
         """For each key: (rid, version, digest, created_in, is_current) of its newest row."""
@@ -433,8 +435,8 @@ class _Writer:
     def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
         every = len(take) == len(batch.keys)
         pick = (lambda col: col) if every else (lambda col: [col[j] for j in take])
-        self.db.port.insert_versions(
-            self.conn,
+        insert = self._bulk or (lambda b: self.db.port.insert_versions(self.conn, b))
+        insert(
             VersionBatch(
                 layer_id=self.layer.id,
                 changeset_id=self.cs_id,
@@ -446,7 +448,7 @@ class _Writer:
                 bounds=pick(batch.bounds),
                 properties=pick(batch.bodies),
                 digests=pick(batch.digests),
-            ),
+            )
         )
 
 

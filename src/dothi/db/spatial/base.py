@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -113,6 +114,15 @@ class SpatialPort(abc.ABC):
     @abc.abstractmethod
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
         """Write new feature versions in bulk inside the caller's transaction."""
+
+    @contextmanager
+    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
+        """A writer for many batches of new versions, and nothing else, in a row.
+
+        Nothing else may use ``conn`` until the block ends; backends that can stream
+        (COPY) keep one stream open across the batches.
+        """
+        yield lambda batch: self.insert_versions(conn, batch)
 
     def db_time(self, value: datetime) -> Any:
         """A timestamp in the form the driver stores for ``DateTime(timezone=True)``."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -57,35 +58,46 @@ class PostGISPort(SpatialPort):
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_feature_geom")
 
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
+        with self.bulk_insert(conn) as write:
+            write(batch)
+
+    @contextmanager
+    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
+        # One COPY for all batches: the server inserts and indexes while Python prepares
+        # the next rows, instead of both waiting for each other at every batch.
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         with dbapi.cursor() as cur, cur.copy(_COPY) as copy:
-            for fid, version, wkb, b, props, digest in zip(
-                batch.fids,
-                batch.versions,
-                batch.wkb,
-                batch.bounds,
-                batch.properties,
-                batch.digests,
-                strict=True,
-            ):
-                copy.write_row(
-                    (
-                        batch.layer_id,
-                        fid,
-                        version,
-                        batch.valid_from,
-                        batch.changeset_id,
-                        batch.changed_by,
-                        ewkb_hex(wkb),
-                        b[0],
-                        b[1],
-                        b[2],
-                        b[3],
-                        props,
-                        digest,
+
+            def write(batch: VersionBatch) -> None:
+                for fid, version, wkb, b, props, digest in zip(
+                    batch.fids,
+                    batch.versions,
+                    batch.wkb,
+                    batch.bounds,
+                    batch.properties,
+                    batch.digests,
+                    strict=True,
+                ):
+                    copy.write_row(
+                        (
+                            batch.layer_id,
+                            fid,
+                            version,
+                            batch.valid_from,
+                            batch.changeset_id,
+                            batch.changed_by,
+                            ewkb_hex(wkb),
+                            b[0],
+                            b[1],
+                            b[2],
+                            b[3],
+                            props,
+                            digest,
+                        )
                     )
-                )
+
+            yield write
 
     def geom_wkb(self) -> ColumnElement[Any]:
         return func.ST_AsBinary(feature.c.geom)
