@@ -86,3 +86,43 @@ def test_vietnamese_messages_and_usage_errors(env: dict[str, str], tmp_path: Pat
     assert bad_enc.returncode == 2 and "Traceback" not in bad_enc.stderr
     bad_db = dothi({**env, "DOTHI_DATABASE_URL": "mysql://x"}, "layers")
     assert bad_db.returncode == 1 and "DOTHI_DATABASE_URL" in bad_db.stderr
+
+
+def test_demo_loads_and_layers_lists_counts(env: dict[str, str]) -> None:
+    out = dothi(env, "demo", "--no-serve")
+    assert out.returncode == 0, out.stderr
+    assert "Demo city loaded: 1715 features" in out.stdout
+    listing = {
+        ly["id"]: ly["feature_count"]
+        for ly in json.loads(dothi(env, "layers", "list", "--json").stdout)
+    }
+    assert listing["admin_commune"] == 168 and listing["admin_province"] == 34
+    assert sum(listing.values()) == 1715
+
+
+def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    src = write_geojson(tmp_path / "p.geojson", parcels(3))
+    assert dothi(env, "import", str(src), "--layer", "thua", "--key", "ma").returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    full = {**os.environ, **env}
+    proc = subprocess.Popen([*DOTHI, "serve", "--port", str(port)], env=full)
+    try:
+        deadline = time.time() + 30
+        body = None
+        while time.time() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/layers") as r:
+                    body = json.loads(r.read())
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None, "server did not answer"
+        assert [(ly["id"], ly["feature_count"]) for ly in body["layers"]] == [("thua", 3)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -114,3 +114,32 @@ def test_failed_import_leaves_no_trace(db: Database, settings: Settings, tmp_pat
     assert list((settings.data_dir / "reports").glob("*.csv")) == list(
         (settings.data_dir / "reports").glob("import-1-*.csv")
     )
+
+
+def test_delete_keeps_the_deleted_version(db: Database, settings: Settings, tmp_path: Path) -> None:
+    from dothi.spatial.edits import delete_features
+
+    _import(db, settings, write_geojson(tmp_path / "a.geojson", parcels(3)))
+    time.sleep(0.01)
+    before = datetime.now(UTC)
+    with pytest.raises(NotFound):
+        delete_features(db, "thua", ["P0001", "nope"], "officer")
+    assert set(_props(db)) == {"P0000", "P0001", "P0002"}, "a failed delete deletes nothing"
+    cs = delete_features(db, "thua", ["P0001"], "officer")
+    assert set(_props(db)) == {"P0000", "P0002"}
+    assert "P0001" in _props(db, as_of=before)
+    with db.read() as conn:
+        versions = history.feature_history(db, conn, "thua", "P0001")
+        change = history.get_change(conn, cs)
+    assert versions[-1].closed_in == cs and change.kind == "delete"
+    assert change.created_by == "officer" and change.summary == {"deleted": 1}
+    history.rollback(db, "thua", cs, "officer")
+    assert set(_props(db)) == {"P0000", "P0001", "P0002"}
+    # A re-import brings a deleted feature back as a new version.
+    delete_features(db, "thua", ["P0002"], "officer")
+    report = import_file(
+        db, settings, tmp_path / "a.geojson", ImportOptions(layer_id="thua", key="ma")
+    )
+    assert (report.inserted, report.unchanged) == (1, 2)
+    with db.read() as conn:
+        assert [v.version for v in history.feature_history(db, conn, "thua", "P0002")] == [1, 2]

@@ -222,3 +222,14 @@ def test_outside_vietnam_is_flagged_not_dropped(
     report = run(db, settings, write_geojson(tmp_path / "p.geojson", rows), key="ma")
     assert (report.inserted, report.flagged) == (2, 1)
     assert any(n.kind == "flagged" and "outside" in n.reason for n in report.notes)
+
+
+def test_heights_are_dropped(db: Database, settings: Settings, tmp_path: Path) -> None:
+    rows = parcels(2)
+    rows[0]["geometry"] = shapely.force_3d(rows[0]["geometry"], 12.5)
+    report = run(db, settings, write_geojson(tmp_path / "z.geojson", rows), key="ma")
+    assert report.inserted == 2
+    with db.read() as conn:
+        got = {r.fid: r.geometry for r in db.port.find(conn, "thua")}
+    assert not got["P0000"].has_z
+    assert shapely.equals_exact(got["P0000"], shapely.force_2d(rows[0]["geometry"]), 1e-9)
