@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -89,16 +90,19 @@ def write_ogr(
     kwargs: dict[str, Any] = {}
     if encoding is not None:
         kwargs["encoding"] = encoding
-    pyogrio.raw.write(
-        path,
-        np.array([g.wkb for g in geoms], dtype=object),
-        data,
-        names,
-        driver=driver,
-        geometry_type=geometry_type,
-        crs=crs,
-        **kwargs,
-    )
+    with warnings.catch_warnings():
+        # Files without a CRS are written on purpose, to test that imports refuse them.
+        warnings.filterwarnings("ignore", message="'crs' was not provided")
+        pyogrio.raw.write(
+            path,
+            np.array([g.wkb for g in geoms], dtype=object),
+            data,
+            names,
+            driver=driver,
+            geometry_type=geometry_type,
+            crs=crs,
+            **kwargs,
+        )
     return path
 
 
