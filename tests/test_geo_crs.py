@@ -7,6 +7,7 @@ gives, not EPSG:6960 — see test_vietnam_md_hcmc_vector_is_the_5194_result.
 
 from __future__ import annotations
 
+import gzip
 import importlib.resources
 import json
 import math
@@ -42,9 +43,7 @@ from dothi.geo.crs import (
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 DATA_FILE = Path(gcrs.__file__).parent / "data" / "vn2000_provinces.json"
-ADMIN_2025 = (
-    Path(__file__).resolve().parents[2] / "shared/data/vn-admin-2025/units_full_2026-07-25.json"
-)
+ADMIN_2025 = Path(gcrs.__file__).parents[1] / "demo" / "data" / "admin_province.geojson.gz"
 
 # (lon, lat) WGS 84 → (E, N) in the given CRS, EPSG:6960.
 HANOI = (105.8542, 21.0285)
@@ -448,10 +447,12 @@ def test_old_gso_codes_spot_checks() -> None:
         assert by_code[code] == name
 
 
-@pytest.mark.skipif(not ADMIN_2025.exists(), reason="shared/data/vn-admin-2025 not present")
 def test_2025_codes_and_names_match_the_admin_data() -> None:
-    units = json.loads(ADMIN_2025.read_text(encoding="utf-8"))
-    admin = {u["Code"]: gcrs._slug(u["Name"]) for u in units}
+    # The demo's province layer comes from the same 2025 unit list (see its SOURCES.md).
+    with gzip.open(ADMIN_2025, "rt", encoding="utf-8") as fh:
+        units = [f["properties"] for f in json.load(fh)["features"]]
+    admin = {u["code"]: gcrs._slug(u["name"]) for u in units}
+    assert len(admin) == 34
     ours = {p.code: p.slug for p in provinces("2025")}
     assert ours == admin
 

@@ -7,14 +7,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
-from dothi.errors import InvalidInput, current_language
+from dothi.errors import current_language
 
 
 def t(vi: str, en: str) -> str:
@@ -76,16 +75,3 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(
-            f"Thời điểm «{value}» không hợp lệ; dùng ISO 8601, ví dụ 2026-01-31T08:00:00Z.",
-            f"Invalid time '{value}'; use ISO 8601, e.g. 2026-01-31T08:00:00Z.",
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

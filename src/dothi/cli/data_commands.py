@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 import orjson
 
-from dothi.cli.common import Context, default_user, parse_time, pass_ctx, progress_bar, t
+from dothi.cli.common import Context, default_user, pass_ctx, progress_bar, t
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
 from dothi.spatial import history
 from dothi.spatial.export import FORMATS, export_layer
 from dothi.spatial.importer import ImportOptions, ImportReport, import_file
 from dothi.spatial.layers import ACCESS_LEVELS, feature_counts, get_layer, list_layers
+from dothi.spatial.queries import parse_datetime
 
 
 def print_report(report: ImportReport) -> None:
@@ -110,7 +111,7 @@ def export_cmd(
 ) -> None:
     """Xuất một lớp ra tệp / export a layer to a file."""
     db = ctx.database()
-    when = parse_time(as_of)
+    when = parse_datetime(as_of)
     with db.read() as conn:
         total = None if when else feature_counts(conn).get(layer_id)
     with progress_bar(t("Đang xuất", "Exporting")) as bar:

@@ -132,7 +132,7 @@ def _resolve_source_crs(opts: ImportOptions, src: Source) -> pyproj.CRS | None:
 
 def _prepare_layer(
     conn: Connection, opts: ImportOptions, src: Source, schema: pa.Schema, geom_col: str
-) -> tuple[Layer, bool]:
+) -> Layer:
     existing = find_layer(conn, opts.layer_id)
     if existing is not None:
         changes: dict[str, Any] = {}
@@ -151,7 +151,7 @@ def _prepare_layer(
                 setattr(existing, name, value)
         if changes:
             update_layer(conn, existing.id, **changes)
-        return existing, False
+        return existing
     new = core_layer(opts.layer_id)
     if new is None:
         new = Layer(
@@ -167,7 +167,7 @@ def _prepare_layer(
     new.title_en = opts.title_en or new.title_en
     new.created_by = opts.user
     new.source = str(src.path.name)
-    return create_layer(conn, new), True
+    return create_layer(conn, new)
 
 
 def import_file(
@@ -196,8 +196,8 @@ def import_file(
         total = int(src.info.get("features", -1))
         notes: _NoteWriter | None = None
         try:
-            with db.write() as conn, _open_reader(src, opts.batch_size) as (geom_col, reader):
-                layer, _created = _prepare_layer(conn, opts, src, reader.schema, geom_col)
+            with db.write() as conn, _Reader(src, opts.batch_size) as (geom_col, reader):
+                layer = _prepare_layer(conn, opts, src, reader.schema, geom_col)
                 now = datetime.now(UTC)
                 cs_id = _new_changeset(conn, layer.id, opts.user, now, str(path))
                 report.changeset_id = cs_id
@@ -293,10 +293,6 @@ class _Reader:
     def __exit__(self, *exc: object) -> None:
         if self._cm is not None:
             self._cm.__exit__(*exc)
-
-
-def _open_reader(src: Source, batch_size: int) -> _Reader:
-    return _Reader(src, batch_size)
 
 
 def _unreadable(src: Source, exc: Exception) -> InvalidInput:

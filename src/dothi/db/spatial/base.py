@@ -44,6 +44,33 @@ class VersionBatch:
     def __len__(self) -> int:
         return len(self.fids)
 
+    def rows(self, geometry: Callable[[bytes], Any] = bytes) -> Iterator[tuple[Any, ...]]:
+        """Rows in the column order of the bulk inserts; ``geometry`` encodes the WKB."""
+        for fid, version, wkb, b, props, digest in zip(
+            self.fids,
+            self.versions,
+            self.wkb,
+            self.bounds,
+            self.properties,
+            self.digests,
+            strict=True,
+        ):
+            yield (
+                self.layer_id,
+                fid,
+                version,
+                self.valid_from,
+                self.changeset_id,
+                self.changed_by,
+                geometry(wkb),
+                b[0],
+                b[1],
+                b[2],
+                b[3],
+                props,
+                digest,
+            )
+
 
 @dataclass(frozen=True)
 class FeatureRow:

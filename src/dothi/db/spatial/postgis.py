@@ -70,32 +70,8 @@ class PostGISPort(SpatialPort):
         with dbapi.cursor() as cur, cur.copy(_COPY) as copy:
 
             def write(batch: VersionBatch) -> None:
-                for fid, version, wkb, b, props, digest in zip(
-                    batch.fids,
-                    batch.versions,
-                    batch.wkb,
-                    batch.bounds,
-                    batch.properties,
-                    batch.digests,
-                    strict=True,
-                ):
-                    copy.write_row(
-                        (
-                            batch.layer_id,
-                            fid,
-                            version,
-                            batch.valid_from,
-                            batch.changeset_id,
-                            batch.changed_by,
-                            ewkb_hex(wkb),
-                            b[0],
-                            b[1],
-                            b[2],
-                            b[3],
-                            props,
-                            digest,
-                        )
-                    )
+                for row in batch.rows(ewkb_hex):
+                    copy.write_row(row)
 
             yield write
 

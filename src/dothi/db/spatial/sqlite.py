@@ -79,32 +79,7 @@ class SQLitePort(SpatialPort):
 
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
         when = self.db_time(batch.valid_from)
-        rows = [
-            (
-                batch.layer_id,
-                fid,
-                version,
-                when,
-                batch.changeset_id,
-                batch.changed_by,
-                wkb,
-                b[0],
-                b[1],
-                b[2],
-                b[3],
-                props,
-                digest,
-            )
-            for fid, version, wkb, b, props, digest in zip(
-                batch.fids,
-                batch.versions,
-                batch.wkb,
-                batch.bounds,
-                batch.properties,
-                batch.digests,
-                strict=True,
-            )
-        ]
+        rows = [(r[0], r[1], r[2], when, *r[4:]) for r in batch.rows()]
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         (last,) = dbapi.execute("SELECT coalesce(max(rid), 0) FROM feature").fetchone()
