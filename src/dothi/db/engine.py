@@ -26,7 +26,11 @@ def _sqlite_engine(url: str) -> Engine:
             f"Không tạo được thư mục dữ liệu {path.parent}: {exc.strerror}.",
             f"Cannot create the data folder {path.parent}: {exc.strerror}.",
         ) from None
-    engine = create_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
+    # check_same_thread off: a bulk insert fills the R*Tree from a helper thread while
+    # the importing thread waits for it before touching the connection again.
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=NullPool
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

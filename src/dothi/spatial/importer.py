@@ -58,7 +58,7 @@ class ImportOptions:
     title_en: str | None = None
     source_layer: str | None = None
     user: str = "cli"
-    batch_size: int = 50_000
+    batch_size: int = 10_000
 
 
 @dataclass

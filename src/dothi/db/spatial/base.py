@@ -44,8 +44,12 @@ class VersionBatch:
     def __len__(self) -> int:
         return len(self.fids)
 
-    def rows(self, geometry: Callable[[bytes], Any] = bytes) -> Iterator[tuple[Any, ...]]:
-        """Rows in the column order of the bulk inserts; ``geometry`` encodes the WKB."""
+    def rows(
+        self, geometry: Callable[[bytes], Any] = bytes, valid_from: Any = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows in the column order of the bulk inserts; ``geometry`` encodes the WKB and
+        ``valid_from`` replaces the timestamp (for drivers that want it as text)."""
+        when = self.valid_from if valid_from is None else valid_from
         for fid, version, wkb, b, props, digest in zip(
             self.fids,
             self.versions,
@@ -59,7 +63,7 @@ class VersionBatch:
                 self.layer_id,
                 fid,
                 version,
-                self.valid_from,
+                when,
                 self.changeset_id,
                 self.changed_by,
                 geometry(wkb),

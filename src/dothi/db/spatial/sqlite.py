@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -36,6 +38,21 @@ _INSERT = (
     "geom, minx, miny, maxx, maxy, properties, digest) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def _dbapi(conn: Connection) -> Any:
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    return dbapi
+
+
+def _index_rows(dbapi: Any, last: int) -> None:
+    """Add the rows after rid ``last`` to the R*Tree, in one statement."""
+    dbapi.execute(
+        "INSERT INTO feature_rtree SELECT rid, minx, maxx, miny, maxy FROM feature "
+        "WHERE rid > ? AND minx IS NOT NULL",
+        (last,),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -78,17 +95,36 @@ class SQLitePort(SpatialPort):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
-        when = self.db_time(batch.valid_from)
-        rows = [(r[0], r[1], r[2], when, *r[4:]) for r in batch.rows()]
-        dbapi = conn.connection.driver_connection
-        assert dbapi is not None
+        dbapi = _dbapi(conn)
+        _index_rows(dbapi, self._insert_rows(dbapi, batch))
+
+    def _insert_rows(self, dbapi: Any, batch: VersionBatch) -> int:
+        """Insert the rows (not yet in the R*Tree); returns the last rid before them."""
         (last,) = dbapi.execute("SELECT coalesce(max(rid), 0) FROM feature").fetchone()
-        dbapi.executemany(_INSERT, rows)
-        dbapi.execute(
-            "INSERT INTO feature_rtree SELECT rid, minx, maxx, miny, maxy FROM feature "
-            "WHERE rid > ? AND minx IS NOT NULL",
-            (last,),
-        )
+        dbapi.executemany(_INSERT, batch.rows(valid_from=self.db_time(batch.valid_from)))
+        return int(last)
+
+    @contextmanager
+    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
+        # Filling the R*Tree is one long SQLite statement that runs without Python's GIL:
+        # it runs in a helper thread while the caller prepares the next batch, and the
+        # next write waits for it. The connection is never used by two threads at once.
+        dbapi = _dbapi(conn)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: Future[None] | None = None
+
+            def write(batch: VersionBatch) -> None:
+                nonlocal pending
+                if pending is not None:
+                    pending.result()
+                last = self._insert_rows(dbapi, batch)
+                pending = pool.submit(_index_rows, dbapi, last)
+
+            try:
+                yield write
+            finally:
+                if pending is not None:
+                    pending.result()
 
     def geom_wkb(self) -> ColumnElement[Any]:
         return feature.c.geom
