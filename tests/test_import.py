@@ -233,3 +233,16 @@ def test_heights_are_dropped(db: Database, settings: Settings, tmp_path: Path) -
         got = {r.fid: r.geometry for r in db.port.find(conn, "thua")}
     assert not got["P0000"].has_z
     assert shapely.equals_exact(got["P0000"], shapely.force_2d(rows[0]["geometry"]), 1e-9)
+
+
+def test_many_small_batches_index_every_feature(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    rows = parcels(120)
+    path = write_geojson(tmp_path / "many.geojson", rows)
+    report = import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", batch_size=7))
+    assert report.inserted == 120
+    with db.read() as conn:
+        for r in rows[::13]:
+            found = db.port.find(conn, "thua", bbox=r["geometry"].buffer(-0.0001).bounds)
+            assert [f.fid for f in found] == [r["ma"]]
