@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,8 +131,14 @@ def _resolve_source_crs(opts: ImportOptions, src: Source) -> pyproj.CRS | None:
 
 
 def _prepare_layer(
-    conn: Connection, opts: ImportOptions, src: Source, schema: pa.Schema, geom_col: str
-) -> Layer:
+    db: Database,
+    conn: Connection,
+    opts: ImportOptions,
+    src: Source,
+    schema: pa.Schema,
+    geom_col: str,
+) -> tuple[Layer, bool]:
+    """The layer to import into (created if new; then True) with the options applied."""
     existing = find_layer(conn, opts.layer_id)
     if existing is not None:
         changes: dict[str, Any] = {}
@@ -151,7 +157,7 @@ def _prepare_layer(
                 setattr(existing, name, value)
         if changes:
             update_layer(conn, existing.id, **changes)
-        return existing
+        return existing, False
     new = core_layer(opts.layer_id)
     if new is None:
         new = Layer(
@@ -167,7 +173,8 @@ def _prepare_layer(
     new.title_en = opts.title_en or new.title_en
     new.created_by = opts.user
     new.source = str(src.path.name)
-    return create_layer(conn, new)
+    # Its storage comes with the first rows: see _Writer.
+    return create_layer(conn, new, db.port, storage=False), True
 
 
 def import_file(
@@ -197,7 +204,7 @@ def import_file(
         notes: _NoteWriter | None = None
         try:
             with db.write() as conn, _Reader(src, opts.batch_size) as (geom_col, reader):
-                layer = _prepare_layer(conn, opts, src, reader.schema, geom_col)
+                layer, created = _prepare_layer(db, conn, opts, src, reader.schema, geom_col)
                 now = datetime.now(UTC)
                 cs_id = _new_changeset(conn, layer.id, opts.user, now, str(path))
                 report.changeset_id = cs_id
@@ -214,7 +221,8 @@ def import_file(
                 )
                 preparer.check_columns(reader.schema)
                 keyed = preparer.key_column is not None
-                with _Writer(db, conn, layer, cs_id, now, opts.user, report, notes) as writer:
+                writer = _Writer(db, conn, layer, cs_id, now, opts.user, report, notes)
+                with writer.streaming(new_storage=created):
                     for batch in _batches(reader, src):
                         writer.write(preparer.prepare(batch), keyed)
                         _tick(progress, report, total)
@@ -344,17 +352,22 @@ class _Writer:
             select(feature.c.rid).where(feature.c.layer_id == layer.id).limit(1)
         ).first()
         self.seen_keys: set[str] | None = None if has_rows else set()
-        self._stack = ExitStack()
         self._bulk: Callable[[VersionBatch], None] | None = None
 
-    def __enter__(self) -> _Writer:
-        if self.seen_keys is not None:
-            # Only inserts can follow: let the backend stream them.
-            self._bulk = self._stack.enter_context(self.db.port.bulk_insert(self.conn))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+    @contextmanager
+    def streaming(self, *, new_storage: bool) -> Iterator[None]:
+        """The block in which batches are written; an empty layer gets a bulk stream."""
+        if self.seen_keys is None:
+            yield
+            return
+        # Only inserts can follow: let the backend stream them (and, for a layer created
+        # by this import, create its storage and index it at the end).
+        with self.db.port.bulk_insert(self.conn, self.layer.id, new_storage=new_storage) as bulk:
+            self._bulk = bulk
+            try:
+                yield
+            finally:
+                self._bulk = None
 
     def _current(self, keys: list[str]) -> dict[str, tuple[int, int, str, int, bool]]:
         """For each key: (rid, version, digest, created_in, is_current) of its newest row."""

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from dothi.db.schema import feature, layer
-from dothi.db.spatial.base import as_utc
+from dothi.db.spatial.base import SpatialPort, as_utc
 from dothi.errors import Conflict, InvalidInput, NotFound
 
 ACCESS_LEVELS = ("public", "internal", "restricted")
@@ -161,8 +161,12 @@ def feature_counts(conn: Connection) -> dict[str, int]:
     return {lid: int(n) for lid, n in conn.execute(stmt)}
 
 
-def create_layer(conn: Connection, new: Layer) -> Layer:
-    """Store a new layer; :class:`Conflict` if the id is taken."""
+def create_layer(conn: Connection, new: Layer, port: SpatialPort, *, storage: bool = True) -> Layer:
+    """Store a new layer; :class:`Conflict` if the id is taken.
+
+    ``storage=False`` leaves the layer's feature storage to the caller, which must then
+    fill it with ``port.bulk_insert(..., new_storage=True)`` in the same transaction.
+    """
     check_layer_id(new.id)
     check_access(new.access)
     if new.geometry_type not in GEOMETRY_TYPES:
@@ -176,6 +180,8 @@ def create_layer(conn: Connection, new: Layer) -> Layer:
     values["created_at"] = new.created_at
     values["updated_at"] = new.updated_at
     conn.execute(layer.insert().values(**values))
+    if storage:
+        port.create_layer_storage(conn, new.id)
     return new
 
 

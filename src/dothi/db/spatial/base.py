@@ -134,12 +134,15 @@ class SpatialPort(abc.ABC):
         """Run before the tables are created (e.g. enable the PostGIS extension)."""
 
     @abc.abstractmethod
-    def create_spatial_index(self, conn: Connection) -> None:
-        """Create the spatial index of the feature table and what keeps it current."""
+    def create_feature_table(self, conn: Connection) -> None:
+        """Create the feature table with its indexes, spatial index included."""
 
     @abc.abstractmethod
-    def drop_spatial_index(self, conn: Connection) -> None:
-        """Undo :meth:`create_spatial_index` (for downgrades)."""
+    def drop_feature_table(self, conn: Connection) -> None:
+        """Undo :meth:`create_feature_table` (for downgrades)."""
+
+    def create_layer_storage(self, conn: Connection, layer_id: str) -> None:  # noqa: B027
+        """Make room for the features of a new layer (a partition, where there are any)."""
 
     # -- writing ----------------------------------------------------------------
     @abc.abstractmethod
@@ -147,12 +150,18 @@ class SpatialPort(abc.ABC):
         """Write new feature versions in bulk inside the caller's transaction."""
 
     @contextmanager
-    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
-        """A writer for many batches of new versions, and nothing else, in a row.
+    def bulk_insert(
+        self, conn: Connection, layer_id: str, *, new_storage: bool = False
+    ) -> Iterator[Callable[[VersionBatch], None]]:
+        """A writer for many batches of new versions of one layer, and nothing else.
 
         Nothing else may use ``conn`` until the block ends; backends that can stream
-        (COPY) keep one stream open across the batches.
+        (COPY) keep one stream open across the batches. With ``new_storage`` the layer was
+        created in this transaction without :meth:`create_layer_storage`: the backend may
+        load its rows first and index them afterwards, and must create its storage.
         """
+        if new_storage:
+            self.create_layer_storage(conn, layer_id)
         yield lambda batch: self.insert_versions(conn, batch)
 
     def db_time(self, value: datetime) -> Any:

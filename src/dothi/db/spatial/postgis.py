@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import struct
+import hashlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,7 +12,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, func, literal
 
@@ -25,27 +25,65 @@ from dothi.db.spatial.base import (
     expand_degrees,
 )
 
-_COPY = (
-    "COPY feature (layer_id, fid, version, valid_from, created_in, changed_by, "
-    "geom, minx, miny, maxx, maxy, properties, digest) FROM STDIN"
+_COLUMNS = (
+    "layer_id, fid, version, valid_from, created_in, changed_by, "
+    "geom, minx, miny, maxx, maxy, properties, digest"
 )
-_COPY_CSV = _COPY + " (FORMAT csv)"
-_SRID_FLAG = 0x20000000
-_SRID_4326 = struct.pack("<I", 4326)
+# The feature table is partitioned by layer: a layer's rows and indexes live in their own
+# table, so a new layer can be loaded first and indexed afterwards, and queries of one
+# layer touch only its own indexes. The SQLAlchemy table in dothi.db.schema describes the
+# same columns for queries.
+_FEATURE_DDL = (
+    """CREATE TABLE feature (
+        rid bigserial NOT NULL,
+        layer_id varchar(63) NOT NULL REFERENCES layer (id) ON DELETE CASCADE,
+        fid varchar(255) NOT NULL,
+        version integer NOT NULL,
+        valid_from timestamptz NOT NULL,
+        valid_to timestamptz,
+        created_in bigint NOT NULL,
+        closed_in bigint,
+        changed_by varchar(128) NOT NULL,
+        geom geometry(Geometry, 4326),
+        minx double precision,
+        miny double precision,
+        maxx double precision,
+        maxy double precision,
+        properties jsonb NOT NULL,
+        digest varchar(32) NOT NULL,
+        PRIMARY KEY (layer_id, rid)
+    ) PARTITION BY LIST (layer_id)""",
+    "CREATE UNIQUE INDEX ux_feature_current ON feature (layer_id, fid) WHERE valid_to IS NULL",
+    "CREATE INDEX ix_feature_history ON feature (layer_id, fid, version)",
+    "CREATE INDEX ix_feature_closed_in ON feature (closed_in) WHERE closed_in IS NOT NULL",
+    "CREATE INDEX ix_feature_geom ON feature USING GIST (geom)",
+)
+_LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def ewkb_hex(wkb: bytes) -> str:
-    """Add SRID 4326 to little-endian ISO WKB, giving the hex EWKB PostGIS reads in COPY."""
+def _partition(layer_id: str) -> str:
+    """The partition table of a layer (ids are checked, so the name is a safe identifier)."""
+    if not _LAYER_ID.match(layer_id):
+        raise ValueError(f"invalid layer id {layer_id!r}")
+    name = f"feature_{layer_id}"
+    if len(name) > 63:
+        name = "feature_" + hashlib.sha1(layer_id.encode()).hexdigest()[:24]
+    return name
+
+
+def _ewkb_hex(wkb: bytes) -> str:
+    """Little-endian WKB as hex EWKB with SRID 4326, which PostGIS reads in COPY.
+
+    EWKB sets the SRID flag (0x20000000) in the type and puts the SRID after it.
+    """
     if wkb[0] != 1:
         raise ValueError("expected little-endian WKB")
-    (gtype,) = struct.unpack_from("<I", wkb, 1)
-    return (wkb[:1] + struct.pack("<I", gtype | _SRID_FLAG) + _SRID_4326 + wkb[5:]).hex()
+    return wkb[:4].hex() + format(wkb[4] | 0x20, "02x") + "e6100000" + wkb[5:].hex()
 
 
 def _csv(batch: VersionBatch) -> bytes:
-    """The batch as CSV rows in the column order of ``_COPY``."""
+    """The batch as CSV rows in the column order of ``_COLUMNS``."""
     n = len(batch)
-    geoms = shapely.set_srid(shapely.from_wkb(batch.wkb), 4326)
     bounds = np.asarray(batch.bounds, dtype=np.float64).reshape(n, 4)
     table = pa.table(
         [
@@ -55,7 +93,7 @@ def _csv(batch: VersionBatch) -> bytes:
             pa.array([batch.valid_from.isoformat()] * n),
             pa.array([batch.changeset_id] * n, pa.int64()),
             pa.array([batch.changed_by] * n),
-            pa.array(shapely.to_wkb(geoms, hex=True, include_srid=True)),
+            pa.array([_ewkb_hex(w) for w in batch.wkb]),
             *(pa.array(bounds[:, i]) for i in range(4)),
             pa.array(batch.properties),
             pa.array(batch.digests),
@@ -79,30 +117,52 @@ class PostGISPort(SpatialPort):
     def prepare_database(self, conn: Connection) -> None:
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
 
-    def create_spatial_index(self, conn: Connection) -> None:
+    def create_feature_table(self, conn: Connection) -> None:
+        for ddl in _FEATURE_DDL:
+            conn.exec_driver_sql(ddl)
+
+    def drop_feature_table(self, conn: Connection) -> None:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS feature CASCADE")
+
+    def create_layer_storage(self, conn: Connection, layer_id: str) -> None:
         conn.exec_driver_sql(
-            "CREATE INDEX IF NOT EXISTS ix_feature_geom ON feature USING GIST (geom)"
+            f'CREATE TABLE "{_partition(layer_id)}" PARTITION OF feature '
+            f"FOR VALUES IN ('{layer_id}')"
         )
 
-    def drop_spatial_index(self, conn: Connection) -> None:
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_feature_geom")
-
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
-        with self.bulk_insert(conn) as write:
+        with self.bulk_insert(conn, batch.layer_id) as write:
             write(batch)
 
     @contextmanager
-    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
-        # One COPY for all batches: the server inserts and indexes while Python prepares
-        # the next rows. Each batch is turned into CSV by Arrow in C++, not row by row.
+    def bulk_insert(
+        self, conn: Connection, layer_id: str, *, new_storage: bool = False
+    ) -> Iterator[Callable[[VersionBatch], None]]:
+        # One COPY for all batches, as CSV made by Arrow in C++: the server inserts while
+        # Python prepares the next rows. A new layer's rows go into a bare table first;
+        # attaching it as the layer's partition then builds its indexes in one pass,
+        # several times faster than keeping them current row by row.
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
-        with dbapi.cursor() as cur, cur.copy(_COPY_CSV) as copy:
+        table = f'"{_partition(layer_id)}"' if new_storage else "feature"
+        if new_storage:
+            dbapi.execute(f"CREATE TABLE {table} (LIKE feature INCLUDING DEFAULTS)")
+        with dbapi.cursor() as cur:
+            with cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
 
-            def write(batch: VersionBatch) -> None:
-                copy.write(_csv(batch))
+                def write(batch: VersionBatch) -> None:
+                    copy.write(_csv(batch))
 
-            yield write
+                yield write
+            if new_storage:
+                # The CHECK lets ATTACH skip scanning the rows for the partition bound.
+                cur.execute(
+                    f"ALTER TABLE {table} ADD CONSTRAINT layer_bound "
+                    f"CHECK (layer_id = '{layer_id}')"
+                )
+                cur.execute(
+                    f"ALTER TABLE feature ATTACH PARTITION {table} FOR VALUES IN ('{layer_id}')"
+                )
 
     def geom_wkb(self) -> ColumnElement[Any]:
         return func.ST_AsBinary(feature.c.geom)
@@ -172,4 +232,4 @@ class PostGISPort(SpatialPort):
         return sorted(rows, key=lambda p: (p[1], p[0].rid))[:k]
 
 
-__all__ = ["PostGISPort", "ewkb_hex"]
+__all__ = ["PostGISPort"]

@@ -82,13 +82,15 @@ class SQLitePort(SpatialPort):
     def prepare_database(self, conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
-    def create_spatial_index(self, conn: Connection) -> None:
+    def create_feature_table(self, conn: Connection) -> None:
+        feature.create(conn)
         for ddl in _RTREE_DDL:
             conn.exec_driver_sql(ddl)
 
-    def drop_spatial_index(self, conn: Connection) -> None:
+    def drop_feature_table(self, conn: Connection) -> None:
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_del")
         conn.exec_driver_sql("DROP TABLE IF EXISTS feature_rtree")
+        feature.drop(conn)
 
     def db_time(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime reads back this exact text form (UTC, naive).
@@ -105,7 +107,9 @@ class SQLitePort(SpatialPort):
         return int(last)
 
     @contextmanager
-    def bulk_insert(self, conn: Connection) -> Iterator[Callable[[VersionBatch], None]]:
+    def bulk_insert(
+        self, conn: Connection, layer_id: str, *, new_storage: bool = False
+    ) -> Iterator[Callable[[VersionBatch], None]]:
         # Filling the R*Tree is one long SQLite statement that runs without Python's GIL:
         # it runs in a helper thread while the caller prepares the next batch, and the
         # next write waits for it. The connection is never used by two threads at once.

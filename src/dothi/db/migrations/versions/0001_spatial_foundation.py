@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context, op
 
-from dothi.db.schema import changeset, feature, layer
+from dothi.db.schema import changeset, layer
 
 revision = "0001"
 down_revision = None
@@ -21,13 +21,14 @@ def upgrade() -> None:
     conn = op.get_bind()
     port = context.config.attributes["port"]
     port.prepare_database(conn)
-    for table in (layer, changeset, feature):
+    for table in (layer, changeset):
         table.create(conn)
-    port.create_spatial_index(conn)
+    # The feature table differs per backend (R*Tree; partitions per layer on PostGIS).
+    port.create_feature_table(conn)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    context.config.attributes["port"].drop_spatial_index(conn)
-    for table in (feature, changeset, layer):
+    context.config.attributes["port"].drop_feature_table(conn)
+    for table in (changeset, layer):
         table.drop(conn)
