@@ -150,8 +150,9 @@ class BatchPreparer:
         out = PreparedBatch(read=n)
         errors: dict[int, list[str]] = {}
         props = self._properties(batch, errors)
+        wkb_in = batch.column(self.geom_col).to_numpy(zero_copy_only=False)
         geoms = geomod.prepare(
-            batch.column(self.geom_col).to_numpy(zero_copy_only=False),
+            wkb_in,
             self._to_wgs84 or None,
             self.src_crs,
             self.layer.geometry_type,
@@ -177,7 +178,9 @@ class BatchPreparer:
         bad = {note.row - first for note in out.notes if note.kind == "rejected"}
         accepted = [i for i in range(n) if i not in bad] if bad else list(range(n))
         out.rejected = len(bad)
-        self._encode(out, accepted, first, keys, props, geoms.geoms)
+        # Untouched little-endian input WKB is stored as it came: no need to write it again.
+        same_wkb = geoms.unchanged and all(w[0] == 1 for w in wkb_in if w is not None)
+        self._encode(out, accepted, first, keys, props, geoms.geoms, wkb_in if same_wkb else None)
         return out
 
     @staticmethod
@@ -188,6 +191,7 @@ class BatchPreparer:
         keys: list[str | None],
         props: dict[str, list[Any]],
         geoms: Any,
+        wkb_in: Any,
     ) -> None:
         if not accepted:
             return
@@ -200,7 +204,10 @@ class BatchPreparer:
             zip(*columns, strict=True) if names else [()] * len(accepted)
         )
         chosen = geoms if every else geoms[accepted]
-        wkbs: list[bytes] = shapely.to_wkb(chosen).tolist()
+        if wkb_in is None:
+            wkbs: list[bytes] = shapely.to_wkb(chosen).tolist()
+        else:
+            wkbs = list(wkb_in) if every else [wkb_in[i] for i in accepted]
         bodies = [orjson.dumps(dict(zip(names, values, strict=True))) for values in rows]
         out.digests = [
             hashlib.blake2b(w + b, digest_size=16).hexdigest()

@@ -66,6 +66,8 @@ class PreparedGeometries:
     """WGS 84 geometries of a batch with what happened to each problem row."""
 
     geoms: np.ndarray[Any, Any]
+    #: True while the geometries are exactly those of the input WKB (no change at all).
+    unchanged: bool = True
     errors: dict[int, str] = field(default_factory=dict)
     repaired: dict[int, str] = field(default_factory=dict)
     flags: dict[int, str] = field(default_factory=dict)
@@ -106,10 +108,11 @@ def prepare(
 ) -> PreparedGeometries:
     """Parse, reproject and check one batch of WKB geometries for a layer."""
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-    if shapely.has_z(geoms).any():
-        # Heights are not kept: layers are 2D, as their spatial index is.
-        geoms = shapely.force_2d(geoms)
     out = PreparedGeometries(geoms=geoms)
+    if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():
+        # Heights and measures are not kept: layers are 2D, as their spatial index is.
+        geoms = out.geoms = shapely.force_2d(geoms)
+        out.unchanged = False
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
         out.errors[int(i)] = "thiếu hình học hoặc rỗng / missing, unreadable or empty geometry"
@@ -124,6 +127,7 @@ def prepare(
                 raise _bare_coordinates_refusal(geoms[present][np.flatnonzero(bad)[0]])
     if to_wgs84 is not None:
         geoms[present] = shapely.transform(geoms[present], to_wgs84)
+        out.unchanged = False
     if layer_type != "Geometry":
         ids = shapely.get_type_id(geoms)
         for i in np.flatnonzero(present):
@@ -139,6 +143,7 @@ def prepare(
                 )
                 continue
             geoms[i] = kept
+            out.unchanged = False
             out.repaired[int(i)] = (
                 f"tập hình học hỗn hợp: giữ phần {layer_type} / mixed collection: "
                 f"kept the {layer_type} parts"
@@ -166,6 +171,7 @@ def _repair_invalid(out: PreparedGeometries, present: np.ndarray[Any, Any], fami
             out.errors[i] = f"hình học không hợp lệ / invalid geometry: {reason}"
             continue
         geoms[i] = fixed
+        out.unchanged = False
         out.repaired[i] = f"đã sửa hình học / geometry repaired: {reason}"
 
 
