@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 import pyarrow as pa
 import pyproj
@@ -42,7 +44,7 @@ class PreparedBatch:
     rows: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     wkb: list[bytes] = field(default_factory=list)
-    bounds: list[tuple[float, float, float, float]] = field(default_factory=list)
+    bounds: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 4)))
     bodies: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     notes: list[RowNote] = field(default_factory=list)
@@ -180,7 +182,7 @@ class BatchPreparer:
         out.rejected = len(bad)
         # Untouched little-endian input WKB is stored as it came: no need to write it again.
         same_wkb = geoms.unchanged and all(w[0] == 1 for w in wkb_in if w is not None)
-        self._encode(out, accepted, first, keys, props, geoms.geoms, wkb_in if same_wkb else None)
+        self._encode(out, accepted, first, keys, props, geoms, wkb_in if same_wkb else None)
         return out
 
     @staticmethod
@@ -190,7 +192,7 @@ class BatchPreparer:
         first: int,
         keys: list[str | None],
         props: dict[str, list[Any]],
-        geoms: Any,
+        geoms: geomod.PreparedGeometries,
         wkb_in: Any,
     ) -> None:
         if not accepted:
@@ -203,7 +205,7 @@ class BatchPreparer:
         rows: Iterable[tuple[Any, ...]] = (
             zip(*columns, strict=True) if names else [()] * len(accepted)
         )
-        chosen = geoms if every else geoms[accepted]
+        chosen = geoms.geoms if every else geoms.geoms[accepted]
         if wkb_in is None:
             wkbs: list[bytes] = shapely.to_wkb(chosen).tolist()
         else:
@@ -215,6 +217,6 @@ class BatchPreparer:
         ]
         out.bodies = [b.decode() for b in bodies]
         out.wkb = wkbs
-        out.bounds = [tuple(b) for b in shapely.bounds(chosen).tolist()]
+        out.bounds = geoms.bounds if every else geoms.bounds[accepted]
         out.rows = [first + i for i in accepted]
         out.keys = [k for i in accepted if (k := keys[i]) is not None]

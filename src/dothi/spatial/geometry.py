@@ -68,6 +68,8 @@ class PreparedGeometries:
     geoms: np.ndarray[Any, Any]
     #: True while the geometries are exactly those of the input WKB (no change at all).
     unchanged: bool = True
+    #: (n, 4) lon/lat bounds of every row (NaN where there is no geometry).
+    bounds: np.ndarray[Any, Any] = field(default_factory=lambda: np.empty((0, 4)))
     errors: dict[int, str] = field(default_factory=dict)
     repaired: dict[int, str] = field(default_factory=dict)
     flags: dict[int, str] = field(default_factory=dict)
@@ -106,7 +108,11 @@ def prepare(
     src_crs: pyproj.CRS | None,
     layer_type: str,
 ) -> PreparedGeometries:
-    """Parse, reproject and check one batch of WKB geometries for a layer."""
+    """Parse, reproject and check one batch of WKB geometries for a layer.
+
+    Everything is done on whole arrays; only the rare rows that need a repair or a
+    message are handled one by one.
+    """
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     out = PreparedGeometries(geoms=geoms)
     if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():
@@ -117,75 +123,80 @@ def prepare(
     for i in np.flatnonzero(missing):
         out.errors[int(i)] = "thiếu hình học hoặc rỗng / missing, unreadable or empty geometry"
     present = ~missing
+    bounds = shapely.bounds(geoms)
     if src_crs is None or src_crs.is_geographic:
-        bounds = shapely.bounds(geoms[present])
-        if len(bounds):
-            bad = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (
-                np.abs(bounds[:, [1, 3]]) > 90
-            ).any(axis=1)
-            if bad.any():
-                raise _bare_coordinates_refusal(geoms[present][np.flatnonzero(bad)[0]])
+        bad = present & (
+            (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1)
+            | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+        )
+        if bad.any():
+            raise _bare_coordinates_refusal(geoms[np.flatnonzero(bad)[0]])
     if to_wgs84 is not None:
         geoms[present] = shapely.transform(geoms[present], to_wgs84)
+        bounds = shapely.bounds(geoms)
         out.unchanged = False
+    changed: list[int] = []
     if layer_type != "Geometry":
+        wanted = [t for t, fam in _FAMILY.items() if fam == layer_type]
         ids = shapely.get_type_id(geoms)
-        for i in np.flatnonzero(present):
-            fam = _FAMILY.get(int(ids[i]))
-            if fam == layer_type:
-                continue
-            kept = _keep_family(geoms[i], layer_type) if ids[i] == 7 else None
+        for i in np.flatnonzero(present & ~np.isin(ids, wanted)):
+            row = int(i)
+            kept = _keep_family(geoms[row], layer_type) if ids[row] == 7 else None
             if kept is None:
-                name = geoms[i].geom_type
-                out.errors[int(i)] = (
+                name = geoms[row].geom_type
+                out.errors[row] = (
                     f"kiểu hình học {name} không khớp lớp {layer_type} / geometry type "
                     f"{name} does not match layer type {layer_type}"
                 )
                 continue
-            geoms[i] = kept
-            out.unchanged = False
-            out.repaired[int(i)] = (
+            geoms[row] = kept
+            changed.append(row)
+            out.repaired[row] = (
                 f"tập hình học hỗn hợp: giữ phần {layer_type} / mixed collection: "
                 f"kept the {layer_type} parts"
             )
-    _repair_invalid(out, present, layer_type)
+    ok = present.copy()
+    ok[list(out.errors)] = False
+    changed += _repair_invalid(out, ok, layer_type)
+    if changed:
+        out.unchanged = False
+        bounds[changed] = shapely.bounds(geoms[changed])
+    out.bounds = bounds
     _flag_outside(out, present)
     return out
 
 
-def _repair_invalid(out: PreparedGeometries, present: np.ndarray[Any, Any], family: str) -> None:
+def _repair_invalid(out: PreparedGeometries, ok: np.ndarray[Any, Any], family: str) -> list[int]:
+    """Make invalid geometries valid where that is safe; returns the rows changed."""
     geoms = out.geoms
-    candidates = [int(i) for i in np.flatnonzero(present) if int(i) not in out.errors]
-    if not candidates:
-        return
-    valid = shapely.is_valid(geoms[candidates])
-    for i, ok in zip(candidates, valid, strict=True):
-        if ok:
-            continue
-        reason = shapely.is_valid_reason(geoms[i])
-        fixed = shapely.make_valid(geoms[i])
+    invalid = ok & ~shapely.is_valid(geoms)
+    changed = []
+    for i in np.flatnonzero(invalid):
+        row = int(i)
+        reason = shapely.is_valid_reason(geoms[row])
+        fixed = shapely.make_valid(geoms[row])
         if family != "Geometry":
             fixed = _keep_family(fixed, family)
         # Safe only when the repair keeps the geometry's kind and something of it.
         if fixed is None or fixed.is_empty or not fixed.is_valid:
-            out.errors[i] = f"hình học không hợp lệ / invalid geometry: {reason}"
+            out.errors[row] = f"hình học không hợp lệ / invalid geometry: {reason}"
             continue
-        geoms[i] = fixed
-        out.unchanged = False
-        out.repaired[i] = f"đã sửa hình học / geometry repaired: {reason}"
+        geoms[row] = fixed
+        changed.append(row)
+        out.repaired[row] = f"đã sửa hình học / geometry repaired: {reason}"
+    return changed
 
 
 def _flag_outside(out: PreparedGeometries, present: np.ndarray[Any, Any]) -> None:
     minx, miny, maxx, maxy = crsmod.vietnam_extent()
-    idx = [int(i) for i in np.flatnonzero(present) if int(i) not in out.errors]
-    if not idx:
-        return
-    b = shapely.bounds(out.geoms[idx])
-    outside = (b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy)
+    b = out.bounds
+    outside = present & ((b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy))
     for k in np.flatnonzero(outside):
-        out.flags[idx[int(k)]] = (
-            "tọa độ nằm ngoài lãnh thổ Việt Nam / coordinates outside Vietnam's extent"
-        )
+        row = int(k)
+        if row not in out.errors:
+            out.flags[row] = (
+                "tọa độ nằm ngoài lãnh thổ Việt Nam / coordinates outside Vietnam's extent"
+            )
 
 
 def flag_reasons(flags: dict[int, str]) -> Iterable[tuple[int, str]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from dothi.db.engine import Database
@@ -207,7 +208,7 @@ def _restore_closed(
             fids=[r.fid for r in rows],
             versions=[int(r.v) + 1 for r in rows],
             wkb=[bytes(r.wkb) for r in rows],
-            bounds=[(r.minx, r.miny, r.maxx, r.maxy) for r in rows],
+            bounds=np.array([(r.minx, r.miny, r.maxx, r.maxy) for r in rows], dtype=float),
             properties=[_json_text(r.properties) for r in rows],
             digests=[r.digest for r in rows],
         )

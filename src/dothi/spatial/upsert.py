@@ -178,7 +178,7 @@ class UpsertWriter:
                 fids=pick(batch.keys),
                 versions=versions,
                 wkb=pick(batch.wkb),
-                bounds=pick(batch.bounds),
+                bounds=batch.bounds if every else batch.bounds[list(take)],
                 properties=pick(batch.bodies),
                 digests=pick(batch.digests),
             )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
@@ -37,7 +39,8 @@ class VersionBatch:
     fids: list[str]
     versions: list[int]
     wkb: list[bytes]
-    bounds: list[tuple[float, float, float, float]]
+    #: (n, 4) array of minx, miny, maxx, maxy
+    bounds: npt.NDArray[np.float64]
     properties: list[str]
     digests: list[str]
 
@@ -54,7 +57,7 @@ class VersionBatch:
             self.fids,
             self.versions,
             self.wkb,
-            self.bounds,
+            self.bounds.tolist(),
             self.properties,
             self.digests,
             strict=True,

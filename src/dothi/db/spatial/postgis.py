@@ -84,7 +84,7 @@ def _ewkb_hex(wkb: bytes) -> str:
 def _csv(batch: VersionBatch) -> bytes:
     """The batch as CSV rows in the column order of ``_COLUMNS``."""
     n = len(batch)
-    bounds = np.asarray(batch.bounds, dtype=np.float64).reshape(n, 4)
+    bounds = np.asarray(batch.bounds, dtype=np.float64).reshape(n, 4)  # no copy if float64
     table = pa.table(
         [
             pa.array([batch.layer_id] * n),
