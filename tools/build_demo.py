@@ -396,11 +396,27 @@ def check_zone_rules(zones: list[dict[str, Any]]) -> list[str]:
 ILLUSTRATIVE_LAYERS = ("planning_zone", "land_parcel", "population")
 
 
-def build_admin_province(data: Path) -> list[dict[str, Any]]:
-    units = {
-        u["Code"]: u
-        for u in nfc(json.loads((data / "vn-admin-2025/units_full_2026-07-25.json").read_text()))
+def load_units(data: Path) -> dict[str, Any]:
+    """The 2025 unit list (provinces with their wards), by code."""
+    text = (data / "vn-admin-2025/units_full_2026-07-25.json").read_text()
+    return {u["Code"]: u for u in nfc(json.loads(text))}
+
+
+def unit_properties(p: dict[str, Any], unit_type: str, **extra: Any) -> dict[str, Any]:
+    """Properties of an administrative unit, in the key order of the layer schemas."""
+    out = {
+        "code": p["code"],
+        "name": p["name"],
+        "full_name": p["fullName"],
+        "name_en": p["nameEn"],
+        "full_name_en": p["fullNameEn"],
+        "code_name": p["codeName"],
     }
+    return {**out, **extra, "unit_type": unit_type, "area_km2": p["areaKm2"]}
+
+
+def build_admin_province(data: Path) -> list[dict[str, Any]]:
+    units = load_units(data)
     src = load_features(data / "vn-admin-2025/provinces_34.geojson")
     geoms = shapely.coverage_simplify(
         np.array([shape(f["geometry"]) for f in src]), PROVINCE_TOLERANCE
@@ -414,16 +430,7 @@ def build_admin_province(data: Path) -> list[dict[str, Any]]:
             feature(
                 p["code"],
                 geom,
-                {
-                    "code": p["code"],
-                    "name": p["name"],
-                    "full_name": p["fullName"],
-                    "name_en": p["nameEn"],
-                    "full_name_en": p["fullNameEn"],
-                    "code_name": p["codeName"],
-                    "unit_type": unit_types[unit["AdministrativeUnitShortName"]],
-                    "area_km2": p["areaKm2"],
-                },
+                unit_properties(p, unit_types[unit["AdministrativeUnitShortName"]]),
             )
         )
     if len(out) != 34:
@@ -436,10 +443,7 @@ def load_communes(data: Path) -> list[dict[str, Any]]:
 
 
 def build_admin_commune(data: Path, src: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    units = {
-        u["Code"]: u
-        for u in nfc(json.loads((data / "vn-admin-2025/units_full_2026-07-25.json").read_text()))
-    }
+    units = load_units(data)
     wards = {w["Code"]: w for w in units[CITY_CODE]["Wards"]}
     geoms = shapely.coverage_simplify(
         np.array([shape(f["geometry"]) for f in src]), COMMUNE_TOLERANCE
@@ -453,17 +457,11 @@ def build_admin_commune(data: Path, src: list[dict[str, Any]]) -> list[dict[str,
             feature(
                 p["code"],
                 geom,
-                {
-                    "code": p["code"],
-                    "name": p["name"],
-                    "full_name": p["fullName"],
-                    "name_en": p["nameEn"],
-                    "full_name_en": p["fullNameEn"],
-                    "code_name": p["codeName"],
-                    "province_code": ward["ProvinceCode"],
-                    "unit_type": unit_types[ward["AdministrativeUnitShortName"]],
-                    "area_km2": p["areaKm2"],
-                },
+                unit_properties(
+                    p,
+                    unit_types[ward["AdministrativeUnitShortName"]],
+                    province_code=ward["ProvinceCode"],
+                ),
             )
         )
     if len(out) != len(wards):
