@@ -92,3 +92,28 @@ def test_paging_and_property_filter_are_stable(grid: Database) -> None:
     assert len(first) == len(second) == 30
     assert not {r.fid for r in first} & {r.fid for r in second}
     assert [r.fid for r in north] == ["S095", "S096", "S097", "S098", "S099"]
+
+
+def test_spatial_clauses_combine_with_or_and_not(grid: Database) -> None:
+    from sqlalchemy import not_, or_
+
+    first = box(*square(0).bounds).buffer(-0.0001)
+    last = box(*square(99).bounds).buffer(-0.0001)
+    port = grid.port
+    with grid.read() as conn:
+        either = port.find(
+            conn,
+            "o",
+            where=[
+                or_(
+                    port.spatial_clause("intersects", first),
+                    port.spatial_clause("intersects", last),
+                )
+            ],
+        )
+        assert ids(either) == ["S000", "S099"]
+        rest = port.find(conn, "o", where=[not_(port.spatial_clause("intersects", first))])
+        assert len(rest) == 99 and "S000" not in ids(rest)
+        near = port.spatial_clause("intersects", ROAD, distance_m=1)
+        stmt = port.filtered("o", where=[near])
+        assert port.count(conn, stmt) == 50

@@ -72,6 +72,17 @@ class Forbidden(DothiError):
     code = "Forbidden"
 
 
+class Unauthorized(DothiError):
+    """The caller's credentials are missing, invalid, expired or revoked (HTTP 401).
+
+    The web layer answers with ``WWW-Authenticate: Bearer`` so that clients know to
+    send (or renew) an API token.
+    """
+
+    status = 401
+    code = "InvalidToken"
+
+
 class ConfigError(DothiError):
     """The configuration (environment, database URL, data folder) is wrong."""
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from dothi.db.spatial import SpatialPort, port_for
+from dothi.db.spatial.sqlite import register_functions
 from dothi.errors import ConfigError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +45,7 @@ def _sqlite_engine(url: str) -> Engine:
         # 64 MiB of page cache: index inserts of large imports stay in memory.
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
+        register_functions(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

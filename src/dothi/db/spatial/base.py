@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from dothi.db.schema import feature
 
@@ -181,6 +181,35 @@ class SpatialPort(abc.ABC):
         """A clause keeping rows whose geometry may intersect ``bbox`` (index-backed)."""
 
     @abc.abstractmethod
+    def spatial_clause(
+        self, predicate: Predicate, geometry: BaseGeometry, distance_m: float | None = None
+    ) -> ColumnElement[bool]:
+        """A SQL condition on the feature geometry, usable anywhere in a WHERE clause.
+
+        ``intersects``: the feature meets ``geometry``; ``contains``: the feature contains
+        it; ``within``: the feature lies within it. With ``distance_m``: the feature is
+        within that many metres of ``geometry`` (the predicate is then ignored).
+        """
+
+    def filtered(
+        self,
+        layer_id: str,
+        *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        geometry: BaseGeometry | None = None,
+        predicate: Predicate = "intersects",
+        distance_m: float | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> Select[Any]:
+        """The SELECT of :meth:`find` without paging (for counting, streaming...)."""
+        clauses = list(where)
+        if bbox is not None:
+            clauses.append(self.spatial_clause("intersects", shapely.box(*bbox)))
+        if geometry is not None:
+            clauses.append(self.spatial_clause(predicate, geometry, distance_m))
+        return self.base_select(layer_id, as_of, clauses)
+
     def find(
         self,
         conn: Connection,
@@ -201,6 +230,25 @@ class SpatialPort(abc.ABC):
         ``predicate`` keeps features that intersect / contain / lie within it; with
         ``distance_m`` it keeps features within that many metres of ``geometry``.
         """
+        stmt = self.filtered(
+            layer_id,
+            as_of=as_of,
+            bbox=bbox,
+            geometry=geometry,
+            predicate=predicate,
+            distance_m=distance_m,
+            where=where,
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        return [self.to_row(r) for r in conn.execute(stmt)]
+
+    def count(self, conn: Connection, stmt: Select[Any]) -> int:
+        """How many rows a :meth:`filtered` SELECT matches."""
+        sub = stmt.order_by(None).with_only_columns(feature.c.rid).subquery()
+        return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
 
     @abc.abstractmethod
     def nearest(
@@ -273,15 +321,11 @@ class SpatialPort(abc.ABC):
         """Stream all features of a layer (optionally in a bbox) in chunks, by rid."""
         last = 0
         while True:
-            stmt = self.base_select(layer_id, as_of, [feature.c.rid > last]).limit(chunk)
-            if bbox is not None:
-                stmt = stmt.where(self._bbox_candidates(bbox))
+            stmt = self.filtered(
+                layer_id, as_of=as_of, bbox=bbox, where=[feature.c.rid > last]
+            ).limit(chunk)
             rows = [self.to_row(r) for r in conn.execute(stmt)]
             if not rows:
                 return
-            if bbox is not None:
-                box = shapely.box(*bbox)
-                yield from (r for r in rows if r.wkb is not None and box.intersects(r.geometry))
-            else:
-                yield from rows
+            yield from rows
             last = rows[-1].rid

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, func, literal
+from sqlalchemy import ColumnElement, Connection, and_, func, literal
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -171,44 +171,23 @@ class PostGISPort(SpatialPort):
     def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
         return feature.c.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326))
 
-    def find(
-        self,
-        conn: Connection,
-        layer_id: str,
-        *,
-        as_of: datetime | None = None,
-        bbox: BBox | None = None,
-        geometry: BaseGeometry | None = None,
-        predicate: Predicate = "intersects",
-        distance_m: float | None = None,
-        where: Sequence[ColumnElement[bool]] = (),
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[FeatureRow]:
-        stmt = self.base_select(layer_id, as_of, where)
-        if bbox is not None:
-            stmt = stmt.where(func.ST_Intersects(feature.c.geom, func.ST_MakeEnvelope(*bbox, 4326)))
-        if geometry is not None:
-            g = _geom_param(geometry)
-            if distance_m is not None:
-                # The && on a grown box lets the GiST index work before the exact
-                # geodesic test on geography.
-                stmt = stmt.where(
-                    self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
-                    func.ST_DWithin(func.geography(feature.c.geom), func.geography(g), distance_m),
-                )
-            else:
-                test = {
-                    "intersects": func.ST_Intersects(feature.c.geom, g),
-                    "contains": func.ST_Contains(feature.c.geom, g),
-                    "within": func.ST_Within(feature.c.geom, g),
-                }[predicate]
-                stmt = stmt.where(test)
-        if limit is not None:
-            stmt = stmt.limit(limit).offset(offset)
-        elif offset:
-            stmt = stmt.offset(offset)
-        return [self.to_row(r) for r in conn.execute(stmt)]
+    def spatial_clause(
+        self, predicate: Predicate, geometry: BaseGeometry, distance_m: float | None = None
+    ) -> ColumnElement[bool]:
+        g = _geom_param(geometry)
+        if distance_m is not None:
+            # The && on a grown box lets the GiST index work before the exact
+            # geodesic test on geography.
+            return and_(
+                self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
+                func.ST_DWithin(func.geography(feature.c.geom), func.geography(g), distance_m),
+            )
+        test = {
+            "intersects": func.ST_Intersects,
+            "contains": func.ST_Contains,
+            "within": func.ST_Within,
+        }[predicate]
+        return test(feature.c.geom, g)
 
     def nearest(
         self,

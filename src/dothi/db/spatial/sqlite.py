@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,7 +12,7 @@ from typing import Any
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, text
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, text
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -53,6 +53,45 @@ def _index_rows(dbapi: Any, last: int) -> None:
         "WHERE rid > ? AND minx IS NOT NULL",
         (last,),
     )
+
+
+@lru_cache(maxsize=32)
+def _query_geometry(wkb: bytes) -> BaseGeometry:
+    """The parsed, prepared query geometry: parsed once per query, not once per row."""
+    g = shapely.from_wkb(wkb)
+    shapely.prepare(g)
+    return g
+
+
+def _relate(test: Callable[[BaseGeometry, BaseGeometry], bool]) -> Callable[..., int | None]:
+    def run(feature_wkb: bytes | None, query_wkb: bytes) -> int | None:
+        if feature_wkb is None:
+            return None
+        return int(test(shapely.from_wkb(feature_wkb), _query_geometry(query_wkb)))
+
+    return run
+
+
+def _dwithin(feature_wkb: bytes | None, query_wkb: bytes, metres: float) -> int | None:
+    if feature_wkb is None:
+        return None
+    q = _query_geometry(query_wkb)
+    f, t = _to_metric([shapely.from_wkb(feature_wkb), q], q)
+    return int(f.distance(t) <= metres)
+
+
+def register_functions(dbapi_conn: Any) -> None:
+    """Give a SQLite connection the exact spatial tests used by :meth:`spatial_clause`."""
+    dbapi_conn.create_function(
+        "dothi_intersects", 2, _relate(lambda f, q: q.intersects(f)), deterministic=True
+    )
+    dbapi_conn.create_function(
+        "dothi_contains", 2, _relate(lambda f, q: f.contains(q)), deterministic=True
+    )
+    dbapi_conn.create_function(
+        "dothi_within", 2, _relate(lambda f, q: q.contains(f)), deterministic=True
+    )
+    dbapi_conn.create_function("dothi_dwithin", 3, _dwithin, deterministic=True)
 
 
 @lru_cache(maxsize=256)
@@ -142,62 +181,22 @@ class SQLitePort(SpatialPort):
             ).bindparams(bminx=minx, bmaxx=maxx, bminy=miny, bmaxy=maxy)
         )
 
-    def find(
-        self,
-        conn: Connection,
-        layer_id: str,
-        *,
-        as_of: datetime | None = None,
-        bbox: BBox | None = None,
-        geometry: BaseGeometry | None = None,
-        predicate: Predicate = "intersects",
-        distance_m: float | None = None,
-        where: Sequence[ColumnElement[bool]] = (),
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[FeatureRow]:
-        stmt = self.base_select(layer_id, as_of, where)
-        tests: list[Any] = []
-        if bbox is not None:
-            stmt = stmt.where(self._bbox_candidates(bbox))
-            box = shapely.box(*bbox)
-            shapely.prepare(box)
-            tests.append(lambda g: box.intersects(g))
-        if geometry is not None:
-            if distance_m is not None:
-                area: BBox = expand_degrees(geometry.bounds, distance_m)
-                stmt = stmt.where(self._bbox_candidates(area))
-                target = _to_metric([geometry], geometry)[0]
-                tests.append(lambda g: _to_metric([g], geometry)[0].distance(target) <= distance_m)
-            else:
-                if predicate != "contains" or not geometry.is_empty:
-                    stmt = stmt.where(self._bbox_candidates(geometry.bounds))
-                shapely.prepare(geometry)
-                check = {
-                    "intersects": lambda g: geometry.intersects(g),
-                    "contains": lambda g: g.contains(geometry),
-                    "within": lambda g: geometry.contains(g),
-                }[predicate]
-                tests.append(check)
-        if not tests:
-            if limit is not None:
-                stmt = stmt.limit(limit).offset(offset)
-            return [self.to_row(r) for r in conn.execute(stmt)]
-        out: list[FeatureRow] = []
-        skipped = 0
-        # Refine candidates in rid order until the page is full, so paging stays stable.
-        for r in conn.execute(stmt):
-            row = self.to_row(r)
-            g = row.geometry
-            if g is None or not all(t(g) for t in tests):
-                continue
-            if skipped < offset:
-                skipped += 1
-                continue
-            out.append(row)
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+    def spatial_clause(
+        self, predicate: Predicate, geometry: BaseGeometry, distance_m: float | None = None
+    ) -> ColumnElement[bool]:
+        # The R*Tree narrows the rows first; the exact test runs in a SQL function backed
+        # by shapely (see register_functions). Both stand together, so the clause stays
+        # exact inside OR and NOT.
+        wkb = literal(geometry.wkb)
+        if distance_m is not None:
+            return and_(
+                self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
+                func.dothi_dwithin(feature.c.geom, wkb, distance_m) == 1,
+            )
+        return and_(
+            self._bbox_candidates(geometry.bounds),
+            getattr(func, f"dothi_{predicate}")(feature.c.geom, wkb) == 1,
+        )
 
     def nearest(
         self,
