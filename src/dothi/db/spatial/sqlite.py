@@ -12,7 +12,7 @@ from typing import Any
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, text
+from sqlalchemy import ColumnElement, Connection, and_, column, func, literal, select, table
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -31,6 +31,10 @@ _RTREE_DDL = (
     """CREATE TRIGGER IF NOT EXISTS feature_rtree_del AFTER DELETE ON feature BEGIN
          DELETE FROM feature_rtree WHERE rid = OLD.rid;
        END""",
+)
+
+_rtree = table(
+    "feature_rtree", column("rid"), column("minx"), column("maxx"), column("miny"), column("maxy")
 )
 
 _INSERT = (
@@ -174,11 +178,14 @@ class SQLitePort(SpatialPort):
 
     def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
         minx, miny, maxx, maxy = bbox
+        # Built from column objects so that each use in a statement gets its own binds.
         return feature.c.rid.in_(
-            text(
-                "SELECT rid FROM feature_rtree WHERE maxx >= :bminx AND minx <= :bmaxx "
-                "AND maxy >= :bminy AND miny <= :bmaxy"
-            ).bindparams(bminx=minx, bmaxx=maxx, bminy=miny, bmaxy=maxy)
+            select(_rtree.c.rid).where(
+                _rtree.c.maxx >= minx,
+                _rtree.c.minx <= maxx,
+                _rtree.c.maxy >= miny,
+                _rtree.c.miny <= maxy,
+            )
         )
 
     def spatial_clause(
