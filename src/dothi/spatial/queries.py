@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +20,11 @@ MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
 
 
-def parse_bbox(text: str | None) -> BBox | None:
-    """``minlon,minlat,maxlon,maxlat`` → a box; a clear error for anything else."""
+def parse_bbox(text: str | None, *, geographic: bool = True) -> BBox | None:
+    """``minx,miny,maxx,maxy`` (or 6 numbers with heights) → a box; clear errors otherwise.
+
+    For a geographic box the latitudes must lie within ±90.
+    """
     if text is None or text == "":
         return None
     parts = text.split(",")
@@ -28,16 +32,20 @@ def parse_bbox(text: str | None) -> BBox | None:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != 4 or not all(v == v and abs(v) != float("inf") for v in values):
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidInput(
-            f"bbox «{text}» không hợp lệ: cần 4 số minLon,minLat,maxLon,maxLat.",
-            f"Invalid bbox '{text}': expected 4 numbers minLon,minLat,maxLon,maxLat.",
+            f"bbox «{text}» không hợp lệ: cần 4 số minX,minY,maxX,maxY.",
+            f"Invalid bbox '{text}': expected 4 numbers minX,minY,maxX,maxY.",
+            code="InvalidParameterValue",
         )
     minx, miny, maxx, maxy = values
-    if minx > maxx or miny > maxy or abs(miny) > 90 or abs(maxy) > 90:
+    if minx > maxx or miny > maxy or (geographic and (abs(miny) > 90 or abs(maxy) > 90)):
         raise InvalidInput(
             f"bbox «{text}» không hợp lệ: góc dưới-trái phải nhỏ hơn góc trên-phải, vĩ độ ≤ 90.",
             f"Invalid bbox '{text}': lower-left must be below upper-right, |latitude| ≤ 90.",
+            code="InvalidParameterValue",
         )
     return (minx, miny, maxx, maxy)
 

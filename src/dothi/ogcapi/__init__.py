@@ -1,0 +1,1 @@
+"""OGC API – Features: core, CRS by reference, filtering, transactions."""
