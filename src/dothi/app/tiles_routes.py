@@ -1,0 +1,179 @@
+"""HTTP routes of the vector tiles (OGC API – Tiles, WebMercatorQuad): thin adapters.
+
+Routes (mounted under ``/ogcapi``):
+
+- ``GET /collections/{layer_id}/tiles/WebMercatorQuad/{z}/{x}/{y}`` — one layer's tile;
+- ``GET /collections/{layer_id}/tiles/WebMercatorQuad`` — its TileJSON;
+- ``GET /tiles/WebMercatorQuad/{z}/{x}/{y}?collections=a,b`` — several layers in one tile
+  (default: every public layer), one MVT layer per Dothi layer, named by its id;
+- ``GET /tiles/WebMercatorQuad?collections=a,b`` — the TileJSON of that tileset.
+
+A tile with no feature is answered ``204 No Content`` (OGC API – Tiles allows it, MapLibre
+and OpenLayers draw nothing), with the same caching headers as a full tile.
+
+Caching: every answer carries a strong ``ETag`` made from the layers, the last change set
+of each and the tile, so it changes as soon as an import, edit, deletion or rollback
+touches one of the layers; ``If-None-Match`` with that tag gives ``304``. Public layers are
+``Cache-Control: public, max-age=60``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
+
+from dothi.db.engine import Database
+from dothi.errors import NotFound
+from dothi.spatial.layers import Layer, check_layer_id
+from dothi.spatial.queries import public_layers, visible_layer
+from dothi.tiles import grid, mvt, tilejson
+
+router = APIRouter(tags=["tiles"])
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+#: Bump when the rendering changes, so that caches drop tiles made the old way.
+RENDERER = "dothi-mvt-1"
+_TEMPLATE = "/{z}/{x}/{y}"
+_Collections = Annotated[
+    str | None, Query(description="mã lớp, phân cách bằng dấu phẩy / comma-separated layer ids")
+]
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _visible(conn: Connection, layer_id: str, request: Request) -> Layer:
+    """The layer if the caller may see it; :class:`NotFound` otherwise (as if missing).
+
+    The one place to change when layers become visible by account rather than only
+    when public.
+    """
+    return visible_layer(conn, layer_id)
+
+
+def _visible_layers(conn: Connection, request: Request) -> list[Layer]:
+    """Every layer the caller may see (the default content of the multi-layer tileset)."""
+    return [ly for ly, _count in public_layers(conn)]
+
+
+def _chosen(conn: Connection, request: Request, collections: str | None) -> list[Layer]:
+    if not collections:
+        return _visible_layers(conn, request)
+    ids = [c.strip() for c in collections.split(",") if c.strip()]
+    if not ids:
+        return _visible_layers(conn, request)
+    for lid in ids:
+        check_layer_id(lid)
+    return [_visible(conn, lid, request) for lid in dict.fromkeys(ids)]
+
+
+def _etag(layers: Sequence[Layer], versions: dict[str, int], what: str) -> str:
+    # created_at keeps a layer deleted and made again under the same id from matching
+    # the old tags, even if change set ids were to restart.
+    parts = [RENDERER, what] + [
+        f"{ly.id}@{ly.created_at.isoformat()}#{versions[ly.id]}" for ly in layers
+    ]
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def _cache_headers(layers: Sequence[Layer], etag: str) -> dict[str, str]:
+    public = all(ly.access == "public" for ly in layers)
+    # Anything not public must not sit in shared caches, and must be checked every time.
+    control = "public, max-age=60" if public else "private, no-cache"
+    return {"ETag": etag, "Cache-Control": control}
+
+
+def _matches(request: Request, etag: str) -> bool:
+    """RFC 9110 If-None-Match: weak comparison, a list of tags, or ``*``."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _tile_response(request: Request, layers: list[Layer], z: str, x: str, y: str) -> Response:
+    tile = grid.parse_tile(z, x, y)
+    db = _db(request)
+    with db.read() as conn:
+        versions = mvt.layer_versions(conn, [ly.id for ly in layers])
+        etag = _etag(layers, versions, f"{tile.z}/{tile.x}/{tile.y}")
+        headers = _cache_headers(layers, etag)
+        if _matches(request, etag):
+            return Response(status_code=304, headers=headers)
+        rendered = mvt.render_tile(db.port, conn, [ly.id for ly in layers], tile)
+    if rendered.capped:
+        headers["Dothi-Features-Capped"] = str(mvt.MAX_FEATURES)
+    if rendered.dropped:
+        headers["Dothi-Features-Dropped"] = str(rendered.dropped)
+    if rendered.empty:
+        return Response(status_code=204, headers=headers)
+    return Response(rendered.data, media_type=MVT_MEDIA_TYPE, headers=headers)
+
+
+def _tilejson_response(
+    request: Request, conn: Connection, layers: list[Layer], name: str | None
+) -> Response:
+    versions = mvt.layer_versions(conn, [ly.id for ly in layers])
+    # The tiles URL is this URL plus /{z}/{x}/{y}: right under any prefix or proxy path.
+    base = str(request.url.replace(query=""))
+    query = f"?{request.url.query}" if request.url.query else ""
+    etag = _etag(layers, versions, "tilejson " + base + query)
+    headers = _cache_headers(layers, etag)
+    if _matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    doc = tilejson.build_tilejson(conn, layers, base + _TEMPLATE + query, name=name)
+    return JSONResponse(doc, headers=headers)
+
+
+@router.get(
+    "/collections/{layer_id}/tiles/WebMercatorQuad/{z}/{x}/{y}",
+    response_class=Response,
+    responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "empty tile"}},
+)
+def layer_tile(request: Request, layer_id: str, z: str, x: str, y: str) -> Response:
+    """One vector tile of one layer (Mapbox Vector Tile, layer named by the layer id)."""
+    with _db(request).read() as conn:
+        layer = _visible(conn, layer_id, request)
+    return _tile_response(request, [layer], z, x, y)
+
+
+@router.get("/collections/{layer_id}/tiles/WebMercatorQuad", response_class=Response)
+def layer_tilejson(request: Request, layer_id: str) -> Response:
+    """TileJSON 3.0.0 of one layer's vector tiles."""
+    with _db(request).read() as conn:
+        layer = _visible(conn, layer_id, request)
+        return _tilejson_response(request, conn, [layer], None)
+
+
+@router.get(
+    "/tiles/WebMercatorQuad/{z}/{x}/{y}",
+    response_class=Response,
+    responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "empty tile"}},
+)
+def tileset_tile(
+    request: Request, z: str, x: str, y: str, collections: _Collections = None
+) -> Response:
+    """One vector tile of several layers (default: all public layers)."""
+    with _db(request).read() as conn:
+        layers = _chosen(conn, request, collections)
+    if not layers:
+        raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
+    return _tile_response(request, layers, z, x, y)
+
+
+@router.get("/tiles/WebMercatorQuad", response_class=Response)
+def tileset_tilejson(request: Request, collections: _Collections = None) -> Response:
+    """TileJSON 3.0.0 of the multi-layer tileset (default: all public layers)."""
+    with _db(request).read() as conn:
+        layers = _chosen(conn, request, collections)
+        if not layers:
+            raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
+        return _tilejson_response(request, conn, layers, "Dothi")
