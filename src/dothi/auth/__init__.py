@@ -1,0 +1,77 @@
+"""Accounts, roles, agencies, API tokens and the audit log (quyền truy cập).
+
+- :mod:`dothi.auth.policy` — :class:`Principal`, ``can_read``/``can_edit`` (no database);
+- :mod:`dothi.auth.accounts` — accounts, agencies, passwords, layer grants;
+- :mod:`dothi.auth.tokens` — API tokens, shown once and stored hashed;
+- :mod:`dothi.auth.audit` — the audit log;
+- :mod:`dothi.auth.schema` — their tables.
+
+The web dependency is :func:`dothi.app.auth_deps.current_principal`.
+"""
+
+from dothi.auth.accounts import (
+    Account,
+    Grant,
+    create_account,
+    disable_account,
+    get_account,
+    grant,
+    list_accounts,
+    list_grants,
+    revoke,
+    set_password,
+    verify_password,
+)
+from dothi.auth.audit import AuditEntry, audit, audit_now, list_audit
+from dothi.auth.policy import (
+    ANONYMOUS,
+    ROLES,
+    Principal,
+    can_edit,
+    can_read,
+    operator,
+    require_edit,
+    require_read,
+    visible_layer_ids,
+    visible_layers,
+)
+from dothi.auth.tokens import (
+    TokenInfo,
+    authenticate_token,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
+
+__all__ = [
+    "ANONYMOUS",
+    "ROLES",
+    "Account",
+    "AuditEntry",
+    "Grant",
+    "Principal",
+    "TokenInfo",
+    "audit",
+    "audit_now",
+    "authenticate_token",
+    "can_edit",
+    "can_read",
+    "create_account",
+    "create_token",
+    "disable_account",
+    "get_account",
+    "grant",
+    "list_accounts",
+    "list_audit",
+    "list_grants",
+    "list_tokens",
+    "operator",
+    "require_edit",
+    "require_read",
+    "revoke",
+    "revoke_token",
+    "set_password",
+    "verify_password",
+    "visible_layer_ids",
+    "visible_layers",
+]
