@@ -53,10 +53,14 @@ class Tile:
 
     def mercator_bounds(self, buffer: float = 0.0) -> Bounds:
         """``(minx, miny, maxx, maxy)`` in EPSG:3857, grown by ``buffer`` tile widths a side."""
-        size = self.size
-        minx = -ORIGIN + self.x * size - buffer * size
-        maxy = ORIGIN - self.y * size + buffer * size
-        return (minx, maxy - size * (1 + 2 * buffer), minx + size * (1 + 2 * buffer), maxy)
+        size, grow = self.size, buffer * self.size
+        # Each edge from its own index: neighbouring tiles share exactly the same edge.
+        return (
+            -ORIGIN + self.x * size - grow,
+            ORIGIN - (self.y + 1) * size - grow,
+            -ORIGIN + (self.x + 1) * size + grow,
+            ORIGIN - self.y * size + grow,
+        )
 
     def lonlat_bounds(self, buffer: float = 0.0) -> Bounds:
         """``(west, south, east, north)`` in WGS 84 degrees, optionally grown as above.
