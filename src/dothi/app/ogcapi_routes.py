@@ -1,0 +1,197 @@
+"""HTTP adapter of OGC API – Features at ``/ogcapi``: negotiation, paging links, headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
+
+from dothi.db.engine import Database
+from dothi.errors import InvalidInput
+from dothi.ogcapi import crs as ocrs
+from dothi.ogcapi import features as ogc
+from dothi.ogcapi import html as pages
+from dothi.ogcapi.openapi import openapi_document
+from dothi.spatial import queries
+from dothi.spatial.layers import Layer
+
+router = APIRouter(include_in_schema=False)
+_JSON = "application/json"
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogcapi"
+
+
+def _format(request: Request, json_type: str = _JSON) -> str:
+    """``json`` or ``html``: the ``f`` parameter first, then the Accept header."""
+    f = request.query_params.get("f")
+    if f is not None:
+        if f in ("json", "geojson"):
+            return "json"
+        if f == "html":
+            return "html"
+        raise InvalidInput(
+            f"f={f} không được hỗ trợ; dùng f=json hoặc f=html.",
+            f"f={f} is not supported; use f=json or f=html.",
+            code="InvalidParameterValue",
+        )
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and json_type not in accept and _JSON not in accept:
+        return "html"
+    return "json"
+
+
+def _json(doc: Any, media_type: str = _JSON, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(doc), media_type=media_type, headers=headers)
+
+
+def _visible(conn: Connection, layer_id: str) -> Layer:
+    return queries.visible_layer(conn, layer_id)
+
+
+def _params(request: Request) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in params:
+            raise InvalidInput(
+                f"Tham số {key} xuất hiện nhiều lần.",
+                f"The parameter {key} is given more than once.",
+                code="InvalidParameterValue",
+            )
+        params[key] = value
+    return params
+
+
+@router.get("")
+@router.get("/")
+def landing(request: Request) -> Response:
+    """Landing page."""
+    doc = ogc.landing_page(_base(request))
+    if _format(request) == "html":
+        return HTMLResponse(pages.landing(doc, _base(request)))
+    return _json(doc)
+
+
+@router.get("/conformance")
+def conformance(request: Request) -> Response:
+    """Conformance classes."""
+    doc = ogc.conformance()
+    if _format(request) == "html":
+        return HTMLResponse(pages.conformance(doc, _base(request)))
+    return _json(doc)
+
+
+@router.get("/api")
+def api(request: Request) -> Response:
+    """The OpenAPI 3.0 document of this API."""
+    with _db(request).read() as conn:
+        ids = [ly.id for ly, _ in queries.public_layers(conn)]
+    doc = openapi_document(_base(request), ids)
+    return _json(doc, "application/vnd.oai.openapi+json;version=3.0")
+
+
+@router.get("/collections")
+def collections(request: Request) -> Response:
+    """All collections the caller may see."""
+    base = _base(request)
+    with _db(request).read() as conn:
+        found = [
+            ogc.collection(ly, ogc.layer_extent(conn, ly.id), base)
+            for ly, _ in queries.public_layers(conn)
+        ]
+    doc = {
+        "links": [
+            {"href": f"{base}/collections?f=json", "rel": "self", "type": _JSON},
+            {"href": f"{base}/collections?f=html", "rel": "alternate", "type": "text/html"},
+        ],
+        "collections": found,
+    }
+    if _format(request) == "html":
+        return HTMLResponse(pages.collections(doc, base))
+    return _json(doc)
+
+
+@router.get("/collections/{layer_id}")
+def collection(request: Request, layer_id: str) -> Response:
+    """One collection."""
+    base = _base(request)
+    with _db(request).read() as conn:
+        layer = _visible(conn, layer_id)
+        doc = ogc.collection(layer, ogc.layer_extent(conn, layer_id), base)
+    if _format(request) == "html":
+        return HTMLResponse(pages.collection(doc, base))
+    return _json(doc)
+
+
+def _page_url(request: Request, offset: int, limit: int) -> str:
+    return str(request.url.include_query_params(offset=offset, limit=limit))
+
+
+@router.get("/collections/{layer_id}/items")
+def items(request: Request, layer_id: str) -> Response:
+    """Features of a collection: bbox, datetime (as of), crs, property=value, paging."""
+    db = _db(request)
+    fmt = _format(request, ogc.GEOJSON)
+    params = _params(request)
+    params.pop("f", None)
+    with db.read() as conn:
+        layer = _visible(conn, layer_id)
+        query = ogc.parse_items_query(params, layer)
+        rows, matched = ogc.find_page(db, conn, layer, query)
+    more = query.offset + len(rows) < matched
+    next_url = _page_url(request, query.offset + query.limit, query.limit) if more else None
+    prev_url = (
+        _page_url(request, max(0, query.offset - query.limit), query.limit)
+        if query.offset
+        else None
+    )
+    headers = {"Content-Crs": f"<{query.crs.uri}>"}
+    body = ogc.items_document(
+        rows,
+        matched=matched,
+        query=query,
+        self_url=str(request.url),
+        next_url=next_url,
+        prev_url=prev_url,
+    )
+    if fmt == "html":
+        doc = orjson.loads(body)
+        return HTMLResponse(
+            pages.items(layer.title_vi, doc["features"], doc["links"], _base(request)),
+            headers=headers,
+        )
+    return Response(body, media_type=ogc.GEOJSON, headers=headers)
+
+
+@router.get("/collections/{layer_id}/items/{fid}")
+def item(request: Request, layer_id: str, fid: str) -> Response:
+    """One feature, with its ETag (the version it is at)."""
+    db = _db(request)
+    fmt = _format(request, ogc.GEOJSON)
+    params = _params(request)
+    ogc.check_item_params(params)
+    target = ocrs.parse_crs(params.get("crs"))
+    with db.read() as conn:
+        layer = _visible(conn, layer_id)
+        row = queries.one_feature(
+            db, conn, layer_id, fid, queries.parse_datetime(params.get("datetime"))
+        )
+    geometry = ogc.geometries_json([row], target)[0]
+    body = ogc.feature_json(row, geometry, _base(request), layer_id)
+    headers = {"Content-Crs": f"<{target.uri}>", "ETag": ogc.etag(row)}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    if fmt == "html":
+        return HTMLResponse(
+            pages.item(layer.title_vi, orjson.loads(body), _base(request)), headers=headers
+        )
+    return Response(body, media_type=ogc.GEOJSON, headers=headers)
