@@ -1,0 +1,120 @@
+"""``dothi users`` as operators run it: a real process, its output and exit code."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from samples import parcels, write_geojson
+
+from dothi.auth import tokens
+from dothi.auth.audit import list_audit
+from dothi.db.engine import Database
+
+DOTHI = [sys.executable, "-m", "dothi"]
+
+
+def dothi(
+    env: dict[str, str], *args: str, stdin: str = "", lang: str = "en"
+) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **env, "DOTHI_LANG": lang, "DOTHI_USER": "cli:tester"}
+    return subprocess.run(
+        [*DOTHI, *args], env=full, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_accounts_grants_and_tokens(env: dict[str, str], db: Database, tmp_path: Path) -> None:
+    src = write_geojson(tmp_path / "p.geojson", parcels(2))
+    imported = dothi(env, "import", str(src), "--layer", "mat", "--access", "restricted")
+    assert imported.returncode == 0, imported.stderr
+    add = dothi(
+        env,
+        "users",
+        "add",
+        "lan",
+        "--role",
+        "editor",
+        "--agency",
+        "Sở Xây dựng TP HCM",
+        "--password-stdin",
+        stdin="mật khẩu đủ dài 2026\n",
+    )
+    assert add.returncode == 0, add.stderr
+    assert "Created account lan, role editor (Sở Xây dựng TP HCM)." in add.stdout
+    assert "mật khẩu" not in add.stdout + add.stderr
+    assert dothi(env, "users", "grant", "lan", "mat", "--edit").returncode == 0
+    listing = dothi(env, "users", "list")
+    assert re.search(r"^lan\s+editor\s+active\s+pw\s+mat:rw\s+Sở Xây dựng TP HCM$", listing.stdout)
+
+    made = dothi(env, "users", "token", "create", "lan", "--name", "nightly sync", "--days", "30")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert token.startswith("dothi_") and "\n" not in token  # stdout is the token alone
+    assert (made.stdout + made.stderr).count(token) == 1
+    assert "shown only this once" in made.stderr
+    with db.write() as conn:
+        who = tokens.authenticate_token(conn, token)
+    assert who is not None and who.name == "lan" and who.editable == {"mat"}
+
+    shown = dothi(env, "users", "token", "list", "lan")
+    assert shown.returncode == 0 and token not in shown.stdout + shown.stderr
+    assert re.search(r"^\s+1\s+active\s+expires .*nightly sync$", shown.stdout, re.M)
+    assert dothi(env, "users", "token", "revoke", "1").returncode == 0
+    assert "revoked" in dothi(env, "users", "token", "list", "lan").stdout
+    with db.write() as conn:
+        assert tokens.authenticate_token(conn, token) is None
+
+    assert dothi(env, "users", "revoke", "lan", "mat").returncode == 0
+    assert dothi(env, "users", "disable", "lan").returncode == 0
+    assert "disabled" in dothi(env, "users").stdout
+    with db.read() as conn:
+        log = list_audit(conn)
+    assert [e.action for e in log] == [
+        "account_disable",
+        "revoke",
+        "token_revoke",
+        "token_create",
+        "grant",
+        "account_create",
+    ]
+    assert {e.actor for e in log} == {"cli:tester"} and {e.outcome for e in log} == {"ok"}
+    assert log[2].target == "token:1" and log[4].layer_id == "mat"
+
+
+def test_passwd_and_vietnamese(env: dict[str, str]) -> None:
+    assert dothi(env, "users", "add", "minh", "--role", "viewer").returncode == 0
+    ok = dothi(
+        env, "users", "passwd", "minh", "--password-stdin", stdin="một mật khẩu dài\n", lang="vi"
+    )
+    assert ok.returncode == 0 and "Đã đặt mật khẩu cho minh." in ok.stdout
+    bad = dothi(env, "users", "passwd", "minh", "--password-stdin", stdin="ngắn\n", lang="vi")
+    assert bad.returncode == 1 and bad.stderr.startswith("Lỗi: Mật khẩu phải dài")
+
+
+def test_bad_input_is_one_line(env: dict[str, str]) -> None:
+    assert dothi(env, "users", "add", "lan", "--role", "viewer").returncode == 0
+    cases = [
+        (["users", "add", "lan", "--role", "viewer"], 1, "Account 'lan' already exists"),
+        (["users", "add", "Lan Anh", "--role", "viewer"], 1, "Invalid account name"),
+        (["users", "grant", "lan", "khong_co", "--read"], 1, "No layer 'khong_co'"),
+        (["users", "grant", "nobody", "x", "--read"], 1, "No account 'nobody'"),
+        (["users", "token", "create", "lan", "--name", "x", "--days", "400"], 1, "1 to 365 days"),
+        (["users", "token", "revoke", "42"], 1, "No token 42"),
+        (["users", "passwd", "lan", "--password-stdin"], 1, "No password on standard input"),
+    ]
+    for args, code, expect in cases:
+        out = dothi(env, *args)
+        assert out.returncode == code, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and expect in lines[0], args
+    for args in (
+        ["users", "add", "x1", "--role", "boss"],
+        ["users", "grant", "lan", "mat"],
+        ["users", "token", "revoke", "abc"],
+        ["users", "token", "create", "lan"],
+    ):
+        out = dothi(env, *args)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, args
