@@ -55,6 +55,17 @@ def data_bounds(conn: Connection, layer_ids: Sequence[str]) -> Bounds | None:
     )
 
 
+def _outward(bounds: Bounds) -> list[float]:
+    # Seven decimals (~1 cm), rounded outwards so that no feature falls outside.
+    west, south, east, north = (v * 1e7 for v in bounds)
+    return [
+        math.floor(west) / 1e7,
+        math.floor(south) / 1e7,
+        math.ceil(east) / 1e7,
+        math.ceil(north) / 1e7,
+    ]
+
+
 def center_of(bounds: Bounds, minzoom: int, maxzoom: int) -> list[float]:
     """``[lon, lat, zoom]``: the middle of ``bounds`` at a zoom that shows all of it."""
     west, south, east, north = bounds
@@ -112,7 +123,7 @@ def build_tilejson(
         "tiles": [tiles_url],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
-        "bounds": [round(v, 7) for v in bounds],
+        "bounds": _outward(bounds),
         "center": center_of(bounds, minzoom, maxzoom),
         "vector_layers": [vector_layer(ly, minzoom, maxzoom) for ly in layers],
     }
