@@ -243,8 +243,8 @@ class _Parser:
         inner = self.deeper(depth)
         args: list[Any] = []
         while not self.at(")"):
-            if args:
-                self.expect(",")
+            if args and not self.accept(","):
+                raise self.fail("«,» hoặc «)»", "',' or ')'")
             args.append(self.scalar(inner))
         self.next()
         return ast.call(tok.value, args, tok.pos)
