@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,24 @@ def test_queryables_document(thua: Database) -> None:
     assert props["so_tang"] == {"type": "integer"}
     assert props["ngay"] == {"type": "string", "format": "date"}
     assert props["co"] == {"type": "boolean"}
+
+
+def test_vietnamese_names_and_values(db: Database, settings: Settings, tmp_path: Path) -> None:
+    rows = [
+        {"ma": "D1", "tên_đường": "Lê Lợi", "geometry": square(0)},
+        {"ma": "D2", "tên_đường": "Nguyễn Huệ", "geometry": square(1)},
+    ]
+    path = write_geojson(tmp_path / "duong.geojson", rows)
+    import_file(db, settings, path, ImportOptions(layer_id="duong", key="ma"))
+    decomposed = unicodedata.normalize("NFD", "tên_đường = 'Nguyễn Huệ'")
+    with db.read() as conn:
+        fields = queryables(get_layer(conn, "duong"), "http://localhost/ogcapi")["properties"]
+        for text, expected in [
+            ("\"tên_đường\" LIKE 'Lê%'", ["D1"]),
+            ("tên_đường = 'Nguyễn Huệ'", ["D2"]),
+            (decomposed, ["D2"]),
+        ]:
+            clause = compile_filter(
+                parse_filter(text, "cql2-text"), queryables=fields, port=db.port
+            )
+            assert [r.fid for r in db.port.find(conn, "duong", where=[clause])] == expected, text

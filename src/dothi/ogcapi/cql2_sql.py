@@ -12,7 +12,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -106,7 +105,7 @@ class _Compiler:
         op = node.op if isinstance(node, ast.Compare) else type(node).__name__.upper()
         for v, n in zip(rest, operands[1:], strict=True):
             self.same(op, first, v, n)
-        # Literals alone are decided here: PostgreSQL cannot type "$1 = $2" by itself.
+        # Literal against literal is decided here: SQL would only see untyped parameters.
         folded = all(v.is_const for v in values)
         a, *b = [v.const if folded else v.sql for v in values]
         if isinstance(node, ast.Compare):
@@ -236,11 +235,6 @@ class _Compiler:
         return clause
 
 
-@cache
-def _crs84() -> pyproj.CRS:
-    return pyproj.CRS.from_user_input("OGC:CRS84")
-
-
 def _to_wgs84(node: ast.Geometry, crs: pyproj.CRS | None) -> BaseGeometry:
     """A geometry literal written in ``crs`` (its own axis order) as WGS 84 lon/lat.
 
@@ -253,7 +247,7 @@ def _to_wgs84(node: ast.Geometry, crs: pyproj.CRS | None) -> BaseGeometry:
     if lat_first:
         geom = shapely.transform(geom, lambda c: c[:, ::-1])
     if crs is not None and not crsmod.is_geographic_wgs84(crs):
-        t = crsmod.transformer(crs, _crs84())
+        t = crsmod.transformer(crs, pyproj.CRS.from_epsg(4326))  # always_xy: lon, lat
         geom = shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
