@@ -16,6 +16,7 @@ from dothi.ogcapi import features as ogc
 from dothi.ogcapi import html as pages
 from dothi.ogcapi.openapi import openapi_document
 from dothi.spatial import queries
+from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer
 
 router = APIRouter(include_in_schema=False)
@@ -187,7 +188,7 @@ def item(request: Request, layer_id: str, fid: str) -> Response:
         )
     geometry = ogc.geometries_json([row], target)[0]
     body = ogc.feature_json(row, geometry, _base(request), layer_id)
-    headers = {"Content-Crs": f"<{target.uri}>", "ETag": ogc.etag(row)}
+    headers = {"Content-Crs": f"<{target.uri}>", "ETag": etag_of(row)}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     if fmt == "html":

@@ -289,11 +289,6 @@ def check_item_params(params: Mapping[str, str]) -> None:
         )
 
 
-def etag(row: FeatureRow) -> str:
-    """A strong entity tag for one version of a feature (changes with every version)."""
-    return f'"{row.rid}"'
-
-
 def version_header() -> str:
     """The server's name and version, for the landing page and headers."""
     return f"Dothi/{__version__}"
