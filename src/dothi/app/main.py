@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
+from dothi.app.auth_deps import install_auth
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.config import Settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             n = len(public_layers(conn))
         return {"status": "ok", "backend": database.backend, "public_layers": n}
 
+    install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     return app

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
+from dothi.app.auth_deps import CurrentPrincipal, client_address
+from dothi.auth.audit import audit_now
+from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.ogcapi import crs as ocrs
@@ -17,7 +20,7 @@ from dothi.ogcapi import html as pages
 from dothi.ogcapi.openapi import openapi_document
 from dothi.spatial import queries
 from dothi.spatial.edits import etag_of
-from dothi.spatial.layers import Layer
+from dothi.spatial.layers import Layer, get_layer, list_layers
 
 router = APIRouter(include_in_schema=False)
 _JSON = "application/json"
@@ -55,8 +58,18 @@ def _json(doc: Any, media_type: str = _JSON, headers: dict[str, str] | None = No
     return Response(orjson.dumps(doc), media_type=media_type, headers=headers)
 
 
-def _visible(conn: Connection, layer_id: str) -> Layer:
-    return queries.visible_layer(conn, layer_id)
+def _visible(request: Request, conn: Connection, layer_id: str, who: Principal) -> Layer:
+    """The layer if ``who`` may read it (else 404); reads of restricted layers are audited."""
+    layer = require_read(who, get_layer(conn, layer_id))
+    if layer.access == "restricted":
+        audit_now(
+            _db(request), who, "read_restricted", layer_id=layer_id, client=client_address(request)
+        )
+    return layer
+
+
+def _readable(conn: Connection, who: Principal) -> list[Layer]:
+    return visible_layers(who, list_layers(conn))
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -92,22 +105,21 @@ def conformance(request: Request) -> Response:
 
 
 @router.get("/api")
-def api(request: Request) -> Response:
+def api(request: Request, who: CurrentPrincipal) -> Response:
     """The OpenAPI 3.0 document of this API."""
     with _db(request).read() as conn:
-        ids = [ly.id for ly, _ in queries.public_layers(conn)]
+        ids = [ly.id for ly in _readable(conn, who)]
     doc = openapi_document(_base(request), ids)
     return _json(doc, "application/vnd.oai.openapi+json;version=3.0")
 
 
 @router.get("/collections")
-def collections(request: Request) -> Response:
+def collections(request: Request, who: CurrentPrincipal) -> Response:
     """All collections the caller may see."""
     base = _base(request)
     with _db(request).read() as conn:
         found = [
-            ogc.collection(ly, ogc.layer_extent(conn, ly.id), base)
-            for ly, _ in queries.public_layers(conn)
+            ogc.collection(ly, ogc.layer_extent(conn, ly.id), base) for ly in _readable(conn, who)
         ]
     doc = {
         "links": [
@@ -122,11 +134,11 @@ def collections(request: Request) -> Response:
 
 
 @router.get("/collections/{layer_id}")
-def collection(request: Request, layer_id: str) -> Response:
+def collection(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     """One collection."""
     base = _base(request)
     with _db(request).read() as conn:
-        layer = _visible(conn, layer_id)
+        layer = _visible(request, conn, layer_id, who)
         doc = ogc.collection(layer, ogc.layer_extent(conn, layer_id), base)
     if _format(request) == "html":
         return HTMLResponse(pages.collection(doc, base))
@@ -138,14 +150,14 @@ def _page_url(request: Request, offset: int, limit: int) -> str:
 
 
 @router.get("/collections/{layer_id}/items")
-def items(request: Request, layer_id: str) -> Response:
+def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     """Features of a collection: bbox, datetime (as of), crs, property=value, paging."""
     db = _db(request)
     fmt = _format(request, ogc.GEOJSON)
     params = _params(request)
     params.pop("f", None)
     with db.read() as conn:
-        layer = _visible(conn, layer_id)
+        layer = _visible(request, conn, layer_id, who)
         query = ogc.parse_items_query(params, layer)
         rows, matched = ogc.find_page(db, conn, layer, query)
     more = query.offset + len(rows) < matched
@@ -174,7 +186,7 @@ def items(request: Request, layer_id: str) -> Response:
 
 
 @router.get("/collections/{layer_id}/items/{fid}")
-def item(request: Request, layer_id: str, fid: str) -> Response:
+def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
     """One feature, with its ETag (the version it is at)."""
     db = _db(request)
     fmt = _format(request, ogc.GEOJSON)
@@ -182,7 +194,7 @@ def item(request: Request, layer_id: str, fid: str) -> Response:
     ogc.check_item_params(params)
     target = ocrs.parse_crs(params.get("crs"))
     with db.read() as conn:
-        layer = _visible(conn, layer_id)
+        layer = _visible(request, conn, layer_id, who)
         row = queries.one_feature(
             db, conn, layer_id, fid, queries.parse_datetime(params.get("datetime"))
         )

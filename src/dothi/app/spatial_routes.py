@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import Connection
 
+from dothi.app.auth_deps import CurrentPrincipal
+from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.spatial import queries
 from dothi.spatial.history import layer_history
+from dothi.spatial.layers import Layer, feature_counts, get_layer, list_layers
 
 router = APIRouter(tags=["layers"])
 
@@ -30,20 +34,25 @@ def _layer_json(request: Request, layer: Any, count: int) -> dict[str, Any]:
     return dict(d)
 
 
+def _visible(conn: Connection, layer_id: str, who: Principal) -> Layer:
+    return require_read(who, get_layer(conn, layer_id))
+
+
 @router.get("/layers")
-def layers(request: Request) -> dict[str, Any]:
-    """Public layers with their feature counts."""
+def layers(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
+    """The layers the caller may read, with their feature counts."""
     with _db(request).read() as conn:
-        found = queries.public_layers(conn)
-    return {"layers": [_layer_json(request, ly, n) for ly, n in found]}
+        counts = feature_counts(conn)
+        found = visible_layers(who, list_layers(conn))
+    return {"layers": [_layer_json(request, ly, counts.get(ly.id, 0)) for ly in found]}
 
 
 @router.get("/layers/{layer_id}")
-def layer(request: Request, layer_id: str) -> dict[str, Any]:
-    """One public layer: titles, schema, CRS, licence and provenance."""
+def layer(request: Request, layer_id: str, who: CurrentPrincipal) -> dict[str, Any]:
+    """One layer: titles, schema, CRS, licence and provenance."""
     with _db(request).read() as conn:
-        found = queries.visible_layer(conn, layer_id)
-        count = dict((ly.id, n) for ly, n in queries.public_layers(conn)).get(layer_id, 0)
+        found = _visible(conn, layer_id, who)
+        count = feature_counts(conn).get(layer_id, 0)
     return _layer_json(request, found, count)
 
 
@@ -51,6 +60,7 @@ def layer(request: Request, layer_id: str) -> dict[str, Any]:
 def features(
     request: Request,
     layer_id: str,
+    who: CurrentPrincipal,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     datetime: Annotated[str | None, Query(description="as of (ISO 8601)")] = None,
     limit: Annotated[int | None, Query()] = None,
@@ -62,6 +72,7 @@ def features(
     size = queries.parse_limit(limit)
     db = _db(request)
     with db.read() as conn:
+        _visible(conn, layer_id, who)
         page = queries.features_page(
             db, conn, layer_id, bbox=box, as_of=when, limit=size, offset=offset
         )
@@ -82,20 +93,22 @@ def feature(
     request: Request,
     layer_id: str,
     fid: str,
+    who: CurrentPrincipal,
     datetime: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """One feature (now, or as of ``datetime``)."""
     db = _db(request)
     with db.read() as conn:
+        _visible(conn, layer_id, who)
         row = queries.one_feature(db, conn, layer_id, fid, queries.parse_datetime(datetime))
     return queries.to_geojson(row)
 
 
 @router.get("/layers/{layer_id}/history")
-def history(request: Request, layer_id: str) -> dict[str, Any]:
-    """Change sets of a public layer (who changed what, when)."""
+def history(request: Request, layer_id: str, who: CurrentPrincipal) -> dict[str, Any]:
+    """Change sets of a layer (what changed when; who is kept out of public answers)."""
     with _db(request).read() as conn:
-        queries.visible_layer(conn, layer_id)
+        _visible(conn, layer_id, who)
         changes = layer_history(conn, layer_id)
     # Who made a change is personal data: kept in the database, not published.
     public = [{k: v for k, v in c.to_dict().items() if k != "created_by"} for c in changes]

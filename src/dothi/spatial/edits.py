@@ -8,6 +8,7 @@ so two people editing the same parcel cannot overwrite each other unseen.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,10 @@ from dothi.db.spatial.base import FeatureRow, VersionBatch
 from dothi.errors import Conflict, DothiError, InvalidInput, NotFound
 from dothi.spatial.batches import BatchPreparer
 from dothi.spatial.layers import Layer, get_layer, update_layer
+
+#: Called inside the edit's transaction with the connection, the action and the feature id,
+#: so that an audit entry commits (or rolls back) together with the change.
+AuditHook = Callable[[Connection, str, str], None]
 
 _CHUNK = 5_000
 
@@ -119,7 +124,9 @@ def _write(
     return row
 
 
-def create_feature(db: Database, layer_id: str, doc: dict[str, Any], user: str) -> FeatureRow:
+def create_feature(
+    db: Database, layer_id: str, doc: dict[str, Any], user: str, audit: AuditHook | None = None
+) -> FeatureRow:
     """Add a feature; its id is the Feature's ``id``, its key property, or a new UUID."""
     with db.write() as conn:
         layer = get_layer(conn, layer_id)
@@ -134,6 +141,8 @@ def create_feature(db: Database, layer_id: str, doc: dict[str, Any], user: str) 
             )
         now = datetime.now(UTC)
         cs_id = _new_changeset(conn, layer_id, "create", user, now)
+        if audit is not None:
+            audit(conn, "create", fid)
         return _write(db, conn, layer, fid, 1, cs_id, now, user, prepared)
 
 
@@ -146,6 +155,7 @@ def replace_feature(
     if_match: str | None,
     *,
     merge: bool = False,
+    audit: AuditHook | None = None,
 ) -> FeatureRow:
     """Replace a feature (PUT), or merge a JSON Merge Patch into it (PATCH, ``merge``)."""
     with db.write() as conn:
@@ -156,7 +166,10 @@ def replace_feature(
             doc = _merged(old, doc)
         prepared = _prepare(layer, doc)
         now = datetime.now(UTC)
-        cs_id = _new_changeset(conn, layer_id, "update" if merge else "replace", user, now)
+        kind = "update" if merge else "replace"
+        cs_id = _new_changeset(conn, layer_id, kind, user, now)
+        if audit is not None:
+            audit(conn, kind, fid)
         conn.execute(
             update(feature).where(feature.c.rid == old.rid).values(valid_to=now, closed_in=cs_id)
         )
@@ -187,15 +200,27 @@ def _require(db: Database, conn: Connection, layer_id: str, fid: str) -> Feature
     return row
 
 
-def delete_feature(db: Database, layer_id: str, fid: str, user: str, if_match: str | None) -> int:
+def delete_feature(
+    db: Database,
+    layer_id: str,
+    fid: str,
+    user: str,
+    if_match: str | None,
+    audit: AuditHook | None = None,
+) -> int:
     """Delete one feature (checking ``if_match``); returns the change set id."""
-    with db.read() as conn:
-        get_layer(conn, layer_id)
-        _check_match(_require(db, conn, layer_id, fid), if_match)
-    return delete_features(db, layer_id, [fid], user)
+    return delete_features(db, layer_id, [fid], user, if_match=if_match, audit=audit)
 
 
-def delete_features(db: Database, layer_id: str, fids: list[str], user: str) -> int:
+def delete_features(
+    db: Database,
+    layer_id: str,
+    fids: list[str],
+    user: str,
+    *,
+    if_match: str | None = None,
+    audit: AuditHook | None = None,
+) -> int:
     """Delete features by id as one change set; returns its id.
 
     Every id must name a current feature, or nothing is deleted. The deleted versions stay
@@ -204,9 +229,14 @@ def delete_features(db: Database, layer_id: str, fids: list[str], user: str) -> 
     """
     with db.write() as conn:
         get_layer(conn, layer_id)
+        if if_match is not None and len(fids) == 1:
+            _check_match(_require(db, conn, layer_id, fids[0]), if_match)
         now = datetime.now(UTC)
         wanted = sorted(set(fids))
         cs_id = _new_changeset(conn, layer_id, "delete", user, now)
+        if audit is not None:
+            for fid in wanted:
+                audit(conn, "delete", fid)
         closed = 0
         for start in range(0, len(wanted), _CHUNK):
             closed += conn.execute(

@@ -122,8 +122,8 @@ def features_page(
     limit: int,
     offset: int,
 ) -> FeaturePage:
-    """A page of a public layer's features; one extra row tells whether more follow."""
-    visible_layer(conn, layer_id)
+    """A page of a layer's features (the caller checked access); one extra row tells
+    whether more follow."""
     if offset < 0:
         raise InvalidInput("offset phải ≥ 0.", "offset must be ≥ 0.")
     rows = db.port.find(conn, layer_id, bbox=bbox, as_of=as_of, limit=limit + 1, offset=offset)
@@ -133,10 +133,9 @@ def features_page(
 def one_feature(
     db: Database, conn: Connection, layer_id: str, fid: str, as_of: datetime | None
 ) -> FeatureRow:
-    """One feature of a public layer, now or as of a time."""
+    """One feature of a layer (the caller checked access), now or as of a time."""
     from dothi.db.schema import feature
 
-    visible_layer(conn, layer_id)
     rows = db.port.find(conn, layer_id, as_of=as_of, where=[feature.c.fid == fid], limit=1)
     if not rows:
         raise NotFound(
