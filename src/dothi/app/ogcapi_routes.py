@@ -6,19 +6,20 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
 from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.auth.audit import audit_now
-from dothi.auth.policy import Principal, require_read, visible_layers
+from dothi.auth.audit import audit, audit_now
+from dothi.auth.policy import Principal, can_read, require_edit, require_read, visible_layers
 from dothi.db.engine import Database
-from dothi.errors import InvalidInput
+from dothi.errors import Forbidden, InvalidInput, Unauthorized
 from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi import features as ogc
 from dothi.ogcapi import html as pages
 from dothi.ogcapi.openapi import openapi_document
-from dothi.spatial import queries
+from dothi.spatial import edits, queries
 from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
 
@@ -208,3 +209,130 @@ def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Re
             pages.item(layer.title_vi, orjson.loads(body), _base(request)), headers=headers
         )
     return Response(body, media_type=ogc.GEOJSON, headers=headers)
+
+
+# -- Part 4: create, replace, update, delete ----------------------------------------------
+
+_MAX_BODY = 20 * 2**20
+
+
+async def _body(request: Request, kinds: tuple[str, ...]) -> Any:
+    """The JSON body, if its media type is one of ``kinds`` and it is not too large."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in kinds:
+        raise InvalidInput(
+            f"Kiểu nội dung phải là {' hoặc '.join(kinds)}.",
+            f"The content type must be {' or '.join(kinds)}.",
+            code="UnsupportedMediaType",
+            status=415,
+        )
+    raw = await request.body()
+    if len(raw) > _MAX_BODY:
+        raise InvalidInput(
+            "Nội dung quá lớn.", "The request body is too large.", code="TooLarge", status=413
+        )
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidInput(
+            "Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."
+        ) from None
+
+
+def _hook(request: Request, who: Principal, layer_id: str) -> edits.AuditHook:
+    client = client_address(request)
+
+    def record(conn: Connection, action: str, fid: str) -> None:
+        audit(conn, who, action, layer_id=layer_id, feature_id=fid, client=client)
+
+    return record
+
+
+def _writable(request: Request, layer_id: str, who: Principal, action: str) -> None:
+    with _db(request).read() as conn:
+        layer = get_layer(conn, layer_id)
+    try:
+        require_edit(who, layer)
+    except (Forbidden, Unauthorized):
+        if can_read(who, layer):
+            audit_now(
+                _db(request),
+                who,
+                action,
+                layer_id=layer_id,
+                client=client_address(request),
+                outcome="denied",
+            )
+        raise
+
+
+_GEOJSON_IN = ("application/geo+json", "application/json")
+
+
+@router.post("/collections/{layer_id}/items")
+async def create_item(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+    """Add a feature (201, with its Location and ETag)."""
+    doc = await _body(request, _GEOJSON_IN)
+    await run_in_threadpool(_writable, request, layer_id, who, "create")
+    row = await run_in_threadpool(
+        edits.create_feature,
+        _db(request),
+        layer_id,
+        doc,
+        who.actor,
+        _hook(request, who, layer_id),
+    )
+    url = f"{_base(request)}/collections/{layer_id}/items/{row.fid}"
+    return Response(status_code=201, headers={"Location": url, "ETag": etag_of(row)})
+
+
+async def _replace(
+    request: Request, layer_id: str, fid: str, who: Principal, *, merge: bool
+) -> Response:
+    kinds = (*_GEOJSON_IN, "application/merge-patch+json") if merge else _GEOJSON_IN
+    doc = await _body(request, kinds)
+    action = "update" if merge else "replace"
+    await run_in_threadpool(_writable, request, layer_id, who, action)
+    row = await run_in_threadpool(
+        lambda: edits.replace_feature(
+            _db(request),
+            layer_id,
+            fid,
+            doc,
+            who.actor,
+            request.headers.get("if-match"),
+            merge=merge,
+            audit=_hook(request, who, layer_id),
+        )
+    )
+    return Response(status_code=204, headers={"ETag": etag_of(row)})
+
+
+@router.put("/collections/{layer_id}/items/{fid}")
+async def replace_item(
+    request: Request, layer_id: str, fid: str, who: CurrentPrincipal
+) -> Response:
+    """Replace a feature; with If-Match, only if it is still the version read."""
+    return await _replace(request, layer_id, fid, who, merge=False)
+
+
+@router.patch("/collections/{layer_id}/items/{fid}")
+async def update_item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
+    """Change part of a feature (JSON Merge Patch)."""
+    return await _replace(request, layer_id, fid, who, merge=True)
+
+
+@router.delete("/collections/{layer_id}/items/{fid}")
+async def delete_item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
+    """Delete a feature; with If-Match, only if it is still the version read."""
+    await run_in_threadpool(_writable, request, layer_id, who, "delete")
+    await run_in_threadpool(
+        edits.delete_feature,
+        _db(request),
+        layer_id,
+        fid,
+        who.actor,
+        request.headers.get("if-match"),
+        _hook(request, who, layer_id),
+    )
+    return Response(status_code=204)
