@@ -90,3 +90,9 @@ def test_owslib_collections_items_and_bbox(server: str) -> None:
     assert sorted(f["id"] for f in found["features"]) == ["P0000", "P0001"]
     one = api.collection_item("thua", "P0002")
     assert one["properties"]["so_tang"] == 3
+
+
+def test_owslib_filter(server: str) -> None:
+    api = Features(server)
+    found = api.collection_items("thua", filter="so_tang = 5 AND ma < 'P0020'")
+    assert sorted(f["id"] for f in found["features"]) == ["P0004", "P0009", "P0014", "P0019"]

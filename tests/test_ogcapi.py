@@ -19,6 +19,7 @@ from dothi.geo.crs import resolve_crs, transformer
 from dothi.spatial.importer import ImportOptions, import_file
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+ITEMS = "/ogcapi/collections/thua/items"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
@@ -157,3 +158,37 @@ def test_openapi_document_lists_collections(client: TestClient) -> None:
     assert api["openapi"].startswith("3.0")
     enum = api["paths"]["/collections/{collectionId}/items"]["get"]["parameters"][0]["schema"]
     assert enum["enum"] == ["thua"]
+
+
+def test_cql2_filters_and_queryables(client: TestClient) -> None:
+    q = client.get("/ogcapi/collections/thua/queryables")
+    assert q.headers["content-type"].startswith("application/schema+json")
+    assert q.json()["properties"]["so_tang"]["type"] in ("integer", ["integer", "null"])
+    text = client.get(ITEMS, params={"filter": "so_tang >= 4 AND ten LIKE '%số 1%'"}).json()
+    assert sorted(f["id"] for f in text["features"]) == ["P0013", "P0014", "P0018", "P0019"]
+    as_json = client.get(
+        ITEMS,
+        params={
+            "filter": '{"op": "and", "args": [{"op": ">=", "args": [{"property": "so_tang"}, 4]},'
+            ' {"op": "like", "args": [{"property": "ten"}, "%số 1%"]}]}',
+            "filter-lang": "cql2-json",
+        },
+    ).json()
+    assert sorted(f["id"] for f in as_json["features"]) == ["P0013", "P0014", "P0018", "P0019"]
+    x, y = ORIGIN
+    near = client.get(
+        ITEMS, params={"filter": f"S_INTERSECTS(geometry, POINT({x + 0.0002} {y + 0.0002}))"}
+    ).json()
+    assert [f["id"] for f in near["features"]] == ["P0000"]
+    latlon = client.get(
+        ITEMS,
+        params={
+            "filter": f"S_INTERSECTS(geometry, POINT({y + 0.0002} {x + 0.0002}))",
+            "filter-crs": f"{EPSG}4326",
+        },
+    ).json()
+    assert [f["id"] for f in latlon["features"]] == ["P0000"]
+    for bad in ("so_tang >", "khong_co = 1", "ten = 5 AND", "S_FOO(geometry, POINT(1 2))"):
+        r = client.get(ITEMS, params={"filter": bad})
+        assert r.status_code == 400, bad
+    assert client.get(ITEMS, params={"filter-lang": "cql2-text"}).status_code == 400

@@ -19,6 +19,7 @@ from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi import features as ogc
 from dothi.ogcapi import html as pages
 from dothi.ogcapi.openapi import openapi_document
+from dothi.ogcapi.queryables import queryables as layer_queryables
 from dothi.spatial import edits, queries
 from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
@@ -146,6 +147,15 @@ def collection(request: Request, layer_id: str, who: CurrentPrincipal) -> Respon
     return _json(doc)
 
 
+@router.get("/collections/{layer_id}/queryables")
+def queryables(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+    """What can be filtered on (JSON Schema)."""
+    with _db(request).read() as conn:
+        layer = _visible(request, conn, layer_id, who)
+    doc = layer_queryables(layer, _base(request))
+    return _json(doc, "application/schema+json")
+
+
 def _page_url(request: Request, offset: int, limit: int) -> str:
     return str(request.url.include_query_params(offset=offset, limit=limit))
 
@@ -159,7 +169,7 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     params.pop("f", None)
     with db.read() as conn:
         layer = _visible(request, conn, layer_id, who)
-        query = ogc.parse_items_query(params, layer)
+        query = ogc.parse_items_query(params, layer, db.port)
         rows, matched = ogc.find_page(db, conn, layer, query)
     more = query.offset + len(rows) < matched
     next_url = _page_url(request, query.offset + query.limit, query.limit) if more else None

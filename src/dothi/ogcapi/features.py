@@ -18,9 +18,11 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from dothi import __version__
 from dothi.db.engine import Database
 from dothi.db.schema import feature
-from dothi.db.spatial.base import BBox, FeatureRow, as_utc
+from dothi.db.spatial.base import BBox, FeatureRow, SpatialPort, as_utc
 from dothi.errors import InvalidInput
 from dothi.ogcapi import crs as ocrs
+from dothi.ogcapi.cql2_sql import compile_filter, parse_filter
+from dothi.ogcapi.queryables import queryables
 from dothi.spatial import queries
 from dothi.spatial.layers import Layer
 
@@ -30,12 +32,33 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ]
 GEOJSON = "application/geo+json"
-_BASE_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}
+_BASE_PARAMS = {
+    "f",
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "datetime",
+    "crs",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+}
 _ITEM_PARAMS = {"f", "crs", "datetime"}
 
 
@@ -143,14 +166,11 @@ def _bad(vi: str, en: str) -> InvalidInput:
     return InvalidInput(vi, en, code="InvalidParameterValue")
 
 
-def parse_items_query(
-    params: Mapping[str, str],
-    layer: Layer,
-    extra_allowed: set[str] = frozenset(),  # type: ignore[assignment]
-) -> ItemsQuery:
-    """Check the parameters of ``/items``; property=value queries on the layer's properties."""
+def parse_items_query(params: Mapping[str, str], layer: Layer, port: SpatialPort) -> ItemsQuery:
+    """Check the parameters of ``/items``: paging, bbox, as-of, CRS, CQL2 ``filter`` and
+    property=value queries on the layer's properties."""
     props: dict[str, Any] = layer.property_schema.get("properties", {})
-    unknown = [k for k in params if k not in _BASE_PARAMS | extra_allowed and k not in props]
+    unknown = [k for k in params if k not in _BASE_PARAMS and k not in props]
     if unknown:
         raise _bad(
             f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
@@ -186,6 +206,18 @@ def parse_items_query(
     for name in props:
         if name in params:
             query.where.append(_equals(name, props[name], params[name]))
+    if "filter" in params:
+        expr = parse_filter(params["filter"], params.get("filter-lang", "cql2-text"))
+        fields = queryables(layer, "")["properties"]
+        filter_crs = ocrs.parse_crs(params.get("filter-crs")).crs
+        query.where.append(
+            compile_filter(expr, queryables=fields, port=port, filter_crs=filter_crs)
+        )
+    elif "filter-lang" in params or "filter-crs" in params:
+        raise _bad(
+            "filter-lang và filter-crs chỉ dùng cùng filter.",
+            "filter-lang and filter-crs only go with filter.",
+        )
     return query
 
 
