@@ -15,6 +15,7 @@ from dothi import __version__
 from dothi.app.auth_deps import install_auth
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.spatial_routes import router as spatial_router
+from dothi.app.tiles_routes import router as tiles_router
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError
@@ -92,6 +93,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(ogcapi_router, prefix="/ogcapi")
+    app.include_router(tiles_router, prefix="/ogcapi")
     return app
 
 
