@@ -192,3 +192,24 @@ def test_cql2_filters_and_queryables(client: TestClient) -> None:
         r = client.get(ITEMS, params={"filter": bad})
         assert r.status_code == 400, bad
     assert client.get(ITEMS, params={"filter-lang": "cql2-text"}).status_code == 400
+
+
+def test_requests_as_qgis_sends_them(client: TestClient) -> None:
+    # QGIS's OAPIF provider: landing and API document, collections, queryables, then items
+    # pages with limit and bbox (and bbox-crs in the project CRS), f=json and geo+json.
+    json_hdr = {"Accept": "application/json"}
+    assert client.get("/ogcapi/", headers=json_hdr).json()["links"]
+    api = client.get(
+        "/ogcapi/api", headers={"Accept": "application/vnd.oai.openapi+json;version=3.0"}
+    )
+    assert api.status_code == 200
+    assert client.get("/ogcapi/collections?f=json", headers=json_hdr).status_code == 200
+    assert client.get("/ogcapi/collections/thua/queryables", headers=json_hdr).status_code == 200
+    geo = {"Accept": "application/geo+json, application/json;q=0.8"}
+    first = client.get(f"{ITEMS}?f=json&limit=1000", headers=geo)
+    assert first.headers["content-type"] == "application/geo+json"
+    assert first.json()["numberReturned"] == 25
+    x, y = ORIGIN
+    box = f"{y - 0.001},{x - 0.001},{y + 0.0006},{x + 0.0006}"
+    in_box = client.get(f"{ITEMS}?f=json&limit=1000&bbox={box}&bbox-crs={EPSG}4326", headers=geo)
+    assert [f["id"] for f in in_box.json()["features"]] == ["P0000"]
