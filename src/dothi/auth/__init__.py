@@ -3,7 +3,8 @@
 - :mod:`dothi.auth.policy` — :class:`Principal`, ``can_read``/``can_edit`` (no database);
 - :mod:`dothi.auth.accounts` — accounts, agencies, passwords, layer grants;
 - :mod:`dothi.auth.tokens` — API tokens, shown once and stored hashed;
-- :mod:`dothi.auth.audit` — the audit log;
+- :mod:`dothi.auth.audit` — the audit log (``from dothi.auth.audit import audit``; not
+  re-exported here, so that ``dothi.auth.audit`` stays the module);
 - :mod:`dothi.auth.schema` — their tables.
 
 The web dependency is :func:`dothi.app.auth_deps.current_principal`.
@@ -22,7 +23,6 @@ from dothi.auth.accounts import (
     set_password,
     verify_password,
 )
-from dothi.auth.audit import AuditEntry, audit, audit_now, list_audit
 from dothi.auth.policy import (
     ANONYMOUS,
     ROLES,
@@ -47,12 +47,9 @@ __all__ = [
     "ANONYMOUS",
     "ROLES",
     "Account",
-    "AuditEntry",
     "Grant",
     "Principal",
     "TokenInfo",
-    "audit",
-    "audit_now",
     "authenticate_token",
     "can_edit",
     "can_read",
@@ -62,7 +59,6 @@ __all__ = [
     "get_account",
     "grant",
     "list_accounts",
-    "list_audit",
     "list_grants",
     "list_tokens",
     "operator",
