@@ -128,7 +128,7 @@ def build_tilejson(
         "vector_layers": [vector_layer(ly, minzoom, maxzoom) for ly in layers],
     }
     if attributions:
-        doc["attribution"] = "; ".join(attributions)
+        doc["attribution"] = " | ".join(attributions)
     licences = sorted({ly.license for ly in layers if ly.license})
     if licences:
         doc["description"] = "Giấy phép / Licence: " + ", ".join(licences)
