@@ -109,13 +109,27 @@ def from_input(geometry: BaseGeometry, source: OutputCrs) -> BaseGeometry:
 def bbox_to_wgs84(
     bbox: tuple[float, float, float, float], source: OutputCrs
 ) -> tuple[float, float, float, float]:
-    """A ``bbox`` given in ``source`` as a lon/lat box covering it."""
+    """A ``bbox`` given in ``source`` (its axis order) as a lon/lat box covering it."""
     if source.is_storage:
         return bbox
     a, b, c, d = bbox
-    # Densify the edges: a straight edge in one CRS is curved in another.
-    box = shapely.segmentize(
-        shapely.box(a, b, c, d), max_segment_length=max(c - a, d - b) / 16 or 1.0
+    # Points along the edges: a straight edge in one CRS is curved in another.
+    t = np.linspace(0.0, 1.0, 17)
+    first = np.concatenate([a + (c - a) * t, np.full(17, c), c - (c - a) * t, np.full(17, a)])
+    second = np.concatenate([np.full(17, b), b + (d - b) * t, np.full(17, d), d - (d - b) * t])
+    if source.lat_first:
+        first, second = second, first  # now x = longitude/easting, y = latitude/northing
+    if source.crs.is_geographic and (np.abs(second).max() > 90 or np.abs(first).max() > 180):
+        raise _outside(source)
+    x, y = crsmod.transformer(source.crs, pyproj.CRS.from_epsg(4326)).transform(first, second)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise _outside(source)
+    return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+
+
+def _outside(source: OutputCrs) -> InvalidInput:
+    return InvalidInput(
+        f"bbox nằm ngoài vùng xác định của hệ tọa độ {source.uri}.",
+        f"The bbox lies outside the area where {source.uri} is defined.",
+        code="InvalidParameterValue",
     )
-    minx, miny, maxx, maxy = from_input(box, source).bounds
-    return (minx, miny, maxx, maxy)
