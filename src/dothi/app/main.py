@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
@@ -16,10 +15,12 @@ from dothi.app.auth_deps import install_auth
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
+from dothi.app.web_routes import web_router
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError
 from dothi.spatial.queries import public_layers
+from dothi.web import load_web_settings
 
 log = logging.getLogger("dothi.app")
 
@@ -73,17 +74,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             500, "ServerError", "Lỗi máy chủ; đã ghi nhật ký.", "Server error; it was logged."
         )
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        with database.read() as conn:
-            layers = public_layers(conn)
-        items = "\n".join(
-            f'<li><a href="/api/layers/{ly.id}/features">{html.escape(ly.title_vi)}</a> '
-            f"<span lang=en>/ {html.escape(ly.title_en)}</span> — {n}</li>"
-            for ly, n in layers
-        )
-        return _HOME.format(items=items or "<li>(chưa có / none)</li>", version=__version__)
-
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, Any]:
         with database.read() as conn:
@@ -94,18 +84,5 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(spatial_router, prefix="/api")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
+    app.include_router(web_router(load_web_settings()))
     return app
-
-
-_HOME = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Dothi — Cơ sở dữ liệu không gian đô thị</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
-span[lang=en]{{color:#555}}</style></head>
-<body><h1>Dothi <small>{version}</small></h1>
-<p>Cơ sở dữ liệu không gian đô thị <span lang=en>/ Urban spatial database</span></p>
-<h2>Lớp dữ liệu <span lang=en>/ Layers</span></h2><ul>
-{items}
-</ul><p><a href="/api/layers">API (JSON)</a> · <a href="/api/docs">OpenAPI</a></p>
-</body></html>"""

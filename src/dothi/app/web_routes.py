@@ -1,0 +1,82 @@
+"""HTTP routes of the map page: ``GET /``, its script and style, and MapLibre GL JS.
+
+- ``GET /`` — the map page, or (503) a bilingual page telling how to install MapLibre;
+- ``GET /static/map.js``, ``/static/map.css`` — the page's own script and style;
+- ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from dothi.errors import NotFound
+from dothi.web import (
+    STATIC_DIR,
+    WebSettings,
+    content_security_policy,
+    map_page,
+    maplibre_dist,
+    missing_vendor_page,
+    vendor_file,
+)
+
+log = logging.getLogger("dothi.web")
+
+_MEDIA_TYPES = {
+    # Module scripts are refused by browsers unless served with a JavaScript type.
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".map": "application/json",
+}
+_OWN_FILES = ("map.js", "map.css")
+
+
+def _not_found() -> NotFound:
+    return NotFound("Không tìm thấy tệp.", "No such file.")
+
+
+def web_router(web: WebSettings) -> APIRouter:
+    """The routes of the map page for these settings."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/", response_class=HTMLResponse)
+    def home() -> HTMLResponse:
+        """The map page of every layer the visitor may read."""
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+        if maplibre_dist(web) is None:
+            # Told in the log with the path looked at; the page does not show server paths.
+            log.warning("MapLibre GL JS not found under %s; run npm ci", web.vendor_dir)
+            return HTMLResponse(missing_vendor_page(), status_code=503, headers=headers)
+        headers["Content-Security-Policy"] = content_security_policy(web)
+        return HTMLResponse(map_page(web), headers=headers)
+
+    @router.api_route("/static/{name}", methods=["GET", "HEAD"])
+    def own_file(name: str) -> Response:
+        """The page's own script or style."""
+        if name not in _OWN_FILES:
+            raise _not_found()
+        path = STATIC_DIR / name
+        # Revalidated on each load (ETag), so that an upgrade is seen at once.
+        return FileResponse(
+            path,
+            media_type=_MEDIA_TYPES[path.suffix],
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.api_route("/static/vendor/maplibre-gl/{name}", methods=["GET", "HEAD"])
+    def maplibre_file(name: str) -> Response:
+        """A file of MapLibre GL JS's ``dist`` folder."""
+        path = vendor_file(web, name)
+        if path is None:
+            raise _not_found()
+        return FileResponse(
+            path,
+            media_type=_MEDIA_TYPES[path.suffix],
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return router

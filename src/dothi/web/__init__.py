@@ -1,0 +1,133 @@
+"""The map page (trang bản đồ): its settings, its HTML, and where MapLibre GL JS is found.
+
+MapLibre GL JS comes from the npm registry (``package.json`` and its lockfile at the root
+of the repository, installed by ``npm ci``) and is served from ``node_modules``; nothing of
+it is copied into the repository. :mod:`dothi.app.web_routes` is the HTTP adapter.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from urllib.parse import urlsplit
+
+from dothi.errors import ConfigError
+
+#: The folder of ``map.js`` and ``map.css``.
+STATIC_DIR = Path(__file__).parent / "static"
+_TEMPLATE = Path(__file__).parent / "templates" / "map.html"
+#: The repository root when Dothi runs from a checkout (an editable install).
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+#: MapLibre GL JS 6 is an ES module that loads its worker from beside itself: these are
+#: the only files of its ``dist`` folder the page needs (plus their source maps).
+_VENDOR_FILE = re.compile(r"maplibre-gl(-worker|-shared)?\.(mjs|css)(\.map)?")
+MAPLIBRE_ENTRY = "maplibre-gl.mjs"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Settings of the map page (``DOTHI_WEB_VENDOR``, ``DOTHI_BASEMAP_URL``)."""
+
+    #: The ``node_modules`` folder holding ``maplibre-gl``.
+    vendor_dir: Path
+    #: A raster tile template (with ``{z}``) or a MapLibre style URL; empty: no basemap.
+    basemap_url: str = ""
+
+
+def load_web_settings(env: dict[str, str] | None = None) -> WebSettings:
+    """Read the map page's settings from ``env`` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    vendor = env.get("DOTHI_WEB_VENDOR", "").strip()
+    vendor_dir = Path(vendor).expanduser().resolve() if vendor else _REPO_ROOT / "node_modules"
+    basemap = env.get("DOTHI_BASEMAP_URL", "").strip()
+    if basemap:
+        parts = urlsplit(basemap)
+        # Anything else (javascript:, data:, a bare host) would be a mistake or an attack.
+        if not (parts.scheme in ("http", "https") and parts.netloc) and not (
+            basemap.startswith("/") and not basemap.startswith("//")
+        ):
+            raise ConfigError(
+                "DOTHI_BASEMAP_URL phải là địa chỉ http(s):// hoặc đường dẫn bắt đầu bằng /.",
+                "DOTHI_BASEMAP_URL must be an http(s):// address or a path starting with /.",
+            )
+    return WebSettings(vendor_dir=vendor_dir, basemap_url=basemap)
+
+
+def maplibre_dist(web: WebSettings) -> Path | None:
+    """The ``maplibre-gl/dist`` folder if MapLibre GL JS is installed, else None."""
+    dist = web.vendor_dir / "maplibre-gl" / "dist"
+    return dist if (dist / MAPLIBRE_ENTRY).is_file() else None
+
+
+def vendor_file(web: WebSettings, name: str) -> Path | None:
+    """A file of MapLibre's ``dist`` folder the page may load, or None (unknown or missing)."""
+    dist = maplibre_dist(web)
+    if dist is None or not _VENDOR_FILE.fullmatch(name):
+        return None
+    path = dist / name
+    return path if path.is_file() else None
+
+
+def basemap(web: WebSettings) -> dict[str, str] | None:
+    """``{"kind": "raster" | "style", "url": …}`` for the page, or None without a basemap."""
+    if not web.basemap_url:
+        return None
+    kind = "raster" if "{z}" in web.basemap_url else "style"
+    return {"kind": kind, "url": web.basemap_url}
+
+
+def content_security_policy(web: WebSettings) -> str:
+    """The page's CSP: only Dothi's own scripts; the basemap's host for images and data."""
+    extra = ""
+    parts = urlsplit(web.basemap_url)
+    if parts.scheme and parts.netloc:
+        extra = f" {parts.scheme}://{parts.netloc}"
+        if "{z}" not in web.basemap_url:
+            # A style names its own tile, sprite and glyph hosts, which we cannot know.
+            extra += " https:"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; "
+        # MapLibre starts its worker from a blob: URL that imports the worker module.
+        "worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'self'"
+    )
+
+
+def map_page(web: WebSettings) -> str:
+    """The HTML of the map page, with its configuration as inert JSON."""
+    config = json.dumps({"basemap": basemap(web)}, ensure_ascii=False)
+    # "<" escaped so that no value can close the <script> element holding the JSON.
+    config = config.replace("<", "\\u003c")
+    return Template(_TEMPLATE.read_text(encoding="utf-8")).substitute(config=config)
+
+
+def missing_vendor_page() -> str:
+    """A bilingual page saying that MapLibre GL JS is not installed and how to install it."""
+    title = "Thiếu thư viện bản đồ / Map library missing"
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<link rel="icon" href="data:,"><title>Dothi — {html.escape(title)}</title>'
+        "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;"
+        "padding:0 1rem;line-height:1.5}[lang=en]{color:#555}code{background:#eee;"
+        "padding:0 .2em}</style></head><body>"
+        "<h1>Thiếu thư viện bản đồ MapLibre GL JS</h1>"
+        "<p>Trang bản đồ cần gói npm <code>maplibre-gl</code> trong <code>node_modules</code> "
+        "của mã nguồn Dothi. Chạy <code>./scripts/dev.sh setup</code> (hoặc <code>npm ci</code> "
+        "trong thư mục gốc của mã nguồn), hoặc đặt <code>DOTHI_WEB_VENDOR</code> là thư mục "
+        "<code>node_modules</code> đã cài, rồi tải lại trang.</p>"
+        '<p lang="en"><b>The MapLibre GL JS map library is missing.</b> The map page needs the '
+        "npm package <code>maplibre-gl</code> in the <code>node_modules</code> folder of the "
+        "Dothi source tree. Run <code>./scripts/dev.sh setup</code> (or <code>npm ci</code> "
+        "at the root of the source tree), or set <code>DOTHI_WEB_VENDOR</code> to an installed "
+        "<code>node_modules</code> folder, then reload the page.</p>"
+        '<p>Dữ liệu vẫn đọc được qua <a href="ogcapi">OGC API</a> · '
+        '<span lang="en">The data can still be read through the OGC API.</span></p>'
+        "</body></html>"
+    )
