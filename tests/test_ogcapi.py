@@ -137,6 +137,8 @@ def test_crs_by_reference(client: TestClient) -> None:
         {"limit": "x"},
         {"crs": "EPSG:99999"},
         {"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/2000"},
+        {"bbox": "-1e308,-1e308,1e308,1e308", "bbox-crs": f"{EPSG}9205"},
+        {"bbox": "10,100,11,200", "bbox-crs": f"{EPSG}4326"},
         {"datetime": "2020-01-01/2021-01-01"},
         {"datetime": "hôm qua"},
         {"no_such_param": "1"},
