@@ -115,11 +115,15 @@ def bbox_to_wgs84(
     a, b, c, d = bbox
     # Points along the edges: a straight edge in one CRS is curved in another.
     t = np.linspace(0.0, 1.0, 17)
-    first = np.concatenate([a + (c - a) * t, np.full(17, c), c - (c - a) * t, np.full(17, a)])
-    second = np.concatenate([np.full(17, b), b + (d - b) * t, np.full(17, d), d - (d - b) * t])
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd boxes are refused below
+        first = np.concatenate([a + (c - a) * t, np.full(17, c), c - (c - a) * t, np.full(17, a)])
+        second = np.concatenate([np.full(17, b), b + (d - b) * t, np.full(17, d), d - (d - b) * t])
     if source.lat_first:
         first, second = second, first  # now x = longitude/easting, y = latitude/northing
-    if source.crs.is_geographic and (np.abs(second).max() > 90 or np.abs(first).max() > 180):
+    finite = np.isfinite(first).all() and np.isfinite(second).all()
+    if not finite or (
+        source.crs.is_geographic and (np.abs(second).max() > 90 or np.abs(first).max() > 180)
+    ):
         raise _outside(source)
     x, y = crsmod.transformer(source.crs, pyproj.CRS.from_epsg(4326)).transform(first, second)
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
