@@ -59,20 +59,41 @@ setup_venv() {
   fi
 }
 
+# MapLibre GL JS for the map page, from package-lock.json; again when the lockfile changes.
+setup_web() {
+  local stamp
+  command -v npm >/dev/null || install_debs nodejs npm
+  command -v npm >/dev/null || {
+    echo "Dothi cần npm cho trang bản đồ / needs npm for the map page (apt-get install npm)" >&2
+    exit 1
+  }
+  stamp="node_modules/.dothi-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "== Cài thư viện bản đồ / installing the map library (npm ci)"
+    # npm ci empties node_modules first, so an older stamp goes with it.
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+}
+
 check_python
 case "$task" in
   demo)
     setup_venv ""
+    setup_web
     exec "$VENV/bin/dothi" demo "$@"
     ;;
   setup)
-    install_debs postgresql postgis gdal-bin
+    install_debs postgresql postgis gdal-bin chromium fonts-noto-core
     setup_venv "[test]"
+    setup_web
     ;;
   test)
-    # PostgreSQL + PostGIS for the second backend, GDAL's tools for the benchmark.
-    install_debs postgresql postgis gdal-bin
+    # PostgreSQL + PostGIS for the second backend, GDAL's tools for the benchmark,
+    # Chromium (and a font with Vietnamese glyphs) for the map page's browser test.
+    install_debs postgresql postgis gdal-bin chromium fonts-noto-core
     setup_venv "[test]"
+    setup_web
     echo "== ruff"
     "$VENV/bin/ruff" check src tests bench tools
     "$VENV/bin/ruff" format --check src tests bench tools
