@@ -134,3 +134,16 @@ def test_bad_bodies(
     r = client.post(ITEMS, content=body, headers={**auth(tokens["bien_tap"]), **headers})
     assert r.status_code == status, r.text
     assert r.json()["description"] and r.json()["description_vi"]
+
+
+def test_tiles_follow_the_callers_rights(setup: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = setup
+    tilejson = "/ogcapi/collections/noi_bo/tiles/WebMercatorQuad"
+    assert client.get(tilejson).status_code == 404
+    viewer = client.get(tilejson, headers=auth(tokens["xem"]))
+    assert viewer.status_code == 200 and viewer.headers["vary"] == "Authorization"
+    assert viewer.headers["cache-control"].startswith("private")
+    names = {v["id"] for v in client.get("/ogcapi/tiles/WebMercatorQuad").json()["vector_layers"]}
+    assert names == {"thua"}
+    seen = client.get("/ogcapi/tiles/WebMercatorQuad", headers=auth(tokens["quan_tri"])).json()
+    assert {v["id"] for v in seen["vector_layers"]} == {"mat", "noi_bo", "thua"}

@@ -27,10 +27,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
+from dothi.app.auth_deps import CurrentPrincipal
+from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.errors import NotFound
-from dothi.spatial.layers import Layer, check_layer_id
-from dothi.spatial.queries import public_layers, visible_layer
+from dothi.spatial.layers import Layer, check_layer_id, get_layer, list_layers
 from dothi.tiles import grid, mvt, tilejson
 
 router = APIRouter(tags=["tiles"])
@@ -49,29 +50,19 @@ def _db(request: Request) -> Database:
     return db
 
 
-def _visible(conn: Connection, layer_id: str, request: Request) -> Layer:
-    """The layer if the caller may see it; :class:`NotFound` otherwise (as if missing).
-
-    The one place to change when layers become visible by account rather than only
-    when public.
-    """
-    return visible_layer(conn, layer_id)
+def _visible(conn: Connection, layer_id: str, who: Principal) -> Layer:
+    """The layer if the caller may read it; :class:`NotFound` otherwise (as if missing)."""
+    return require_read(who, get_layer(conn, layer_id))
 
 
-def _visible_layers(conn: Connection, request: Request) -> list[Layer]:
-    """Every layer the caller may see (the default content of the multi-layer tileset)."""
-    return [ly for ly, _count in public_layers(conn)]
-
-
-def _chosen(conn: Connection, request: Request, collections: str | None) -> list[Layer]:
-    if not collections:
-        return _visible_layers(conn, request)
-    ids = [c.strip() for c in collections.split(",") if c.strip()]
+def _chosen(conn: Connection, who: Principal, collections: str | None) -> list[Layer]:
+    ids = [c.strip() for c in (collections or "").split(",") if c.strip()]
     if not ids:
-        return _visible_layers(conn, request)
+        # Every layer the caller may read: the default content of the multi-layer tileset.
+        return visible_layers(who, list_layers(conn))
     for lid in ids:
         check_layer_id(lid)
-    return [_visible(conn, lid, request) for lid in dict.fromkeys(ids)]
+    return [_visible(conn, lid, who) for lid in dict.fromkeys(ids)]
 
 
 def _etag(layers: Sequence[Layer], versions: dict[str, int], what: str) -> str:
@@ -87,7 +78,8 @@ def _cache_headers(layers: Sequence[Layer], etag: str) -> dict[str, str]:
     public = all(ly.access == "public" for ly in layers)
     # Anything not public must not sit in shared caches, and must be checked every time.
     control = "public, max-age=60" if public else "private, no-cache"
-    return {"ETag": etag, "Cache-Control": control}
+    # The answer depends on the caller's token: caches must keep one copy per token.
+    return {"ETag": etag, "Cache-Control": control, "Vary": "Authorization"}
 
 
 def _matches(request: Request, etag: str) -> bool:
@@ -138,18 +130,20 @@ def _tilejson_response(
     response_class=Response,
     responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "empty tile"}},
 )
-def layer_tile(request: Request, layer_id: str, z: str, x: str, y: str) -> Response:
+def layer_tile(
+    request: Request, layer_id: str, z: str, x: str, y: str, who: CurrentPrincipal
+) -> Response:
     """One vector tile of one layer (Mapbox Vector Tile, layer named by the layer id)."""
     with _db(request).read() as conn:
-        layer = _visible(conn, layer_id, request)
+        layer = _visible(conn, layer_id, who)
     return _tile_response(request, [layer], z, x, y)
 
 
 @router.get("/collections/{layer_id}/tiles/WebMercatorQuad", response_class=Response)
-def layer_tilejson(request: Request, layer_id: str) -> Response:
+def layer_tilejson(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     """TileJSON 3.0.0 of one layer's vector tiles."""
     with _db(request).read() as conn:
-        layer = _visible(conn, layer_id, request)
+        layer = _visible(conn, layer_id, who)
         return _tilejson_response(request, conn, [layer], None)
 
 
@@ -159,21 +153,28 @@ def layer_tilejson(request: Request, layer_id: str) -> Response:
     responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "empty tile"}},
 )
 def tileset_tile(
-    request: Request, z: str, x: str, y: str, collections: _Collections = None
+    request: Request,
+    z: str,
+    x: str,
+    y: str,
+    who: CurrentPrincipal,
+    collections: _Collections = None,
 ) -> Response:
-    """One vector tile of several layers (default: all public layers)."""
+    """One vector tile of several layers (default: every layer the caller may read)."""
     with _db(request).read() as conn:
-        layers = _chosen(conn, request, collections)
+        layers = _chosen(conn, who, collections)
     if not layers:
         raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
     return _tile_response(request, layers, z, x, y)
 
 
 @router.get("/tiles/WebMercatorQuad", response_class=Response)
-def tileset_tilejson(request: Request, collections: _Collections = None) -> Response:
-    """TileJSON 3.0.0 of the multi-layer tileset (default: all public layers)."""
+def tileset_tilejson(
+    request: Request, who: CurrentPrincipal, collections: _Collections = None
+) -> Response:
+    """TileJSON 3.0.0 of the multi-layer tileset (default: every layer the caller may read)."""
     with _db(request).read() as conn:
-        layers = _chosen(conn, request, collections)
+        layers = _chosen(conn, who, collections)
         if not layers:
             raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
         return _tilejson_response(request, conn, layers, "Dothi")
