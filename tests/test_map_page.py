@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from samples import ORIGIN, write_geojson
+from samples import ORIGIN, parcels, write_geojson
 from shapely.geometry import Point
 
 from dothi.app.main import create_app
@@ -66,13 +67,16 @@ def _config(page: str) -> dict[str, Any]:
     return doc
 
 
-def test_page_and_its_files(
-    vendor: Path, settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_page_and_its_files(vendor: Path, settings: Settings, db: Database, tmp_path: Path) -> None:
+    path = write_geojson(tmp_path / "p.geojson", parcels(2))
+    import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", title_vi=EVIL))
     client = TestClient(create_app(settings, db))
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "Lớp dữ liệu" in r.text and "Layers" in r.text
+    # Listed before the script runs, as text.
+    assert html.escape(EVIL) in r.text and EVIL not in r.text
+    assert 'href="ogcapi/collections/thua/items?f=html"' in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert _config(r.text) == {"basemap": None}
     for path, media in (
@@ -106,6 +110,7 @@ def test_missing_maplibre_gives_a_page_that_says_how_to_install_it(
     assert "Thiếu thư viện bản đồ" in r.text and "map library is missing" in r.text
     assert "npm ci" in r.text and "scripts/dev.sh" in r.text
     assert str(tmp_path) not in r.text  # no server paths for visitors
+    assert "Chưa có lớp nào" in r.text
     assert client.get("/static/vendor/maplibre-gl/maplibre-gl.mjs").status_code == 404
 
 

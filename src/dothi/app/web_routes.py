@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from dothi.db.engine import Database
 from dothi.errors import NotFound
+from dothi.spatial.queries import public_layers
 from dothi.web import (
     STATIC_DIR,
     WebSettings,
@@ -44,15 +46,19 @@ def web_router(web: WebSettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/", response_class=HTMLResponse)
-    def home() -> HTMLResponse:
+    def home(request: Request) -> HTMLResponse:
         """The map page of every layer the visitor may read."""
+        db: Database = request.app.state.db
+        with db.read() as conn:
+            # Public layers only: a page load carries no token (the script asks with one).
+            layers = [(ly.id, ly.title_vi, ly.title_en) for ly, _n in public_layers(conn)]
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         if maplibre_dist(web) is None:
             # Told in the log with the path looked at; the page does not show server paths.
             log.warning("MapLibre GL JS not found under %s; run npm ci", web.vendor_dir)
-            return HTMLResponse(missing_vendor_page(), status_code=503, headers=headers)
+            return HTMLResponse(missing_vendor_page(layers), status_code=503, headers=headers)
         headers["Content-Security-Policy"] = content_security_policy(web)
-        return HTMLResponse(map_page(web), headers=headers)
+        return HTMLResponse(map_page(web, layers), headers=headers)
 
     @router.api_route("/static/{name}", methods=["GET", "HEAD"])
     def own_file(name: str) -> Response:

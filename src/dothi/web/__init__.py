@@ -11,10 +11,11 @@ import html
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from dothi.errors import ConfigError
 
@@ -99,15 +100,32 @@ def content_security_policy(web: WebSettings) -> str:
     )
 
 
-def map_page(web: WebSettings) -> str:
+def layer_items(layers: Sequence[tuple[str, str, str]]) -> str:
+    """``<li>`` items of ``(id, title_vi, title_en)``, each a link to the layer's items.
+
+    The page shows these before its script runs (and without JavaScript); the script
+    then puts its own list, with checkboxes, in their place.
+    """
+    if not layers:
+        return '<li class="muted">Chưa có lớp nào. <span lang="en">/ No layer yet.</span></li>'
+    return "\n".join(
+        f'<li data-layer="{html.escape(lid)}"><a href="ogcapi/collections/'
+        f'{html.escape(quote(lid, safe=""))}/items?f=html">{html.escape(vi)}</a> '
+        f'<span lang="en">/ {html.escape(en)}</span></li>'
+        for lid, vi, en in layers
+    )
+
+
+def map_page(web: WebSettings, layers: Sequence[tuple[str, str, str]]) -> str:
     """The HTML of the map page, with its configuration as inert JSON."""
     config = json.dumps({"basemap": basemap(web)}, ensure_ascii=False)
     # "<" escaped so that no value can close the <script> element holding the JSON.
     config = config.replace("<", "\\u003c")
-    return Template(_TEMPLATE.read_text(encoding="utf-8")).substitute(config=config)
+    page = Template(_TEMPLATE.read_text(encoding="utf-8"))
+    return page.substitute(config=config, layers=layer_items(layers))
 
 
-def missing_vendor_page() -> str:
+def missing_vendor_page(layers: Sequence[tuple[str, str, str]]) -> str:
     """A bilingual page saying that MapLibre GL JS is not installed and how to install it."""
     title = "Thiếu thư viện bản đồ / Map library missing"
     return (
@@ -127,7 +145,7 @@ def missing_vendor_page() -> str:
         "Dothi source tree. Run <code>./scripts/dev.sh setup</code> (or <code>npm ci</code> "
         "at the root of the source tree), or set <code>DOTHI_WEB_VENDOR</code> to an installed "
         "<code>node_modules</code> folder, then reload the page.</p>"
-        '<p>Dữ liệu vẫn đọc được qua <a href="ogcapi">OGC API</a> · '
+        '<p>Dữ liệu vẫn đọc được qua <a href="ogcapi">OGC API</a>. '
         '<span lang="en">The data can still be read through the OGC API.</span></p>'
-        "</body></html>"
+        f"<ul>{layer_items(layers)}</ul></body></html>"
     )
