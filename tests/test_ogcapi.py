@@ -215,3 +215,17 @@ def test_requests_as_qgis_sends_them(client: TestClient) -> None:
     box = f"{y - 0.001},{x - 0.001},{y + 0.0006},{x + 0.0006}"
     in_box = client.get(f"{ITEMS}?f=json&limit=1000&bbox={box}&bbox-crs={EPSG}4326", headers=geo)
     assert [f["id"] for f in in_box.json()["features"]] == ["P0000"]
+
+
+def test_feature_ids_with_slashes(db: Database, settings: Settings, tmp_path: Path) -> None:
+    rows = [{"osm": "relation/11084167", "geometry": parcels(1)[0]["geometry"]}]
+    import_file(
+        db,
+        settings,
+        write_geojson(tmp_path / "osm.geojson", rows),
+        ImportOptions(layer_id="osm", key="osm"),
+    )
+    client = TestClient(create_app(settings, db))
+    one = client.get("/ogcapi/collections/osm/items/relation%2F11084167")
+    assert one.status_code == 200 and one.json()["id"] == "relation/11084167"
+    assert client.get("/ogcapi/collections/osm/items/relation/11084167").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Request
@@ -196,7 +197,7 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     return Response(body, media_type=ogc.GEOJSON, headers=headers)
 
 
-@router.get("/collections/{layer_id}/items/{fid}")
+@router.get("/collections/{layer_id}/items/{fid:path}")
 def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
     """One feature, with its ETag (the version it is at)."""
     db = _db(request)
@@ -292,7 +293,7 @@ async def create_item(request: Request, layer_id: str, who: CurrentPrincipal) ->
         who.actor,
         _hook(request, who, layer_id),
     )
-    url = f"{_base(request)}/collections/{layer_id}/items/{row.fid}"
+    url = f"{_base(request)}/collections/{layer_id}/items/{quote(row.fid, safe='')}"
     return Response(status_code=201, headers={"Location": url, "ETag": etag_of(row)})
 
 
@@ -318,7 +319,7 @@ async def _replace(
     return Response(status_code=204, headers={"ETag": etag_of(row)})
 
 
-@router.put("/collections/{layer_id}/items/{fid}")
+@router.put("/collections/{layer_id}/items/{fid:path}")
 async def replace_item(
     request: Request, layer_id: str, fid: str, who: CurrentPrincipal
 ) -> Response:
@@ -326,13 +327,13 @@ async def replace_item(
     return await _replace(request, layer_id, fid, who, merge=False)
 
 
-@router.patch("/collections/{layer_id}/items/{fid}")
+@router.patch("/collections/{layer_id}/items/{fid:path}")
 async def update_item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
     """Change part of a feature (JSON Merge Patch)."""
     return await _replace(request, layer_id, fid, who, merge=True)
 
 
-@router.delete("/collections/{layer_id}/items/{fid}")
+@router.delete("/collections/{layer_id}/items/{fid:path}")
 async def delete_item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
     """Delete a feature; with If-Match, only if it is still the version read."""
     await run_in_threadpool(_writable, request, layer_id, who, "delete")

@@ -88,7 +88,7 @@ def features(
     }
 
 
-@router.get("/layers/{layer_id}/features/{fid}")
+@router.get("/layers/{layer_id}/features/{fid:path}")
 def feature(
     request: Request,
     layer_id: str,

@@ -7,6 +7,7 @@ into HTTP responses. Links are absolute, built from the ``base`` URL of the API.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -259,7 +260,7 @@ def feature_json(row: FeatureRow, geometry_json: str, base: str | None, layer_id
         orjson.dumps(row.properties),
     ]
     if base is not None:
-        url = f"{base}/collections/{layer_id}/items/{row.fid}"
+        url = f"{base}/collections/{layer_id}/items/{quote(row.fid, safe='')}"
         links = [
             _link(url, "self", GEOJSON),
             _link(f"{base}/collections/{layer_id}", "collection", "application/json"),
