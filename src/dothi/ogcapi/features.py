@@ -7,10 +7,10 @@ into HTTP responses. Links are absolute, built from the ``base`` URL of the API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import shapely
