@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from dothi.db.engine import Database
 from dothi.db.spatial.base import BBox, FeatureRow
 from dothi.errors import InvalidInput, NotFound
-from dothi.spatial.layers import Layer, feature_counts, get_layer, list_layers
+from dothi.spatial.layers import Layer, feature_counts, list_layers
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
@@ -73,16 +73,6 @@ def parse_limit(value: int | None) -> int:
             f"limit phải từ 1 đến {MAX_LIMIT}.", f"limit must be between 1 and {MAX_LIMIT}."
         )
     return value
-
-
-def visible_layer(conn: Connection, layer_id: str) -> Layer:
-    """A layer the public may see; others look exactly like missing ones."""
-    layer = get_layer(conn, layer_id)
-    if layer.access != "public":
-        raise NotFound(
-            f"Không có lớp dữ liệu «{layer_id}».", f"No layer '{layer_id}'.", code="NotFound"
-        )
-    return layer
 
 
 def public_layers(conn: Connection) -> list[tuple[Layer, int]]:
