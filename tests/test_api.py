@@ -66,6 +66,7 @@ def test_features_paging_bbox_and_one_feature(client: TestClient) -> None:
         {"limit": "100000"},
         {"limit": "abc"},
         {"offset": "-1"},
+        {"offset": str(2**70)},
         {"datetime": "yesterday"},
     ],
 )

@@ -135,6 +135,8 @@ def test_crs_by_reference(client: TestClient) -> None:
         {"bbox": "10,10,5,5"},
         {"limit": "0"},
         {"limit": "x"},
+        {"offset": "-1"},
+        {"offset": str(2**70)},
         {"crs": "EPSG:99999"},
         {"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/2000"},
         {"bbox": "-1e308,-1e308,1e308,1e308", "bbox-crs": f"{EPSG}9205"},

@@ -35,7 +35,7 @@ def test_ogcapi_against_its_openapi_document(
         strategy = op.as_strategy()
 
         @hsettings(
-            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
         )
         @given(case=strategy)
         def check(case: schemathesis.Case) -> None:

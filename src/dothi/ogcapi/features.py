@@ -185,8 +185,7 @@ def parse_items_query(params: Mapping[str, str], layer: Layer, port: SpatialPort
             "limit và offset phải là số nguyên.", "limit and offset must be integers."
         ) from None
     limit = queries.parse_limit(limit)
-    if offset < 0:
-        raise _bad("offset phải ≥ 0.", "offset must be ≥ 0.")
+    offset = queries.parse_offset(offset)
     bbox_crs = ocrs.parse_crs(params.get("bbox-crs"))
     box = queries.parse_bbox(params.get("bbox"), geographic=bbox_crs.is_storage)
     if box is not None:

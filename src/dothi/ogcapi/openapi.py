@@ -6,7 +6,7 @@ from typing import Any
 
 from dothi import __version__
 from dothi.ogcapi.crs import supported_uris
-from dothi.spatial.queries import DEFAULT_LIMIT, MAX_LIMIT
+from dothi.spatial.queries import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 _LINK = {
     "type": "object",
@@ -98,7 +98,11 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
             {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             "Số đối tượng mỗi trang / page size",
         ),
-        _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Paging offset"),
+        _param(
+            "offset",
+            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            "Paging offset",
+        ),
         _param(
             "bbox",
             {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},

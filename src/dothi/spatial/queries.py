@@ -50,6 +50,20 @@ def parse_bbox(text: str | None, *, geographic: bool = True) -> BBox | None:
     return (minx, miny, maxx, maxy)
 
 
+MAX_OFFSET = 2**53
+
+
+def parse_offset(value: int) -> int:
+    """A paging offset between 0 and 2^53 (what every client and database can count to)."""
+    if value < 0 or value > MAX_OFFSET:
+        raise InvalidInput(
+            f"offset phải từ 0 đến {MAX_OFFSET}.",
+            f"offset must be between 0 and {MAX_OFFSET}.",
+            code="InvalidParameterValue",
+        )
+    return value
+
+
 def parse_datetime(text: str | None) -> datetime | None:
     """An ISO 8601 instant (``Z`` or offset; naive means UTC), or None."""
     if text is None or text == "":
@@ -114,8 +128,7 @@ def features_page(
 ) -> FeaturePage:
     """A page of a layer's features (the caller checked access); one extra row tells
     whether more follow."""
-    if offset < 0:
-        raise InvalidInput("offset phải ≥ 0.", "offset must be ≥ 0.")
+    parse_offset(offset)
     rows = db.port.find(conn, layer_id, bbox=bbox, as_of=as_of, limit=limit + 1, offset=offset)
     return FeaturePage(rows[:limit], limit, offset, len(rows) > limit)
 
