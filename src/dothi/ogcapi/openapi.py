@@ -203,6 +203,16 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
                     "responses": _responses(_json(fc, "application/geo+json"), 400, 404),
                 }
             },
+            "/collections/{collectionId}/queryables": {
+                "get": {
+                    "operationId": "queryables",
+                    "parameters": [cid],
+                    "responses": _responses(
+                        {"content": {"application/schema+json": {"schema": {"type": "object"}}}},
+                        404,
+                    ),
+                }
+            },
             "/collections/{collectionId}/items/{featureId}": {
                 "get": {
                     "operationId": "item",
