@@ -101,6 +101,7 @@ CASES = [
     ("dien_tich NOT BETWEEN 101 AND 103", ["P0000", "P0003", "P0004", "P0005"]),
     ("dan_so > 2147483647", ["P0002"]),
     ("co = TRUE", ["P0000", "P0002", "P0004"]),
+    ("co < TRUE", ["P0001", "P0003", "P0005"]),
     ("NOT co = true", ["P0001", "P0003", "P0005"]),
     ("ghi_chu IS NULL", ["P0001", "P0002", "P0004", "P0005"]),
     ("ghi_chu IS NOT NULL", ["P0000", "P0003"]),
@@ -119,6 +120,15 @@ CASES = [
     ("luc < TIMESTAMP('2026-01-01T10:00:00+07:00')", ["P0001", "P0004"]),
     ("dien_tich > so_tang AND so_tang < 2", ["P0000", "P0005"]),  # property-property
     ("1 = 1 AND 'a' < 'b'", ["P0000", "P0001", "P0002", "P0003", "P0004", "P0005"]),
+    (
+        "'København' LIKE 'K_benhavn' AND 3 BETWEEN so_tang AND 4",
+        ["P0000", "P0001", "P0002", "P0005"],
+    ),
+    ("DATE('2026-01-04') < ngay AND TRUE = co", ["P0004"]),
+    (
+        "TIMESTAMP('2026-01-01T03:00:00Z') <= luc AND NOT 2 IN (1, so_tang)",
+        ["P0000", "P0002", "P0003", "P0005"],
+    ),
     ("so_tang = 1 OR (co = FALSE AND NOT so_tang = 4)", ["P0000", "P0001", "P0005"]),
     ("FALSE OR \"ma\" = 'P0003'", ["P0003"]),
     (f"S_INTERSECTS(geometry, POINT({X3} {Y3}))", ["P0003"]),
@@ -188,7 +198,7 @@ def test_filter_crs_vn2000(thua: Database) -> None:
         ("nope = 1", "nope"),
         ("so_tang = 'ba'", "Type mismatch"),
         ("ngay > '2026-01-01'", "DATE('2026-01-01')"),
-        ("co > TRUE", "Type mismatch"),
+        ("co > 1", "Type mismatch"),
         ("so_tang LIKE '1%'", "LIKE"),
         ("geometry = 1", "S_INTERSECTS"),
         ("casei(ten) = 'a'", "CASEI is not supported"),

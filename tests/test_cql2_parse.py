@@ -18,89 +18,59 @@ from dothi.ogcapi.cql2_sql import compile_filter, parse_filter
 
 P = ast.Property
 
+
+def op(name: str, *args: Any) -> dict[str, Any]:
+    """A CQL2 JSON operation."""
+    return {"op": name, "args": list(args)}
+
+
+def prop(name: str) -> dict[str, str]:
+    """A CQL2 JSON property reference."""
+    return {"property": name}
+
+
+GEOM = prop("geometry")
 # (CQL2 text, CQL2 JSON) pairs that must give equal trees.
 SAME = [
-    ("ten = 'Thửa 1'", {"op": "=", "args": [{"property": "ten"}, "Thửa 1"]}),
+    ("ten = 'Thửa 1'", op("=", prop("ten"), "Thửa 1")),
     (
         "so_tang >= 2 AND dien_tich < 101.5 OR co = TRUE",
-        {
-            "op": "or",
-            "args": [
-                {
-                    "op": "and",
-                    "args": [
-                        {"op": ">=", "args": [{"property": "so_tang"}, 2]},
-                        {"op": "<", "args": [{"property": "dien_tich"}, 101.5]},
-                    ],
-                },
-                {"op": "=", "args": [{"property": "co"}, True]},
-            ],
-        },
+        op("or", op("and", op(">=", prop("so_tang"), 2), op("<", prop("dien_tich"), 101.5)),
+           op("=", prop("co"), True)),
     ),
-    ("NOT (a <> -3)", {"op": "not", "args": [{"op": "<>", "args": [{"property": "a"}, -3]}]}),
-    (
-        "a NOT LIKE 'x\\%%'",
-        {"op": "not", "args": [{"op": "like", "args": [{"property": "a"}, "x\\%%"]}]},
-    ),
-    ("a IN ('x', 'y')", {"op": "in", "args": [{"property": "a"}, ["x", "y"]]}),
-    ("a BETWEEN 1 AND 2.5", {"op": "between", "args": [{"property": "a"}, 1, 2.5]}),
-    ("a IS NOT NULL", {"op": "not", "args": [{"op": "isNull", "args": [{"property": "a"}]}]}),
-    (
-        "ngay > DATE('2026-01-01')",
-        {"op": ">", "args": [{"property": "ngay"}, {"date": "2026-01-01"}]},
-    ),
+    ("NOT (a <> -3)", op("not", op("<>", prop("a"), -3))),
+    ("a NOT LIKE 'x\\%%'", op("not", op("like", prop("a"), "x\\%%"))),
+    ("a IN ('x', 'y')", op("in", prop("a"), ["x", "y"])),
+    ("a BETWEEN 1 AND 2.5", op("between", prop("a"), 1, 2.5)),
+    ("a IS NOT NULL", op("not", op("isNull", prop("a")))),
+    ("ngay > DATE('2026-01-01')", op(">", prop("ngay"), {"date": "2026-01-01"})),
     (
         "luc < TIMESTAMP('2026-01-01T10:00:00+07:00')",
-        {"op": "<", "args": [{"property": "luc"}, {"timestamp": "2026-01-01T03:00:00Z"}]},
+        op("<", prop("luc"), {"timestamp": "2026-01-01T03:00:00Z"}),
     ),
     (
         "S_INTERSECTS(geometry, POINT(106.7 10.77))",
-        {
-            "op": "s_intersects",
-            "args": [{"property": "geometry"}, {"type": "Point", "coordinates": [106.7, 10.77]}],
-        },
+        op("s_intersects", GEOM, {"type": "Point", "coordinates": [106.7, 10.77]}),
     ),
-    (
-        "s_within(geometry, bbox(106, 10, 107, 11))",
-        {"op": "s_within", "args": [{"property": "geometry"}, {"bbox": [106, 10, 107, 11]}]},
-    ),
+    ("s_within(geometry, bbox(106, 10, 107, 11))",
+     op("s_within", GEOM, {"bbox": [106, 10, 107, 11]})),
     (
         "S_CONTAINS(MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0))), geometry)",
-        {
-            "op": "s_contains",
-            "args": [
-                {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]]]},
-                {"property": "geometry"},
-            ],
-        },
+        op("s_contains",
+           {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]]]}, GEOM),
     ),
     (
         "S_DISJOINT(geometry, LINESTRING Z (0 0 5, 1 1 5))",
-        {
-            "op": "s_disjoint",
-            "args": [
-                {"property": "geometry"},
-                {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
-            ],
-        },
+        op("s_disjoint", GEOM, {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}),
     ),
     (
         "S_INTERSECTS(geometry, MULTIPOINT(1 2, 3 4))",
-        {
-            "op": "s_intersects",
-            "args": [
-                {"property": "geometry"},
-                {"type": "MultiPoint", "coordinates": [[1, 2], [3, 4]]},
-            ],
-        },
+        op("s_intersects", GEOM, {"type": "MultiPoint", "coordinates": [[1, 2], [3, 4]]}),
     ),
-    ("\"tên đường\" = 'Lê Lợi'", {"op": "=", "args": [{"property": "tên đường"}, "Lê Lợi"]}),
-    (
-        "casei(ten) = 'a'",
-        {"op": "=", "args": [{"op": "casei", "args": [{"property": "ten"}]}, "a"]},
-    ),
+    ("\"tên đường\" = 'Lê Lợi'", op("=", prop("tên đường"), "Lê Lợi")),
+    ("casei(ten) = 'a'", op("=", op("casei", prop("ten")), "a")),
     ("TRUE", True),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "doc"), SAME, ids=[t for t, _ in SAME])

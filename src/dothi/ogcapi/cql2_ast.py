@@ -25,6 +25,12 @@ MAX_LENGTH = 20_000
 #: Deepest nesting accepted (parentheses, NOT, AND/OR, JSON objects and arrays).
 MAX_DEPTH = 100
 
+#: The CQL2 conformance classes this implementation meets (for /conformance).
+CONFORMANCE = tuple(
+    f"http://www.opengis.net/spec/cql2/1.0/conf/{c}"
+    for c in ("basic-cql2", "advanced-comparison-operators", "basic-spatial-operators",
+              "property-property", "cql2-text", "cql2-json")
+)  # fmt: skip
 #: The spatial functions of CQL2; which of them compile is decided in cql2_sql.
 SPATIAL_FUNCTIONS = frozenset((
     "s_intersects", "s_equals", "s_disjoint", "s_touches",

@@ -41,8 +41,8 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt, "<=": operator.le, ">=": operator.ge,
 }  # fmt: skip
 _LITERAL_KINDS = {bool: "boolean", int: "number", float: "number", str: "string"}
+# Booleans are ordered too (false < true): the CQL2 tests compare them with < and >.
 _COMPARABLE = frozenset({"string", "number", "boolean", "date", "timestamp"})
-_ORDERED = _COMPARABLE - {"boolean"}
 _KIND_VI = {"string": "chuỗi", "number": "số", "boolean": "đúng/sai", "date": "ngày"}
 _KIND_VI |= {"timestamp": "thời điểm", "geometry": "hình học"}
 
@@ -152,10 +152,7 @@ class _Compiler:
         )
 
     def same(self, op: str, a: _Value, b: _Value, node: Any) -> None:
-        wanted = (
-            _COMPARABLE if op in ("=", "<>", "IN") else {"string"} if op == "LIKE"
-            else {"geometry"} if op.startswith("S_") else _ORDERED
-        )  # fmt: skip
+        wanted = {"LIKE": {"string"}}.get(op, {"geometry"} if op.startswith("S_") else _COMPARABLE)
         if a.kind == b.kind and a.kind in wanted:
             return
         kinds = {a.kind, b.kind}
@@ -243,7 +240,8 @@ def _to_wgs84(node: ast.Geometry, crs: pyproj.CRS | None) -> BaseGeometry:
     from the CRS definition, not assumed from its code.
     """
     geom = node.value
-    lat_first = crs is not None and crs.axis_info[0].direction in ("north", "south")
+    axes = [] if crs is None else crs.axis_info
+    lat_first = bool(axes) and axes[0].direction in ("north", "south")
     if lat_first:
         geom = shapely.transform(geom, lambda c: c[:, ::-1])
     if crs is not None and not crsmod.is_geographic_wgs84(crs):
