@@ -151,8 +151,13 @@ function renderList(entries) {
 }
 
 function fit(entries) {
-  const boxes = entries.map((e) => bboxOf(e.collection)).filter(Boolean);
-  if (!boxes.length) return;
+  const all = entries.map((e) => bboxOf(e.collection)).filter(Boolean);
+  if (!all.length) return;
+  // Open on where most layers are: a country-wide layer (the provinces) should not zoom the
+  // map out of the city. Boxes far larger than the median one are left out of the fit.
+  const areas = all.map(area).sort((a, b) => a - b);
+  const median = areas[Math.floor(areas.length / 2)];
+  const boxes = all.filter((b) => area(b) <= Math.max(median, 1e-12) * 50);
   const west = Math.min(...boxes.map((b) => b[0]));
   const south = Math.min(...boxes.map((b) => b[1]));
   const east = Math.max(...boxes.map((b) => b[2]));
