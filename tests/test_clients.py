@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyogrio
 import pyogrio.raw
 import pytest
+from live import dothi_server
 from owslib.ogcapi.features import Features
 from samples import ORIGIN, parcels, write_geojson
 
@@ -34,27 +29,8 @@ def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]
         write_geojson(tmp_path / "p.geojson", rows),
         ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"),
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dothi", "serve", "--port", str(port)], env={**os.environ, **env}
-    )
-    url = f"http://127.0.0.1:{port}/ogcapi"
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/conformance", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with dothi_server(env) as url:
+        yield url + "ogcapi"
 
 
 def test_gdal_oapif_lists_and_reads_every_page(server: str) -> None:

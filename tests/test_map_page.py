@@ -6,10 +6,6 @@ import html
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from live import dothi_server
 from samples import ORIGIN, parcels, write_geojson
 from shapely.geometry import Point
 
@@ -149,13 +146,6 @@ def _require(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The demo city, a layer of markup-laden values and an internal layer with a token."""
@@ -178,28 +168,8 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
 def server(city: dict[str, str], env: dict[str, str]) -> Iterator[str]:
     """``dothi serve`` in its own process, as a visitor's browser would meet it."""
     _require((ROOT / "node_modules/maplibre-gl/dist/maplibre-gl.mjs").is_file(), "run npm ci")
-    port = _free_port()
-    run_env = {**os.environ, **env}
-    run_env.pop("DOTHI_WEB_VENDOR", None)
-    run_env.pop("DOTHI_BASEMAP_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dothi", "serve", "--port", str(port)], env=run_env
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "api/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
+    with dothi_server(env, drop=("DOTHI_WEB_VENDOR", "DOTHI_BASEMAP_URL")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 # Resolves with nothing: handing back the event would make Playwright copy the whole map.

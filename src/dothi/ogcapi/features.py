@@ -22,6 +22,7 @@ from dothi.db.schema import feature
 from dothi.db.spatial.base import BBox, FeatureRow, SpatialPort, as_utc
 from dothi.errors import InvalidInput
 from dothi.ogcapi import crs as ocrs
+from dothi.ogcapi.cql2_ast import CONFORMANCE as CQL2_CONFORMANCE
 from dothi.ogcapi.cql2_sql import compile_filter, parse_filter
 from dothi.ogcapi.queryables import queryables
 from dothi.spatial import queries
@@ -37,12 +38,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
@@ -93,9 +88,9 @@ def landing_page(base: str) -> dict[str, Any]:
     }
 
 
-def conformance(extra: list[str] | None = None) -> dict[str, Any]:
-    """The conformance classes this server implements."""
-    return {"conformsTo": [*CONFORMANCE, *(extra or [])]}
+def conformance() -> dict[str, Any]:
+    """The conformance classes this server implements (CQL2's from the filter module)."""
+    return {"conformsTo": [*CONFORMANCE, *CQL2_CONFORMANCE]}
 
 
 @dataclass(frozen=True)
