@@ -22,12 +22,13 @@ from sqlalchemy import ColumnElement, String, and_, cast, false, literal, not_, 
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import Predicate, SpatialPort
+from dothi.db.textsql import text_like
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
 from dothi.ogcapi import cql2_ast as ast
 from dothi.ogcapi.cql2_json import parse_json
 from dothi.ogcapi.cql2_text import parse_text
-from dothi.ogcapi.queryables import property_sql, text_like, value_kind
+from dothi.ogcapi.queryables import property_sql, value_kind
 
 #: The port's predicate with the literal second, and with it first (S_CONTAINS(literal,
 #: geometry) asks whether the feature lies within the literal).
