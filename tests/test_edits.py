@@ -74,6 +74,12 @@ def test_invalid_edits_are_refused_and_change_nothing(db: Database, layer: str) 
     bad_geometry = {**doc(12), "geometry": {"type": "Polygon", "coordinates": "x"}}
     with pytest.raises(InvalidInput):
         create_feature(db, layer, bad_geometry, "e")
+    with pytest.raises(InvalidInput):
+        create_feature(db, layer, doc(13, ten=[True, 0]), "e")
+    with pytest.raises(InvalidInput):
+        create_feature(db, layer, {**doc(14), "geometry": {"type": "", "coordinates": []}}, "e")
+    with pytest.raises(InvalidInput):
+        replace_feature(db, layer, "P0001", {"properties": [1]}, "e", None, merge=True)
     with pytest.raises(NotFound):
         replace_feature(db, layer, "nope", doc(1), "e", None)
     with db.read() as conn:

@@ -12,6 +12,8 @@ from samples import parcels, write_geojson
 from schemathesis.checks import positive_data_acceptance
 
 from dothi.app.main import create_app
+from dothi.auth.accounts import create_account, grant
+from dothi.auth.tokens import create_token
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.spatial.importer import ImportOptions, import_file
@@ -27,6 +29,10 @@ def test_ogcapi_against_its_openapi_document(
         write_geojson(tmp_path / "p.geojson", parcels(12)),
         ImportOptions(layer_id="thua", key="ma"),
     )
+    with db.write() as conn:
+        create_account(conn, "bien_tap", "editor")
+        grant(conn, "bien_tap", "thua", edit=True)
+        token = create_token(conn, "bien_tap", "schemathesis")[0]
     app = create_app(settings, db)
     schema = schemathesis.openapi.from_asgi("/ogcapi/api", app)
     failures: list[str] = []
@@ -42,6 +48,11 @@ def test_ogcapi_against_its_openapi_document(
             # The document cannot say that a bbox needs min ≤ max or that datetime must be
             # a real instant: such requests get a 400, which that check would count.
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            # And as an editor, so that writes get past authorisation into validation.
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}"},
+                excluded_checks=[positive_data_acceptance],
+            )
 
         try:
             check()

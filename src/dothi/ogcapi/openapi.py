@@ -79,6 +79,16 @@ def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
     return out
 
 
+def _errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {
+            "description": "Lỗi / error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}},
+        }
+        for code in codes
+    }
+
+
 def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
     """The document for the current collections (their ids are listed as an enum)."""
     fmt = _param("f", {"type": "string", "enum": ["json", "html"]}, "Định dạng / format")
@@ -109,7 +119,24 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
             "minX,minY,maxX,maxY",
         ),
         _param("datetime", {"type": "string"}, "Trạng thái tại thời điểm / state as of"),
+        _param("filter", {"type": "string"}, "CQL2 filter"),
+        _param("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json"]}, "CQL2"),
+        _param("filter-crs", {"type": "string", "enum": supported_uris()}, "CRS of filter"),
     ]
+    fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
+    if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+    body = {
+        "required": True,
+        "content": {
+            "application/geo+json": {"schema": {"$ref": "#/components/schemas/feature"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/feature"}},
+        },
+    }
+    patch_body = {
+        "required": True,
+        "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
+    }
+    write_errors = _errors(400, 401, 403, 404, 412, 415)
     fc = {
         "type": "object",
         "required": ["type", "features"],
@@ -201,7 +228,16 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
                     "operationId": "items",
                     "parameters": [cid, *items_params],
                     "responses": _responses(_json(fc, "application/geo+json"), 400, 404),
-                }
+                },
+                "post": {
+                    "operationId": "createItem",
+                    "parameters": [cid],
+                    "requestBody": body,
+                    "responses": {
+                        "201": {"description": "Đã tạo / created"},
+                        **_errors(400, 401, 403, 404, 409, 415),
+                    },
+                },
             },
             "/collections/{collectionId}/queryables": {
                 "get": {
@@ -233,7 +269,24 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
                         400,
                         404,
                     ),
-                }
+                },
+                "put": {
+                    "operationId": "replaceItem",
+                    "parameters": [cid, fid, if_match],
+                    "requestBody": body,
+                    "responses": {"204": {"description": "Đã thay / replaced"}, **write_errors},
+                },
+                "patch": {
+                    "operationId": "updateItem",
+                    "parameters": [cid, fid, if_match],
+                    "requestBody": patch_body,
+                    "responses": {"204": {"description": "Đã sửa / updated"}, **write_errors},
+                },
+                "delete": {
+                    "operationId": "deleteItem",
+                    "parameters": [cid, fid, if_match],
+                    "responses": {"204": {"description": "Đã xóa / deleted"}, **write_errors},
+                },
             },
         },
         "components": {

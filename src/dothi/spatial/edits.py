@@ -78,13 +78,13 @@ def _prepare(layer: Layer, doc: dict[str, Any]) -> tuple[bytes, np.ndarray[Any, 
         raise InvalidInput("properties phải là một đối tượng.", "properties must be an object.")
     try:
         geometry = shapely.geometry.shape(doc["geometry"]) if doc.get("geometry") else None
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError):
         raise InvalidInput(
             "Hình học GeoJSON không đọc được.", "The GeoJSON geometry cannot be read."
         ) from None
-    columns = {name: pa.array([value]) for name, value in props.items()}
-    columns["geometry"] = pa.array([None if geometry is None else geometry.wkb], pa.binary())
     try:
+        columns = {name: pa.array([value]) for name, value in props.items()}
+        columns["geometry"] = pa.array([None if geometry is None else geometry.wkb], pa.binary())
         batch = pa.RecordBatch.from_pydict(columns)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         raise InvalidInput(
@@ -180,8 +180,11 @@ def _merged(old: FeatureRow, patch: dict[str, Any]) -> dict[str, Any]:
     """RFC 7396 JSON Merge Patch of a feature: null removes a property."""
     if not isinstance(patch, dict):
         raise InvalidInput("Bản vá phải là một đối tượng JSON.", "The patch must be a JSON object.")
+    changes = patch.get("properties") or {}
+    if not isinstance(changes, dict):
+        raise InvalidInput("properties phải là một đối tượng.", "properties must be an object.")
     props = dict(old.properties)
-    for k, v in (patch.get("properties") or {}).items():
+    for k, v in changes.items():
         if v is None:
             props.pop(k, None)
         else:
