@@ -1,0 +1,43 @@
+-- wrk script: one random small bbox per request, over the extent of the data.
+--
+--   wrk -t2 -c16 -d20s --latency -s bench/wrk_bbox.lua http://127.0.0.1:PORT \
+--       -- /ogcapi/collections/bench_points/items XMIN YMIN XMAX YMAX SIZE LIMIT
+--
+-- Each request asks PATH?bbox=x0,y0,x0+SIZE,y0+SIZE&limit=LIMIT&f=json with the box's
+-- lower-left corner drawn uniformly so that the box stays inside the extent. Every wrk
+-- thread has its own fixed seed, so two runs ask the same sequence of boxes. At the end
+-- one line "WRK_JSON {...}" gives the figures (latencies in microseconds) to
+-- bench/ogcapi_bench.py.
+
+local threads = 0
+
+function setup(thread)
+   thread:set("id", threads)
+   threads = threads + 1
+end
+
+function init(args)
+   path = args[1]
+   xmin, ymin = tonumber(args[2]), tonumber(args[3])
+   xmax, ymax = tonumber(args[4]), tonumber(args[5])
+   size, limit = tonumber(args[6]), tonumber(args[7])
+   math.randomseed(20260101 + 7919 * (id or 0))
+end
+
+function request()
+   local x0 = xmin + math.random() * (xmax - xmin - size)
+   local y0 = ymin + math.random() * (ymax - ymin - size)
+   return wrk.format("GET", string.format(
+      "%s?bbox=%.7f,%.7f,%.7f,%.7f&limit=%d&f=json", path, x0, y0, x0 + size, y0 + size, limit))
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,' ..
+      '"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
+      '"p50_us":%d,"p95_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
+      summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+      e.status, e.timeout, latency:percentile(50), latency:percentile(95),
+      latency:percentile(99), latency.mean, latency.max))
+end

@@ -1,0 +1,36 @@
+-- wrk script: one random single-feature get by id per request.
+--
+--   wrk -t2 -c16 -d20s --latency -s bench/wrk_item.lua http://127.0.0.1:PORT \
+--       -- /ogcapi/collections/bench_points/items PREFIX COUNT
+--
+-- Each request asks PATH/<PREFIX><8-digit number>?f=json, the number drawn uniformly in
+-- 0 … COUNT-1 (the benchmark's ids are PREFIX followed by the row number, zero-padded).
+-- Fixed seed per wrk thread; "WRK_JSON {...}" at the end as in wrk_bbox.lua.
+
+local threads = 0
+
+function setup(thread)
+   thread:set("id", threads)
+   threads = threads + 1
+end
+
+function init(args)
+   path, prefix, count = args[1], args[2], tonumber(args[3])
+   math.randomseed(20260101 + 7919 * (id or 0))
+end
+
+function request()
+   return wrk.format("GET", string.format(
+      "%s/%s%08d?f=json", path, prefix, math.random(0, count - 1)))
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,' ..
+      '"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
+      '"p50_us":%d,"p95_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
+      summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+      e.status, e.timeout, latency:percentile(50), latency:percentile(95),
+      latency:percentile(99), latency.mean, latency.max))
+end
