@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,6 +141,26 @@ def _properties(
     }
 
 
+def write_chunk(
+    tmp: Path, layer: str, geometry_type: str, wkb: Any, props: dict[str, Any], start: int
+) -> None:
+    """Append one chunk of features to a GeoPackage being built (the first chunk creates it)."""
+    pyogrio.raw.write(
+        tmp,
+        geometry=wkb,
+        field_data=list(props.values()),
+        fields=list(props),
+        layer=layer,
+        driver="GPKG",
+        geometry_type=geometry_type,
+        crs="EPSG:4326",
+        encoding="UTF-8",
+        append=start > 0,
+        # GeoPackage 1.2, so that an older system ogr2ogr reads it without a warning.
+        dataset_options={"VERSION": "1.2"},
+    )
+
+
 def generate(n: int, path: Path) -> None:
     """Write ``n`` polygons to the GeoPackage ``path`` in chunks (atomically)."""
     tmp = path.with_name(path.stem + ".partial.gpkg")
@@ -148,35 +169,25 @@ def generate(n: int, path: Path) -> None:
     for start in range(0, n, CHUNK):
         count = min(CHUNK, n - start)
         wkb = _rectangles(rng, start, count)
-        props = _properties(rng, start, count, wkb)
-        pyogrio.raw.write(
-            tmp,
-            geometry=wkb,
-            field_data=list(props.values()),
-            fields=list(props),
-            layer=LAYER,
-            driver="GPKG",
-            geometry_type="Polygon",
-            crs="EPSG:4326",
-            encoding="UTF-8",
-            append=start > 0,
-            # GeoPackage 1.2, so that an older system ogr2ogr reads it without a warning.
-            dataset_options={"VERSION": "1.2"},
-        )
+        write_chunk(tmp, LAYER, "Polygon", wkb, _properties(rng, start, count, wkb), start)
     tmp.replace(path)
+
+
+def cached(path: Path, what: str, n: int, make: Callable[[int, Path], None]) -> Path:
+    """``path`` if it exists, else made with ``make(n, path)`` first (timed, announced)."""
+    if path.exists():
+        print(f"Dữ liệu có sẵn / cached data: {path}")
+        return path
+    print(f"Tạo dữ liệu / generating {n:,} {what} → {path} …", flush=True)
+    t0 = time.perf_counter()
+    make(n, path)
+    print(f"  xong / done in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
 
 
 def source_file(n: int) -> Path:
     """The cached GeoPackage of ``n`` features, generated on first use."""
-    path = OUT / f"{LAYER}_{n}_v{DATA_VERSION}.gpkg"
-    if path.exists():
-        print(f"Dữ liệu có sẵn / cached data: {path}")
-        return path
-    print(f"Tạo dữ liệu / generating {n:,} polygons → {path} …", flush=True)
-    t0 = time.perf_counter()
-    generate(n, path)
-    print(f"  xong / done in {time.perf_counter() - t0:.1f} s", flush=True)
-    return path
+    return cached(OUT / f"{LAYER}_{n}_v{DATA_VERSION}.gpkg", "polygons", n, generate)
 
 
 # -- measuring ---------------------------------------------------------------------------

@@ -113,33 +113,15 @@ def generate_points(n: int, path: Path) -> None:
         props["uid"] = np.array(
             [f"{POINT_PREFIX}{i:08d}" for i in range(start, start + count)], dtype=object
         )
-        pyogrio.raw.write(
-            tmp,
-            geometry=wkb,
-            field_data=list(props.values()),
-            fields=list(props),
-            layer=POINTS,
-            driver="GPKG",
-            geometry_type="Point",
-            crs="EPSG:4326",
-            encoding="UTF-8",
-            append=start > 0,
-            dataset_options={"VERSION": "1.2"},
-        )
+        ib.write_chunk(tmp, POINTS, "Point", wkb, props, start)
     tmp.replace(path)
 
 
 def points_file(n: int) -> Path:
     """The cached GeoPackage of ``n`` points, generated on first use."""
-    path = OUT / f"{POINTS}_{n}_v{POINTS_DATA_VERSION}.gpkg"
-    if path.exists():
-        print(f"Dữ liệu có sẵn / cached data: {path}")
-        return path
-    print(f"Tạo dữ liệu / generating {n:,} points → {path} …", flush=True)
-    t0 = time.perf_counter()
-    generate_points(n, path)
-    print(f"  xong / done in {time.perf_counter() - t0:.1f} s", flush=True)
-    return path
+    return ib.cached(
+        OUT / f"{POINTS}_{n}_v{POINTS_DATA_VERSION}.gpkg", "points", n, generate_points
+    )
 
 
 # -- tools -------------------------------------------------------------------------------
