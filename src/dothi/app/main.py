@@ -16,7 +16,7 @@ from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
 from dothi.app.web_routes import web_router
-from dothi.config import Settings
+from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError
 from dothi.spatial.queries import public_layers
@@ -29,10 +29,11 @@ def _error(status: int, code: str, vi: str, en: str) -> JSONResponse:
     return JSONResponse({"code": code, "description": en, "description_vi": vi}, status_code=status)
 
 
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, db: Database | None = None, *, migrate: bool = True) -> FastAPI:
     """Build the app for a database (migrated to the current schema on start)."""
     database = db or Database(settings.database_url)
-    database.migrate()
+    if migrate:
+        database.migrate()
     app = FastAPI(
         title="Dothi",
         version=__version__,
@@ -86,3 +87,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings()))
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of each worker process of ``dothi serve --workers N`` (settings from the
+    environment; the command has migrated the database before starting them)."""
+    return create_app(load_settings(), migrate=False)

@@ -171,8 +171,8 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     with db.read() as conn:
         layer = _visible(request, conn, layer_id, who)
         query = ogc.parse_items_query(params, layer, db.port)
-        rows, matched = ogc.find_page(db, conn, layer, query)
-    more = query.offset + len(rows) < matched
+        page = ogc.find_page(db, conn, layer, query)
+    more = query.offset + page.returned < page.matched
     next_url = _page_url(request, query.offset + query.limit, query.limit) if more else None
     prev_url = (
         _page_url(request, max(0, query.offset - query.limit), query.limit)
@@ -181,9 +181,7 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     )
     headers = {"Content-Crs": f"<{query.crs.uri}>"}
     body = ogc.items_document(
-        rows,
-        matched=matched,
-        query=query,
+        page,
         self_url=str(request.url),
         next_url=next_url,
         prev_url=prev_url,
@@ -210,8 +208,7 @@ def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Re
         row = queries.one_feature(
             db, conn, layer_id, fid, queries.parse_datetime(params.get("datetime"))
         )
-    geometry = ogc.geometries_json([row], target)[0]
-    body = ogc.feature_json(row, geometry, _base(request), layer_id)
+    body = ogc.feature_json(row, target, _base(request), layer_id)
     headers = {"Content-Crs": f"<{target.uri}>", "ETag": etag_of(row)}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)

@@ -10,14 +10,19 @@ from dothi.cli.common import Context, pass_ctx, t
 from dothi.spatial.layers import feature_counts
 
 
-def _serve(ctx: Context, host: str, port: int) -> None:
+def _serve(ctx: Context, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from dothi.app.main import create_app
+    from dothi.app.main import app_from_environment, create_app
 
-    app = create_app(ctx.settings, ctx.database())
+    db = ctx.database()  # migrated here, once, before any worker starts
     click.echo(t(f"Dothi đang chạy tại http://{host}:{port}/", f"Dothi at http://{host}:{port}/"))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(ctx.settings, db), host=host, port=port, log_level="warning")
+        return
+    # Worker processes read the same settings from the environment.
+    target = f"{app_from_environment.__module__}:{app_from_environment.__name__}"
+    uvicorn.run(target, factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 _host = click.option("--host", default="127.0.0.1", show_default=True)
@@ -27,10 +32,18 @@ _port = click.option("--port", type=click.IntRange(1, 65535), default=8000, show
 @click.command()
 @_host
 @_port
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Số tiến trình phục vụ (thường bằng số lõi CPU) / worker processes (usually one per "
+    "CPU core)",
+)
 @pass_ctx
-def serve(ctx: Context, host: str, port: int) -> None:
+def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Chạy máy chủ web / run the web server."""
-    _serve(ctx, host, port)
+    _serve(ctx, host, port, workers)
 
 
 @click.command()

@@ -65,14 +65,15 @@ class Database:
             self.engine = _sqlite_engine(url)
         else:
             # Short queries of a web API: parallel plans cost more to start (15–25 ms) than
-            # they save, and a pool as large as the server's thread pool keeps connections
-            # from being closed and forked again under load.
+            # they save, JIT compiling costs ~100 ms where a row estimate is high, and a
+            # pool as large as the server's thread pool keeps connections from being
+            # closed and forked again under load.
             self.engine = create_engine(
                 url,
                 pool_pre_ping=True,
                 pool_size=40,
                 max_overflow=0,
-                connect_args={"options": "-c max_parallel_workers_per_gather=0"},
+                connect_args={"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
             )
         self.port: SpatialPort = port_for(self.engine.dialect.name)
 

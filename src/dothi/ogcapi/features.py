@@ -19,7 +19,14 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from dothi import __version__
 from dothi.db.engine import Database
 from dothi.db.schema import feature
-from dothi.db.spatial.base import BBox, FeatureRow, SpatialPort, as_utc
+from dothi.db.spatial.base import (
+    BBox,
+    FeatureRow,
+    GeoJSONPage,
+    SpatialPort,
+    as_utc,
+    geojson_feature,
+)
 from dothi.errors import InvalidInput
 from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi.cql2_ast import CONFORMANCE as CQL2_CONFORMANCE
@@ -243,45 +250,28 @@ def _equals(name: str, spec: dict[str, Any], raw: str) -> ColumnElement[bool]:
     return test
 
 
-def feature_json(row: FeatureRow, geometry_json: str, base: str | None, layer_id: str) -> bytes:
-    """One GeoJSON Feature as bytes (geometry already encoded, in the output CRS)."""
-    parts = [
-        b'{"type":"Feature","id":',
-        orjson.dumps(row.fid),
-        b',"geometry":',
-        geometry_json.encode(),
-        b',"properties":',
-        orjson.dumps(row.properties),
+def feature_json(row: FeatureRow, target: ocrs.OutputCrs, base: str, layer_id: str) -> bytes:
+    """One GeoJSON Feature with its links, as bytes, in the output CRS."""
+    geoms = ocrs.to_output(shapely.from_wkb([row.wkb]), target)
+    geometry: str | None = shapely.to_geojson(geoms).tolist()[0]
+    url = f"{base}/collections/{layer_id}/items/{quote(row.fid, safe='')}"
+    links = [
+        _link(url, "self", GEOJSON),
+        _link(f"{base}/collections/{layer_id}", "collection", "application/json"),
     ]
-    if base is not None:
-        url = f"{base}/collections/{layer_id}/items/{quote(row.fid, safe='')}"
-        links = [
-            _link(url, "self", GEOJSON),
-            _link(f"{base}/collections/{layer_id}", "collection", "application/json"),
-        ]
-        parts += [b',"links":', orjson.dumps(links)]
-    parts.append(b"}")
-    return b"".join(parts)
-
-
-def geometries_json(rows: list[FeatureRow], target: ocrs.OutputCrs) -> list[str]:
-    """The geometries of ``rows`` as GeoJSON text in the output CRS (vectorised)."""
-    geoms = shapely.from_wkb([r.wkb for r in rows])
-    out: list[str] = shapely.to_geojson(ocrs.to_output(geoms, target)).tolist()
-    return ["null" if g is None else g for g in out]
+    return geojson_feature(row.fid, geometry, row.properties)[:-1] + (
+        b',"links":' + orjson.dumps(links) + b"}"
+    )
 
 
 def items_document(
-    rows: list[FeatureRow],
+    page: GeoJSONPage,
     *,
-    matched: int,
-    query: ItemsQuery,
     self_url: str,
     next_url: str | None,
     prev_url: str | None,
 ) -> bytes:
     """The FeatureCollection of one page, as bytes."""
-    geoms = geometries_json(rows, query.crs)
     links = [_link(self_url, "self", GEOJSON)]
     if next_url:
         links.append(_link(next_url, "next", GEOJSON, "Trang sau / next page"))
@@ -289,24 +279,26 @@ def items_document(
         links.append(_link(prev_url, "prev", GEOJSON, "Trang trước / previous page"))
     head = {
         "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": len(rows),
+        "numberMatched": page.matched,
+        "numberReturned": page.returned,
         "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "links": links,
     }
-    body = b",".join(feature_json(r, g, None, "") for r, g in zip(rows, geoms, strict=True))
-    return orjson.dumps(head)[:-1] + b',"features":[' + body + b"]}"
+    return orjson.dumps(head)[:-1] + b',"features":[' + page.features + b"]}"
 
 
-def find_page(
-    db: Database, conn: Connection, layer: Layer, query: ItemsQuery
-) -> tuple[list[FeatureRow], int]:
-    """One page of features and how many match in all."""
+def find_page(db: Database, conn: Connection, layer: Layer, query: ItemsQuery) -> GeoJSONPage:
+    """One page of features as GeoJSON, and how many match in all."""
     stmt = db.port.filtered(layer.id, as_of=query.as_of, bbox=query.bbox, where=query.where)
-    rows = [db.port.to_row(r) for r in conn.execute(stmt.limit(query.limit).offset(query.offset))]
-    if query.offset == 0 and len(rows) < query.limit:
-        return rows, len(rows)
-    return rows, db.port.count(conn, stmt)
+    target = query.crs
+    return db.port.geojson_page(
+        conn,
+        layer.id,
+        stmt,
+        limit=query.limit,
+        offset=query.offset,
+        reproject=None if target.is_storage else lambda g: ocrs.to_output(g, target),
+    )
 
 
 def check_item_params(params: Mapping[str, str]) -> None:

@@ -207,6 +207,8 @@ def import_file(
                     preparer.detected or src.legacy or (None if src.detect else src.gdal_encoding)
                 )
                 _finish(conn, cs_id, layer, report)
+                # Fresh statistics: the query planner then starts from the spatial index.
+                db.port.analyze(conn, layer.id)
         except BaseException:
             if notes is not None:
                 notes.close()

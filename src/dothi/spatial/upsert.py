@@ -19,6 +19,7 @@ from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.db.spatial.base import VersionBatch
 from dothi.spatial.batches import PreparedBatch, RowNote
+from dothi.spatial.geometry import spatial_order
 from dothi.spatial.layers import Layer
 
 if TYPE_CHECKING:
@@ -166,8 +167,9 @@ class UpsertWriter:
             self._insert(batch, take, versions)
 
     def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
-        every = len(take) == len(batch.keys)
-        pick = (lambda col: col) if every else (lambda col: [col[j] for j in take])
+        # Written in space order so that the rows of an area share pages (see spatial_order).
+        order = spatial_order(batch.bounds[list(take)])
+        rows = [take[i] for i in order]
         insert = self._bulk or (lambda b: self.db.port.insert_versions(self.conn, b))
         insert(
             VersionBatch(
@@ -175,11 +177,11 @@ class UpsertWriter:
                 changeset_id=self.cs_id,
                 changed_by=self.user,
                 valid_from=self.now,
-                fids=pick(batch.keys),
-                versions=versions,
-                wkb=pick(batch.wkb),
-                bounds=batch.bounds if every else batch.bounds[list(take)],
-                properties=pick(batch.bodies),
-                digests=pick(batch.digests),
+                fids=[batch.keys[j] for j in rows],
+                versions=[versions[i] for i in order],
+                wkb=[batch.wkb[j] for j in rows],
+                bounds=batch.bounds[rows],
+                properties=[batch.bodies[j] for j in rows],
+                digests=[batch.digests[j] for j in rows],
             )
         )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
@@ -100,6 +101,35 @@ class FeatureRow:
         return None if self.wkb is None else shapely.from_wkb(self.wkb)
 
 
+@dataclass(frozen=True)
+class GeoJSONPage:
+    """One page of features as GeoJSON text, and how many features match in all."""
+
+    #: the GeoJSON Feature objects of the page, separated by commas (no brackets)
+    features: bytes
+    returned: int
+    matched: int
+
+
+def geojson_feature(fid: str, geometry: str | None, properties: dict[str, Any]) -> bytes:
+    """One GeoJSON Feature (``geometry`` already GeoJSON text, or None) as bytes."""
+    return b"".join(
+        (
+            b'{"type":"Feature","id":',
+            orjson.dumps(fid),
+            b',"geometry":',
+            b"null" if geometry is None else geometry.encode(),
+            b',"properties":',
+            orjson.dumps(properties),
+            b"}",
+        )
+    )
+
+
+#: Maps WGS 84 shapely geometries to the output CRS (vectorised).
+Reproject = Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]]
+
+
 def expand_degrees(bounds: BBox, metres: float) -> BBox:
     """Grow a lon/lat box by ``metres`` on every side (generously, never too little)."""
     minx, miny, maxx, maxy = bounds
@@ -167,6 +197,10 @@ class SpatialPort(abc.ABC):
             self.create_layer_storage(conn, layer_id)
         yield lambda batch: self.insert_versions(conn, batch)
 
+    @abc.abstractmethod
+    def analyze(self, conn: Connection, layer_id: str) -> None:
+        """Refresh the planner's statistics after a layer changed much (an import)."""
+
     def db_time(self, value: datetime) -> Any:
         """A timestamp in the form the driver stores for ``DateTime(timezone=True)``."""
         return value
@@ -191,6 +225,25 @@ class SpatialPort(abc.ABC):
         within that many metres of ``geometry`` (the predicate is then ignored).
         """
 
+    @abc.abstractmethod
+    def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
+        """The exact test of :meth:`spatial_clause` alone, without the index."""
+
+    def bbox_clause(self, bbox: BBox) -> ColumnElement[bool]:
+        """Features whose geometry meets ``bbox``: exact, yet with no geometry test for
+        those whose stored bounds lie inside the box (all points, most small shapes)."""
+        minx, miny, maxx, maxy = bbox
+        inside = and_(
+            feature.c.minx >= minx,
+            feature.c.miny >= miny,
+            feature.c.maxx <= maxx,
+            feature.c.maxy <= maxy,
+        )
+        return and_(
+            self._bbox_candidates(bbox),
+            or_(inside, self._exact("intersects", shapely.box(*bbox))),
+        )
+
     def filtered(
         self,
         layer_id: str,
@@ -205,7 +258,7 @@ class SpatialPort(abc.ABC):
         """The SELECT of :meth:`find` without paging (for counting, streaming...)."""
         clauses = list(where)
         if bbox is not None:
-            clauses.append(self.spatial_clause("intersects", shapely.box(*bbox)))
+            clauses.append(self.bbox_clause(bbox))
         if geometry is not None:
             clauses.append(self.spatial_clause(predicate, geometry, distance_m))
         return self.base_select(layer_id, as_of, clauses)
@@ -249,6 +302,34 @@ class SpatialPort(abc.ABC):
         """How many rows a :meth:`filtered` SELECT matches."""
         sub = stmt.order_by(None).with_only_columns(feature.c.rid).subquery()
         return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+
+    def geojson_page(
+        self,
+        conn: Connection,
+        layer_id: str,
+        stmt: Select[Any],
+        *,
+        limit: int,
+        offset: int,
+        reproject: Reproject | None = None,
+    ) -> GeoJSONPage:
+        """One page of a :meth:`filtered` SELECT as GeoJSON Features, with the match count.
+
+        Without ``reproject`` the geometries stay WGS 84 longitude/latitude.
+        """
+        rows = [self.to_row(r) for r in conn.execute(stmt.limit(limit).offset(offset))]
+        geoms = shapely.from_wkb([r.wkb for r in rows])
+        if reproject is not None:
+            geoms = reproject(geoms)
+        texts: list[str | None] = shapely.to_geojson(geoms).tolist()
+        body = b",".join(
+            geojson_feature(r.fid, g, r.properties) for r, g in zip(rows, texts, strict=True)
+        )
+        returned = len(rows)
+        if returned < limit and (returned or not offset):
+            # The last page: the count is known without asking.
+            return GeoJSONPage(body, returned, offset + returned)
+        return GeoJSONPage(body, returned, self.count(conn, stmt))
 
     @abc.abstractmethod
     def nearest(

@@ -13,13 +13,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, and_, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
     BBox,
     FeatureRow,
+    GeoJSONPage,
     Predicate,
+    Reproject,
     SpatialPort,
     VersionBatch,
     expand_degrees,
@@ -165,6 +177,9 @@ class PostGISPort(SpatialPort):
                     f"ALTER TABLE feature ATTACH PARTITION {table} FOR VALUES IN ('{layer_id}')"
                 )
 
+    def analyze(self, conn: Connection, layer_id: str) -> None:
+        conn.exec_driver_sql(f"ANALYZE {_partition(layer_id)}")
+
     def geom_wkb(self) -> ColumnElement[Any]:
         return func.ST_AsBinary(feature.c.geom)
 
@@ -182,12 +197,56 @@ class PostGISPort(SpatialPort):
                 self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
                 func.ST_DWithin(func.geography(feature.c.geom), func.geography(g), distance_m),
             )
+        # PostGIS's predicates use the GiST index by themselves.
+        return self._exact(predicate, geometry)
+
+    def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
         test = {
             "intersects": func.ST_Intersects,
             "contains": func.ST_Contains,
             "within": func.ST_Within,
         }[predicate]
-        return test(feature.c.geom, g)
+        clause: ColumnElement[bool] = test(feature.c.geom, _geom_param(geometry))
+        return clause
+
+    def geojson_page(
+        self,
+        conn: Connection,
+        layer_id: str,
+        stmt: Select[Any],
+        *,
+        limit: int,
+        offset: int,
+        reproject: Reproject | None = None,
+    ) -> GeoJSONPage:
+        if reproject is not None:
+            # Output CRSs are transformed by Dothi (the VN-2000 operation is checked).
+            return super().geojson_page(
+                conn, layer_id, stmt, limit=limit, offset=offset, reproject=reproject
+            )
+        # One statement: the matching row ids once (their count is numberMatched), the
+        # page of them joined back to the rows, and the GeoJSON text written by PostGIS.
+        matches = stmt.with_only_columns(feature.c.rid).order_by(None).cte("m")
+        page = select(matches.c.rid).order_by(matches.c.rid).limit(limit).offset(offset)
+        ids = page.subquery("p")
+        f = feature.alias("f")
+        # Text pieces rather than json_build_object: PostGIS's GeoJSON is not parsed again.
+        doc = func.concat(
+            literal_column("""'{"type":"Feature","id":'"""),
+            func.to_json(f.c.fid),
+            literal_column("""',"geometry":'"""),
+            func.coalesce(func.ST_AsGeoJSON(f.c.geom, 15), literal_column("'null'")),
+            literal_column("""',"properties":'"""),
+            f.c.properties,
+            literal_column("'}'"),
+        )
+        query = select(
+            select(func.count()).select_from(matches).scalar_subquery(),
+            func.count(),
+            func.string_agg(doc, aggregate_order_by(literal_column("','"), f.c.rid)),
+        ).select_from(ids.join(f, and_(f.c.layer_id == layer_id, f.c.rid == ids.c.rid)))
+        matched, returned, body = conn.execute(query).one()
+        return GeoJSONPage((body or "").encode(), int(returned), int(matched))
 
     def nearest(
         self,

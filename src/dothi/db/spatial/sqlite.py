@@ -176,6 +176,13 @@ class SQLitePort(SpatialPort):
     def geom_wkb(self) -> ColumnElement[Any]:
         return feature.c.geom
 
+    def analyze(self, conn: Connection, layer_id: str) -> None:
+        # Without statistics SQLite walks a layer's (layer_id, ...) index instead of the
+        # R*Tree (100–600 ms instead of under 1 ms per bbox page). A sampled ANALYZE is
+        # enough to change that and takes milliseconds.
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")
+
     def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
         minx, miny, maxx, maxy = bbox
         # Built from column objects so that each use in a statement gets its own binds.
@@ -200,10 +207,13 @@ class SQLitePort(SpatialPort):
                 self._bbox_candidates(expand_degrees(geometry.bounds, distance_m)),
                 func.dothi_dwithin(feature.c.geom, wkb, distance_m) == 1,
             )
-        return and_(
-            self._bbox_candidates(geometry.bounds),
-            getattr(func, f"dothi_{predicate}")(feature.c.geom, wkb) == 1,
+        return and_(self._bbox_candidates(geometry.bounds), self._exact(predicate, geometry))
+
+    def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
+        test: ColumnElement[bool] = (
+            getattr(func, f"dothi_{predicate}")(feature.c.geom, literal(geometry.wkb)) == 1
         )
+        return test
 
     def nearest(
         self,
