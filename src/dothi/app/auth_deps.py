@@ -60,7 +60,7 @@ def current_principal(request: Request, background: BackgroundTasks) -> Principa
         raise _invalid_token()
     db: Database = request.app.state.db
     # A read transaction: on SQLite a write here would queue every request behind imports.
-    with db.read() as conn:
+    with db.read(snapshot=False) as conn:
         found = lookup_token(conn, token)
     if found is None:
         raise _invalid_token()

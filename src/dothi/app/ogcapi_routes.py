@@ -168,7 +168,7 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     fmt = _format(request, ogc.GEOJSON)
     params = _params(request)
     params.pop("f", None)
-    with db.read() as conn:
+    with db.read(snapshot=False) as conn:
         layer = _visible(request, conn, layer_id, who)
         query = ogc.parse_items_query(params, layer, db.port)
         page = ogc.find_page(db, conn, layer, query)
@@ -203,7 +203,7 @@ def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Re
     params = _params(request)
     ogc.check_item_params(params)
     target = ocrs.parse_crs(params.get("crs"))
-    with db.read() as conn:
+    with db.read(snapshot=False) as conn:
         layer = _visible(request, conn, layer_id, who)
         row = queries.one_feature(
             db, conn, layer_id, fid, queries.parse_datetime(params.get("datetime"))

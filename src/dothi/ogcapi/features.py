@@ -289,12 +289,13 @@ def items_document(
 
 def find_page(db: Database, conn: Connection, layer: Layer, query: ItemsQuery) -> GeoJSONPage:
     """One page of features as GeoJSON, and how many match in all."""
-    stmt = db.port.filtered(layer.id, as_of=query.as_of, bbox=query.bbox, where=query.where)
     target = query.crs
     return db.port.geojson_page(
         conn,
         layer.id,
-        stmt,
+        as_of=query.as_of,
+        bbox=query.bbox,
+        where=query.where,
         limit=query.limit,
         offset=query.offset,
         reproject=None if target.is_storage else lambda g: ocrs.to_output(g, target),

@@ -239,10 +239,11 @@ class SpatialPort(abc.ABC):
             feature.c.maxx <= maxx,
             feature.c.maxy <= maxy,
         )
-        return and_(
-            self._bbox_candidates(bbox),
-            or_(inside, self._exact("intersects", shapely.box(*bbox))),
-        )
+        return and_(self._bbox_candidates(bbox), or_(inside, self._meets_box(bbox)))
+
+    def _meets_box(self, bbox: BBox) -> ColumnElement[bool]:
+        """The exact test that the geometry meets ``bbox``."""
+        return self._exact("intersects", shapely.box(*bbox))
 
     def filtered(
         self,
@@ -307,16 +308,19 @@ class SpatialPort(abc.ABC):
         self,
         conn: Connection,
         layer_id: str,
-        stmt: Select[Any],
         *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
         limit: int,
         offset: int,
         reproject: Reproject | None = None,
     ) -> GeoJSONPage:
-        """One page of a :meth:`filtered` SELECT as GeoJSON Features, with the match count.
+        """One page of :meth:`find`'s features as GeoJSON Features, with the match count.
 
         Without ``reproject`` the geometries stay WGS 84 longitude/latitude.
         """
+        stmt = self.filtered(layer_id, as_of=as_of, bbox=bbox, where=where)
         rows = [self.to_row(r) for r in conn.execute(stmt.limit(limit).offset(offset))]
         geoms = shapely.from_wkb([r.wkb for r in rows])
         if reproject is not None:

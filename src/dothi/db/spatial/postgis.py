@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,12 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Float,
+    Integer,
     Select,
+    String,
     and_,
+    bindparam,
     func,
     literal,
     literal_column,
@@ -72,6 +77,41 @@ _FEATURE_DDL = (
     "CREATE INDEX ix_feature_geom ON feature USING GIST (geom)",
 )
 _LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _page_query(stmt: Select[Any], layer_id: Any, limit: Any, offset: Any) -> Select[Any]:
+    """One statement for a page: the matching row ids once (their count is numberMatched),
+    the page of them joined back to the rows, and the GeoJSON text written by PostGIS."""
+    matches = stmt.with_only_columns(feature.c.rid).order_by(None).cte("m")
+    ids = select(matches.c.rid).order_by(matches.c.rid).limit(limit).offset(offset).subquery("p")
+    f = feature.alias("f")
+    # Text pieces rather than json_build_object: PostGIS's GeoJSON is not parsed again.
+    doc = func.concat(
+        literal_column("""'{"type":"Feature","id":'"""),
+        func.to_json(f.c.fid),
+        literal_column("""',"geometry":'"""),
+        func.coalesce(func.ST_AsGeoJSON(f.c.geom, 15), literal_column("'null'")),
+        literal_column("""',"properties":'"""),
+        f.c.properties,
+        literal_column("'}'"),
+    )
+    return select(
+        select(func.count()).select_from(matches).scalar_subquery(),
+        func.count(),
+        func.string_agg(doc, aggregate_order_by(literal_column("','"), f.c.rid)),
+    ).select_from(ids.join(f, and_(f.c.layer_id == layer_id, f.c.rid == ids.c.rid)))
+
+
+@cache
+def _bbox_page() -> Select[Any]:
+    """:func:`_page_query` of the current features of a layer in a box, with parameters
+    ``layer``, ``x0``, ``y0``, ``x1``, ``y1``, ``limit`` and ``offset``."""
+    box = tuple(bindparam(k, type_=Float) for k in ("x0", "y0", "x1", "y1"))
+    layer_id = bindparam("layer", type_=String)
+    stmt = PostGISPort().filtered(layer_id, bbox=box)  # type: ignore[arg-type]
+    return _page_query(
+        stmt, layer_id, bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+    )
 
 
 def _partition(layer_id: str) -> str:
@@ -186,6 +226,12 @@ class PostGISPort(SpatialPort):
     def _bbox_candidates(self, bbox: BBox) -> ColumnElement[bool]:
         return feature.c.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326))
 
+    def _meets_box(self, bbox: BBox) -> ColumnElement[bool]:
+        clause: ColumnElement[bool] = func.ST_Intersects(
+            feature.c.geom, func.ST_MakeEnvelope(*bbox, 4326)
+        )
+        return clause
+
     def spatial_clause(
         self, predicate: Predicate, geometry: BaseGeometry, distance_m: float | None = None
     ) -> ColumnElement[bool]:
@@ -213,8 +259,10 @@ class PostGISPort(SpatialPort):
         self,
         conn: Connection,
         layer_id: str,
-        stmt: Select[Any],
         *,
+        as_of: datetime | None = None,
+        bbox: BBox | None = None,
+        where: Sequence[ColumnElement[bool]] = (),
         limit: int,
         offset: int,
         reproject: Reproject | None = None,
@@ -222,30 +270,25 @@ class PostGISPort(SpatialPort):
         if reproject is not None:
             # Output CRSs are transformed by Dothi (the VN-2000 operation is checked).
             return super().geojson_page(
-                conn, layer_id, stmt, limit=limit, offset=offset, reproject=reproject
+                conn,
+                layer_id,
+                as_of=as_of,
+                bbox=bbox,
+                where=where,
+                limit=limit,
+                offset=offset,
+                reproject=reproject,
             )
-        # One statement: the matching row ids once (their count is numberMatched), the
-        # page of them joined back to the rows, and the GeoJSON text written by PostGIS.
-        matches = stmt.with_only_columns(feature.c.rid).order_by(None).cte("m")
-        page = select(matches.c.rid).order_by(matches.c.rid).limit(limit).offset(offset)
-        ids = page.subquery("p")
-        f = feature.alias("f")
-        # Text pieces rather than json_build_object: PostGIS's GeoJSON is not parsed again.
-        doc = func.concat(
-            literal_column("""'{"type":"Feature","id":'"""),
-            func.to_json(f.c.fid),
-            literal_column("""',"geometry":'"""),
-            func.coalesce(func.ST_AsGeoJSON(f.c.geom, 15), literal_column("'null'")),
-            literal_column("""',"properties":'"""),
-            f.c.properties,
-            literal_column("'}'"),
-        )
-        query = select(
-            select(func.count()).select_from(matches).scalar_subquery(),
-            func.count(),
-            func.string_agg(doc, aggregate_order_by(literal_column("','"), f.c.rid)),
-        ).select_from(ids.join(f, and_(f.c.layer_id == layer_id, f.c.rid == ids.c.rid)))
-        matched, returned, body = conn.execute(query).one()
+        if bbox is not None and as_of is None and not where:
+            # The common request (a map or a GIS client asking for an area): a statement
+            # built once, so that only its values change.
+            values: dict[str, Any] = dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
+            values |= {"layer": layer_id, "limit": limit, "offset": offset}
+            query = _bbox_page()
+        else:
+            stmt = self.filtered(layer_id, as_of=as_of, bbox=bbox, where=where)
+            query, values = _page_query(stmt, layer_id, limit, offset), {}
+        matched, returned, body = conn.execute(query, values).one()
         return GeoJSONPage((body or "").encode(), int(returned), int(matched))
 
     def nearest(
