@@ -26,14 +26,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def dothi_server(env: dict[str, str], *, drop: tuple[str, ...] = ()) -> Iterator[str]:
-    """Run ``dothi serve`` with ``env`` (less the ``drop`` variables); yields its base URL."""
+def dothi_server(
+    env: dict[str, str], *, drop: tuple[str, ...] = (), workers: int = 1
+) -> Iterator[str]:
+    """Run ``dothi serve`` with ``env`` (less the ``drop`` variables) and ``workers``
+    processes; yields its base URL."""
     port = free_port()
     run_env = {**os.environ, **env}
     for name in drop:
         run_env.pop(name, None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dothi", "serve", "--port", str(port)], env=run_env
+        [sys.executable, "-m", "dothi", "serve", "--port", str(port), "--workers", str(workers)],
+        env=run_env,
     )
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -29,7 +29,8 @@ def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]
         write_geojson(tmp_path / "p.geojson", rows),
         ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"),
     )
-    with dothi_server(env) as url:
+    # Two worker processes, as a production server runs: the clients page across both.
+    with dothi_server(env, workers=2) as url:
         yield url + "ogcapi"
 
 

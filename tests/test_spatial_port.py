@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from samples import ORIGIN, square, write_geojson
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point, box, shape
 
 from dothi.config import Settings
 from dothi.db.engine import Database
@@ -117,3 +117,76 @@ def test_spatial_clauses_combine_with_or_and_not(grid: Database) -> None:
         near = port.spatial_clause("intersects", ROAD, distance_m=1)
         stmt = port.filtered("o", where=[near])
         assert port.count(conn, stmt) == 50
+
+
+def test_bbox_is_exact_at_its_edges(db: Database, settings: Settings, tmp_path: Path) -> None:
+    # PostGIS's index and && compare single-precision boxes (about 1 m here): a point a
+    # few centimetres outside must still be left out, a point on the edge kept.
+    x, y = ORIGIN
+    eps = 3e-7
+    rows = [
+        {"ma": "edge", "geometry": Point(x + 0.001, y)},
+        {"ma": "corner", "geometry": Point(x, y)},
+        {"ma": "out_x", "geometry": Point(x + 0.001 + eps, y + 0.0005)},
+        {"ma": "out_y", "geometry": Point(x + 0.0005, y - eps)},
+        {"ma": "in", "geometry": Point(x + 0.0005, y + 0.0005)},
+    ]
+    path = write_geojson(tmp_path / "pts.geojson", rows)
+    import_file(db, settings, path, ImportOptions(layer_id="diem", key="ma"))
+    bbox = (x, y, x + 0.001, y + 0.001)
+    with db.read() as conn:
+        assert ids(db.port.find(conn, "diem", bbox=bbox)) == ["corner", "edge", "in"]
+        page = db.port.geojson_page(conn, "diem", bbox=bbox, limit=2, offset=0)
+    assert (page.returned, page.matched) == (2, 3)
+
+
+def test_geojson_page_is_the_same_page_as_find(grid: Database) -> None:
+    import orjson
+
+    from dothi.ogcapi import crs as ocrs
+
+    x, y = ORIGIN
+    bbox = (x - 0.0001, y - 0.0001, x + 0.0203, y + 0.0012)  # 21 + 21 squares
+    tm3 = ocrs.parse_crs("http://www.opengis.net/def/crs/EPSG/0/9210")
+    cases = [
+        {"bbox": bbox},  # the prebuilt statement on PostGIS
+        {"bbox": bbox, "where": [feature.c.fid >= "S010"]},
+        {},
+        {"bbox": bbox, "reproject": lambda g: ocrs.to_output(g, tm3)},
+    ]
+    with grid.read() as conn:
+        for case in cases:
+            where = case.get("where", [])
+            want = grid.port.find(conn, "o", bbox=case.get("bbox"), where=where)
+            for offset in (0, 10, 40, 500):
+                page = grid.port.geojson_page(conn, "o", limit=10, offset=offset, **case)
+                got = orjson.loads(b"[" + page.features + b"]")
+                expect = want[offset : offset + 10]
+                assert [f["id"] for f in got] == [r.fid for r in expect], (case, offset)
+                assert (page.returned, page.matched) == (len(expect), len(want))
+                for f, r in zip(got, expect, strict=True):
+                    assert f["properties"] == r.properties
+                    if "reproject" not in case:
+                        assert shape(f["geometry"]).equals_exact(r.geometry, 1e-12)
+                    else:  # TM-3 metres
+                        assert f["geometry"]["coordinates"][0][0][0] > 100_000
+
+
+def test_sqlite_plans_bbox_queries_from_the_rtree(tmp_path: Path) -> None:
+    # Statistics are gathered after an import; without them SQLite walked the layer's
+    # (layer_id, fid) index and tested every feature.
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'd.sqlite'}")
+    lite = Database(settings.database_url)
+    lite.migrate()
+    path = write_geojson(tmp_path / "grid.geojson", GRID)
+    import_file(lite, settings, path, ImportOptions(layer_id="o", key="ma"))
+    stmt = lite.port.filtered("o", bbox=(ORIGIN[0], ORIGIN[1], ORIGIN[0] + 0.001, ORIGIN[1]))
+    with lite.read() as conn:
+        compiled = stmt.compile(conn)
+        params = [compiled.params[k] for k in compiled.positiontup or []]
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        plan = " | ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + str(compiled), params))
+    lite.dispose()
+    assert "INTEGER PRIMARY KEY" in plan and "feature_rtree" in plan, plan
+    assert "ux_feature_current" not in plan and "ix_feature_history" not in plan, plan
