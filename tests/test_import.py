@@ -68,6 +68,24 @@ def test_duplicate_keys_in_one_file_are_rejected(
     assert "duplicate key" in report.notes[0].reason
 
 
+def test_a_key_repeated_in_a_later_batch_is_rejected_in_a_filled_layer(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    # Rows are held back to be written in space order; a repeated key must still meet
+    # its first row in the table, in an empty layer and in one that has rows.
+    for layer in ("trong", "co_san"):
+        if layer == "co_san":
+            run(db, settings, write_geojson(tmp_path / "a.geojson", parcels(2)), layer, key="ma")
+        rows = parcels(9)
+        rows.append({**rows[1], "ten": "lặp lại"})
+        path = write_geojson(tmp_path / f"{layer}.geojson", rows)
+        opts = ImportOptions(layer_id=layer, key="ma", batch_size=3)
+        report = import_file(db, settings, path, opts)
+        assert report.rejected == 1 and "duplicate key" in report.notes[0].reason
+        assert len(current(db, layer)) == 9
+        assert current(db, layer)["P0001"]["ten"] == rows[1]["ten"]
+
+
 def test_gpkg_shapefile_zip_and_csv(db: Database, settings: Settings, tmp_path: Path) -> None:
     rows = parcels(6)
     gpkg = write_ogr(tmp_path / "p.gpkg", rows, driver="GPKG")

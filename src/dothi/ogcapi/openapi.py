@@ -89,6 +89,41 @@ def _errors(*codes: int) -> dict[str, Any]:
     }
 
 
+_MVT = "application/vnd.mapbox-vector-tile"
+
+
+def _tile_paths(cid: dict[str, Any]) -> dict[str, Any]:
+    """Vector tiles (one layer, or a tileset of several) and their TileJSON."""
+    zxy = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        for n in ("z", "x", "y")
+    ]
+    chosen = _param("collections", {"type": "string"}, "Mã lớp, cách nhau bằng dấu phẩy / ids")
+    tile = {
+        "200": {"description": "Mapbox Vector Tile", "content": {_MVT: {"schema": {}}}},
+        "204": {"description": "Ô trống / empty tile"},
+        "304": {"description": "Không đổi (If-None-Match) / not modified"},
+        **_errors(400, 404),
+    }
+    tilejson = {
+        "200": {"description": "TileJSON 3.0.0", **_json({"type": "object"})},
+        "304": {"description": "Không đổi (If-None-Match) / not modified"},
+        **_errors(400, 404),
+    }
+
+    def get(op: str, params: list[dict[str, Any]], responses: dict[str, Any]) -> dict[str, Any]:
+        return {"get": {"operationId": op, "parameters": params, "responses": responses}}
+
+    return {
+        "/collections/{collectionId}/tiles/WebMercatorQuad": get("layerTileJSON", [cid], tilejson),
+        "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}": get(
+            "layerTile", [cid, *zxy], tile
+        ),
+        "/tiles/WebMercatorQuad": get("tilesetTileJSON", [chosen], tilejson),
+        "/tiles/WebMercatorQuad/{z}/{x}/{y}": get("tilesetTile", [*zxy, chosen], tile),
+    }
+
+
 def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
     """The document for the current collections (their ids are listed as an enum)."""
     fmt = _param("f", {"type": "string", "enum": ["json", "html"]}, "Định dạng / format")
@@ -288,6 +323,7 @@ def openapi_document(base: str, collection_ids: list[str]) -> dict[str, Any]:
                     "responses": {"204": {"description": "Đã xóa / deleted"}, **write_errors},
                 },
             },
+            **_tile_paths(cid),
         },
         "components": {
             "schemas": {

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from dothi.db.schema import feature, layer
 from dothi.db.spatial.base import SpatialPort, as_utc
@@ -129,9 +129,13 @@ def _from_row(r: Any) -> Layer:
     )
 
 
+#: Built once: every request reads its layer, and building a statement costs more than it.
+_LAYER_BY_ID = select(layer).where(layer.c.id == bindparam("id"))
+
+
 def find_layer(conn: Connection, layer_id: str) -> Layer | None:
     """The layer with this id, or None."""
-    r = conn.execute(select(layer).where(layer.c.id == layer_id)).first()
+    r = conn.execute(_LAYER_BY_ID, {"id": layer_id}).first()
     return None if r is None else _from_row(r)
 
 

@@ -139,10 +139,14 @@ def one_feature(
     """One feature of a layer (the caller checked access), now or as of a time."""
     from dothi.db.schema import feature
 
-    rows = db.port.find(conn, layer_id, as_of=as_of, where=[feature.c.fid == fid], limit=1)
-    if not rows:
+    if as_of is None:
+        found = db.port.current_feature(conn, layer_id, fid)
+    else:
+        rows = db.port.find(conn, layer_id, as_of=as_of, where=[feature.c.fid == fid], limit=1)
+        found = rows[0] if rows else None
+    if found is None:
         raise NotFound(
             f"Lớp «{layer_id}» không có đối tượng «{fid}».",
             f"Layer '{layer_id}' has no feature '{fid}'.",
         )
-    return rows[0]
+    return found

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import Connection, select, update
 
 from dothi.db.engine import Database
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from dothi.spatial.importer import ImportReport
 
 _LOOKUP_CHUNK = 5_000
+# New rows are held until this many, then written in space order (see spatial_order): the
+# larger the window, the fewer pages an area's rows end up on.
+_SORT_WINDOW = 100_000
 _SAMPLE = 100
 
 
@@ -76,14 +80,18 @@ class UpsertWriter:
         has_rows = conn.execute(
             select(feature.c.rid).where(feature.c.layer_id == layer.id).limit(1)
         ).first()
-        self.seen_keys: set[str] | None = None if has_rows else set()
+        self.filled = has_rows is not None
+        #: Keys met so far in this import: a key repeated in the file is rejected.
+        self.seen: set[str] = set()
         self._bulk: Callable[[VersionBatch], None] | None = None
+        self._pending: list[VersionBatch] = []
 
     @contextmanager
     def streaming(self, *, new_storage: bool) -> Iterator[None]:
         """The block in which batches are written; an empty layer gets a bulk stream."""
-        if self.seen_keys is None:
+        if self.filled:
             yield
+            self._flush()
             return
         # Only inserts can follow: let the backend stream them (and, for a layer created
         # by this import, create its storage and index it at the end).
@@ -91,6 +99,7 @@ class UpsertWriter:
             self._bulk = bulk
             try:
                 yield
+                self._flush()
             finally:
                 self._bulk = None
 
@@ -124,19 +133,19 @@ class UpsertWriter:
             self.notes.add(note)
         if not batch.keys:
             return
-        if not keyed and self.seen_keys is not None:
+        if not keyed and not self.filled:
             # Generated ids into an empty layer: every row is new, nothing to compare.
             report.inserted += len(batch.keys)
             self._insert(batch, range(len(batch.keys)), [1] * len(batch.keys))
             return
-        existing = self._current(batch.keys) if self.seen_keys is None else {}
-        seen: set[str] = set() if self.seen_keys is None else self.seen_keys
+        existing = self._current(batch.keys) if self.filled else {}
+        seen = self.seen
         take: list[int] = []
         versions: list[int] = []
         close: list[int] = []
         for j, key in enumerate(batch.keys):
             prev = existing.get(key)
-            if key in seen or (prev is not None and prev[4] and prev[3] == self.cs_id):
+            if key in seen:
                 self.notes.add(
                     RowNote("rejected", batch.rows[j], key, "khóa trùng trong tệp / duplicate key")
                 )
@@ -167,9 +176,36 @@ class UpsertWriter:
             self._insert(batch, take, versions)
 
     def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
-        # Written in space order so that the rows of an area share pages (see spatial_order).
-        order = spatial_order(batch.bounds[list(take)])
-        rows = [take[i] for i in order]
+        rows = list(take)
+        self._pending.append(
+            VersionBatch(
+                layer_id=self.layer.id,
+                changeset_id=self.cs_id,
+                changed_by=self.user,
+                valid_from=self.now,
+                fids=[batch.keys[j] for j in rows],
+                versions=versions,
+                wkb=[batch.wkb[j] for j in rows],
+                bounds=batch.bounds[rows],
+                properties=[batch.bodies[j] for j in rows],
+                digests=[batch.digests[j] for j in rows],
+            )
+        )
+        if sum(len(b) for b in self._pending) >= _SORT_WINDOW:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending rows in space order, so that the rows of an area share pages."""
+        if not self._pending:
+            return
+        parts, self._pending = self._pending, []
+        bounds = np.concatenate([b.bounds for b in parts])
+        order = spatial_order(bounds).tolist()
+
+        def column(name: str) -> list[Any]:
+            values = [v for b in parts for v in getattr(b, name)]
+            return [values[i] for i in order]
+
         insert = self._bulk or (lambda b: self.db.port.insert_versions(self.conn, b))
         insert(
             VersionBatch(
@@ -177,11 +213,11 @@ class UpsertWriter:
                 changeset_id=self.cs_id,
                 changed_by=self.user,
                 valid_from=self.now,
-                fids=[batch.keys[j] for j in rows],
-                versions=[versions[i] for i in order],
-                wkb=[batch.wkb[j] for j in rows],
-                bounds=batch.bounds[rows],
-                properties=[batch.bodies[j] for j in rows],
-                digests=[batch.digests[j] for j in rows],
+                fids=column("fids"),
+                versions=column("versions"),
+                wkb=column("wkb"),
+                bounds=bounds[order],
+                properties=column("properties"),
+                digests=column("digests"),
             )
         )

@@ -8,6 +8,7 @@ functions and a GiST index). Callers build no spatial SQL of their own.
 from __future__ import annotations
 
 import abc
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,17 @@ import numpy.typing as npt
 import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 
 from dothi.db.schema import feature
 
@@ -298,6 +309,17 @@ class SpatialPort(abc.ABC):
         if offset:
             stmt = stmt.offset(offset)
         return [self.to_row(r) for r in conn.execute(stmt)]
+
+    def current_feature(self, conn: Connection, layer_id: str, fid: str) -> FeatureRow | None:
+        """The current version of one feature, or None (the most frequent single read)."""
+        r = conn.execute(self._current_by_fid, {"layer": layer_id, "fid": fid}).first()
+        return None if r is None else self.to_row(r)
+
+    @functools.cached_property
+    def _current_by_fid(self) -> Select[Any]:
+        # Built once: constructing a statement costs more than running this one.
+        layer_id: Any = bindparam("layer", type_=String)
+        return self.base_select(layer_id, None, [feature.c.fid == bindparam("fid")]).limit(1)
 
     def count(self, conn: Connection, stmt: Select[Any]) -> int:
         """How many rows a :meth:`filtered` SELECT matches."""
