@@ -16,10 +16,11 @@ import logging
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from dothi.auth.policy import ANONYMOUS, Principal
-from dothi.auth.tokens import lookup_token, touch_needed, touch_token
+from dothi.auth.tokens import TokenInfo, lookup_token, touch_needed, touch_token
 from dothi.db.engine import Database
 from dothi.errors import Unauthorized
 
@@ -44,7 +45,13 @@ def _touch(db: Database, token_id: int) -> None:
         log.warning("could not record the last use of token %s", token_id, exc_info=True)
 
 
-def current_principal(request: Request, background: BackgroundTasks) -> Principal:
+def _lookup(db: Database, token: str) -> tuple[Principal, TokenInfo] | None:
+    # A read transaction: on SQLite a write here would queue every request behind imports.
+    with db.read(snapshot=False) as conn:
+        return lookup_token(conn, token)
+
+
+async def current_principal(request: Request, background: BackgroundTasks) -> Principal:
     """The caller: the account of a valid ``Authorization: Bearer`` token, else ANONYMOUS.
 
     A header with another scheme, or a token that is unknown, expired, revoked or whose
@@ -59,9 +66,8 @@ def current_principal(request: Request, background: BackgroundTasks) -> Principa
     if scheme.lower() != "bearer" or not token:
         raise _invalid_token()
     db: Database = request.app.state.db
-    # A read transaction: on SQLite a write here would queue every request behind imports.
-    with db.read(snapshot=False) as conn:
-        found = lookup_token(conn, token)
+    # Async, so that an anonymous call costs no trip to the thread pool; the database is.
+    found = await run_in_threadpool(_lookup, db, token)
     if found is None:
         raise _invalid_token()
     principal, info = found
