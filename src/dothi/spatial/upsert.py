@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Connection, select, update
 
 from dothi.db.engine import Database
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from dothi.spatial.importer import ImportReport
 
 _LOOKUP_CHUNK = 5_000
-# New rows are held until this many, then written in space order (see spatial_order): the
-# larger the window, the fewer pages an area's rows end up on.
-_SORT_WINDOW = 100_000
 _SAMPLE = 100
 
 
@@ -84,14 +80,12 @@ class UpsertWriter:
         #: Keys met so far in this import: a key repeated in the file is rejected.
         self.seen: set[str] = set()
         self._bulk: Callable[[VersionBatch], None] | None = None
-        self._pending: list[VersionBatch] = []
 
     @contextmanager
     def streaming(self, *, new_storage: bool) -> Iterator[None]:
         """The block in which batches are written; an empty layer gets a bulk stream."""
         if self.filled:
             yield
-            self._flush()
             return
         # Only inserts can follow: let the backend stream them (and, for a layer created
         # by this import, create its storage and index it at the end).
@@ -99,7 +93,6 @@ class UpsertWriter:
             self._bulk = bulk
             try:
                 yield
-                self._flush()
             finally:
                 self._bulk = None
 
@@ -176,36 +169,11 @@ class UpsertWriter:
             self._insert(batch, take, versions)
 
     def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
-        rows = list(take)
-        self._pending.append(
-            VersionBatch(
-                layer_id=self.layer.id,
-                changeset_id=self.cs_id,
-                changed_by=self.user,
-                valid_from=self.now,
-                fids=[batch.keys[j] for j in rows],
-                versions=versions,
-                wkb=[batch.wkb[j] for j in rows],
-                bounds=batch.bounds[rows],
-                properties=[batch.bodies[j] for j in rows],
-                digests=[batch.digests[j] for j in rows],
-            )
-        )
-        if sum(len(b) for b in self._pending) >= _SORT_WINDOW:
-            self._flush()
-
-    def _flush(self) -> None:
-        """Write the pending rows in space order, so that the rows of an area share pages."""
-        if not self._pending:
-            return
-        parts, self._pending = self._pending, []
-        bounds = np.concatenate([b.bounds for b in parts])
-        order = spatial_order(bounds).tolist()
-
-        def column(name: str) -> list[Any]:
-            values = [v for b in parts for v in getattr(b, name)]
-            return [values[i] for i in order]
-
+        # Written in space order, so that the rows of an area share pages (spatial_order).
+        # Over one batch only: sorting larger windows slowed imports more than it sped
+        # up reads.
+        order = spatial_order(batch.bounds[list(take)]).tolist()
+        rows = [take[i] for i in order]
         insert = self._bulk or (lambda b: self.db.port.insert_versions(self.conn, b))
         insert(
             VersionBatch(
@@ -213,11 +181,11 @@ class UpsertWriter:
                 changeset_id=self.cs_id,
                 changed_by=self.user,
                 valid_from=self.now,
-                fids=column("fids"),
-                versions=column("versions"),
-                wkb=column("wkb"),
-                bounds=bounds[order],
-                properties=column("properties"),
-                digests=column("digests"),
+                fids=[batch.keys[j] for j in rows],
+                versions=[versions[i] for i in order],
+                wkb=[batch.wkb[j] for j in rows],
+                bounds=batch.bounds[rows],
+                properties=[batch.bodies[j] for j in rows],
+                digests=[batch.digests[j] for j in rows],
             )
         )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
@@ -201,7 +202,10 @@ class PostGISPort(SpatialPort):
         if new_storage:
             dbapi.execute(f"CREATE TABLE {table} (LIKE feature INCLUDING DEFAULTS)")
         with dbapi.cursor() as cur:
-            with cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
+            # A writer thread sends the rows (at most 128 MiB queued): Python goes on
+            # preparing the next ones meanwhile.
+            copy_sql = f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT csv)"
+            with cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
 
                 def write(batch: VersionBatch) -> None:
                     copy.write(_csv(batch))
