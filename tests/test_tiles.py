@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -302,3 +303,44 @@ def test_properties_and_ids_for_mvt() -> None:
         None,
         None,
     ]
+
+
+def test_database_and_python_render_the_same_tile(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostGIS encodes tiles itself (ST_AsMVT); SQLite's are drawn in Python. Both must
+    # carry the same features, ids and attributes.
+    rows = [
+        {"ma": "12", "ten": "Số", "sau": {"x": [1, 2]}, "rong": None, "geometry": square(0)},
+        {"ma": "P1", "ten": "Chữ", "sau": [1, "hai"], "rong": 2.5, "geometry": square(1)},
+        {"ma": "013", "ten": "Điểm", "sau": None, "rong": 3, "geometry": Point(*INSIDE)},
+    ]
+    _import(db, settings, write_geojson(tmp_path / "m.geojson", rows), "hon_hop", key="ma")
+    t = grid.tile_for_lonlat(*INSIDE, 16)
+
+    def render() -> dict[str, Any]:
+        with db.read() as conn:
+            tile = mvt.render_tile(db.port, conn, ["hon_hop"], t)
+        assert tile.features == 3 and not tile.capped
+        return {
+            f["properties"].get("fid", f.get("id")): f
+            for f in _decode(tile.data)["hon_hop"]["features"]
+        }
+
+    native = render()
+    monkeypatch.setattr(type(db.port), "tile_layer", lambda *a: None)
+    drawn = render()
+    assert set(native) == set(drawn) == {12, "P1", "013"}
+    for key, f in drawn.items():
+        g = native[key]
+        assert g.get("id") == f.get("id") and g["geometry"]["type"] == f["geometry"]["type"]
+        plain = {k: v for k, v in f["properties"].items() if k != "sau"}
+        assert {k: v for k, v in g["properties"].items() if k != "sau"} == plain
+        # Nested values are JSON text on both (spacing may differ).
+        if "sau" in f["properties"]:
+            assert json.loads(g["properties"]["sau"]) == json.loads(f["properties"]["sau"])
+        else:
+            assert "sau" not in g["properties"]
+        a = shapely.geometry.shape(g["geometry"])
+        b = shapely.geometry.shape(f["geometry"])
+        assert a.bounds == pytest.approx(b.bounds, abs=1.01)

@@ -21,7 +21,7 @@ import shapely
 from sqlalchemy import Connection, func, select
 
 from dothi.db.schema import changeset
-from dothi.db.spatial.base import FeatureRow, SpatialPort
+from dothi.db.spatial.base import FeatureRow, SpatialPort, TileQuery
 from dothi.tiles.grid import MAX_LATITUDE, Tile
 
 #: Tile units per tile side (the MVT default; 16 units per pixel of a 256-pixel tile).
@@ -170,9 +170,19 @@ def render_tile(
     """
     box = tile.lonlat_bounds(BUFFER / EXTENT)
     layers: list[dict[str, Any]] = []
+    native: list[bytes] = []
     remaining = MAX_FEATURES if max_features is None else max_features
     dropped, capped, drawn = 0, False, 0
     for layer_id in layer_ids:
+        done = port.tile_layer(conn, layer_id, _tile_query(layer_id, tile, box, remaining))
+        if done is not None:
+            # Encoded by the database (PostGIS ST_AsMVT): protobuf layers concatenate.
+            capped |= done.rows > remaining
+            remaining -= min(done.rows, remaining)
+            if done.features:
+                drawn += done.features
+                native.append(done.data)
+            continue
         rows = port.find(conn, layer_id, bbox=box, limit=remaining + 1)
         if len(rows) > remaining:
             rows, capped = rows[:remaining], True
@@ -186,11 +196,25 @@ def render_tile(
         if features:
             drawn += len(features)
             layers.append({"name": layer_id, "features": features})
-    if not layers:
-        return RenderedTile(b"", 0, dropped, capped)
-    options = {"extents": EXTENT, "y_coord_down": True, "check_winding_order": orient_missing()}
-    data = mapbox_vector_tile.encode(layers, default_options=options)
+    data = b"".join(native)
+    if layers:
+        options = {"extents": EXTENT, "y_coord_down": True, "check_winding_order": orient_missing()}
+        data += mapbox_vector_tile.encode(layers, default_options=options)
     return RenderedTile(data, drawn, dropped, capped)
+
+
+def _tile_query(layer_id: str, tile: Tile, box: tuple[float, ...], limit: int) -> TileQuery:
+    minx, miny, maxx, maxy = tile.mercator_bounds()
+    west, south, east, north = box
+    return TileQuery(
+        name=layer_id,
+        lonlat_box=(west, south, east, north),
+        mercator_box=(minx, miny, maxx, maxy),
+        extent=EXTENT,
+        buffer=BUFFER,
+        tolerance=TOLERANCE * tile.size / EXTENT,
+        limit=limit,
+    )
 
 
 def orient_missing() -> bool:

@@ -137,6 +137,32 @@ def geojson_feature(fid: str, geometry: str | None, properties: dict[str, Any]) 
     )
 
 
+@dataclass(frozen=True)
+class TileQuery:
+    """What one layer of a vector tile asks of the database (the tile maths stay in
+    :mod:`dothi.tiles`): the features meeting ``lonlat_box``, at most ``limit``."""
+
+    name: str
+    lonlat_box: BBox
+    mercator_box: BBox
+    extent: int
+    buffer: int
+    #: Simplification tolerance in EPSG:3857 metres.
+    tolerance: float
+    limit: int
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """One MVT layer encoded by the database."""
+
+    data: bytes
+    #: Features in ``data``.
+    features: int
+    #: Rows that met the tile (at most the query's limit + 1: more means capped).
+    rows: int
+
+
 #: Maps WGS 84 shapely geometries to the output CRS (vectorised).
 Reproject = Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]]
 
@@ -356,6 +382,11 @@ class SpatialPort(abc.ABC):
             # The last page: the count is known without asking.
             return GeoJSONPage(body, returned, offset + returned)
         return GeoJSONPage(body, returned, self.count(conn, stmt))
+
+    def tile_layer(self, conn: Connection, layer_id: str, query: TileQuery) -> TileLayer | None:
+        """The layer's features in a vector tile, encoded by the database; None where the
+        backend cannot (the tile is then drawn in Python by :mod:`dothi.tiles.mvt`)."""
+        return None
 
     @abc.abstractmethod
     def nearest(

@@ -22,12 +22,14 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    TextClause,
     and_,
     bindparam,
     func,
     literal,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -39,6 +41,8 @@ from dothi.db.spatial.base import (
     Predicate,
     Reproject,
     SpatialPort,
+    TileLayer,
+    TileQuery,
     VersionBatch,
     expand_degrees,
 )
@@ -101,6 +105,47 @@ def _page_query(stmt: Select[Any], layer_id: Any, limit: Any, offset: Any) -> Se
         func.count(),
         func.string_agg(doc, aggregate_order_by(literal_column("','"), f.c.rid)),
     ).select_from(ids.join(f, and_(f.c.layer_id == layer_id, f.c.rid == ids.c.rid)))
+
+
+# Properties as MVT attributes: scalars kept, nested values as JSON text, nulls left out
+# (as dothi.tiles.mvt.flat_properties does), and the fid as an attribute when it is not a
+# plain integer, which becomes the MVT feature id instead.
+_TILE_SQL = """
+WITH hit AS (
+    SELECT rid, fid, geom, properties FROM feature
+    WHERE layer_id = :layer AND valid_to IS NULL
+      AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
+    ORDER BY rid LIMIT :limit
+), shaped AS (
+    SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(geom, 3857), :tolerance, true),
+                        ST_MakeEnvelope(:mx0, :my0, :mx1, :my1, 3857),
+                        :extent, :buffer, true) AS geom,
+           CASE WHEN fid ~ '^(0|[1-9][0-9]{0,18})$' THEN
+               CASE WHEN fid::numeric < 9223372036854775808 THEN fid::bigint END
+           END AS mvt_id,
+           fid, properties
+    FROM hit ORDER BY rid LIMIT :limit - 1
+), drawn AS (
+    SELECT geom, mvt_id,
+           coalesce((SELECT jsonb_object_agg(e.key, CASE
+                         WHEN jsonb_typeof(e.value) IN ('object', 'array')
+                         THEN to_jsonb(e.value::text) ELSE e.value END)
+                     FROM jsonb_each(properties) e WHERE jsonb_typeof(e.value) <> 'null'),
+                    '{}'::jsonb)
+           || CASE WHEN mvt_id IS NULL THEN jsonb_build_object('fid', fid) ELSE '{}' END
+           AS attributes
+    FROM shaped WHERE geom IS NOT NULL
+)
+SELECT (SELECT count(*) FROM hit),
+       (SELECT ST_AsMVT(drawn, :name, :extent, 'geom', 'mvt_id') FROM drawn),
+       (SELECT count(*) FROM drawn)
+"""
+
+
+@cache
+def _tile_statement() -> TextClause:
+    """The statement of :meth:`PostGISPort.tile_layer` (parsed once)."""
+    return text(_TILE_SQL)
 
 
 @cache
@@ -294,6 +339,21 @@ class PostGISPort(SpatialPort):
             query, values = _page_query(stmt, layer_id, limit, offset), {}
         matched, returned, body = conn.execute(query, values).one()
         return GeoJSONPage((body or "").encode(), int(returned), int(matched))
+
+    def tile_layer(self, conn: Connection, layer_id: str, query: TileQuery) -> TileLayer | None:
+        stmt = _tile_statement()
+        values = {
+            "layer": layer_id,
+            "name": query.name,
+            "extent": query.extent,
+            "buffer": query.buffer,
+            "tolerance": query.tolerance,
+            "limit": query.limit + 1,
+            **dict(zip(("x0", "y0", "x1", "y1"), query.lonlat_box, strict=True)),
+            **dict(zip(("mx0", "my0", "mx1", "my1"), query.mercator_box, strict=True)),
+        }
+        rows, data, features = conn.execute(stmt, values).one()
+        return TileLayer(bytes(data or b""), int(features or 0), int(rows))
 
     def nearest(
         self,
