@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from samples import parcels, write_geojson
 
 from dothi.auth import tokens
 from dothi.auth.audit import list_audit
+from dothi.auth.schema import audit_log
 from dothi.db.engine import Database
 
 DOTHI = [sys.executable, "-m", "dothi"]
@@ -118,3 +120,40 @@ def test_bad_input_is_one_line(env: dict[str, str]) -> None:
     ):
         out = dothi(env, *args)
         assert out.returncode == 2 and "Traceback" not in out.stderr, args
+
+
+def test_role_change_and_audit_retention(env: dict[str, str], db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from dothi.auth.audit import audit as write_audit
+    from dothi.auth.policy import operator
+
+    assert dothi(env, "users", "add", "hoa", "--role", "viewer").returncode == 0
+    changed = dothi(env, "users", "role", "hoa", "editor")
+    assert changed.returncode == 0 and "hoa: role viewer → editor." in changed.stdout
+    assert re.search(r"^hoa\s+editor\s", dothi(env, "users", "list").stdout, re.M)
+    bad = dothi(env, "users", "role", "hoa", "chief")
+    assert bad.returncode == 2 and "chief" in bad.stderr
+    assert dothi(env, "users", "role", "nobody", "viewer").returncode == 1
+
+    # An entry from 400 days ago goes; the recent ones stay, and the purge is logged.
+    with db.write() as conn:
+        write_audit(conn, operator("cli:old"), "grant", target="old")
+        conn.execute(
+            audit_log.update()
+            .where(audit_log.c.target == "old")
+            .values(at=datetime.now(UTC) - timedelta(days=400))
+        )
+    listed = dothi(env, "audit", "list", "--json")
+    assert listed.returncode == 0
+    actions = [e["action"] for e in json.loads(listed.stdout)]
+    assert actions == ["grant", "role_set", "account_create"]  # newest id first
+    purged = dothi(env, "audit", "purge", "--older-than-days", "365", lang="vi")
+    assert purged.returncode == 0 and "Đã xóa 1 mục cũ hơn 365 ngày." in purged.stdout
+    with db.read() as conn:
+        log = list_audit(conn)
+    assert [e.action for e in log] == ["audit_purge", "role_set", "account_create"]
+    assert log[1].target is not None and log[1].target.endswith("viewer->editor")
+    recent = dothi(env, "audit", "list", "--days", "1", "--action", "role_set")
+    assert recent.returncode == 0 and "role_set" in recent.stdout and "hoa" not in recent.stdout
+    assert dothi(env, "audit", "purge", "--older-than-days", "0").returncode == 2

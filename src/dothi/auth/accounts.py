@@ -195,6 +195,13 @@ def verify_password(conn: Connection, name: str, password: str) -> Principal | N
     return principal_of(conn, row)
 
 
+def set_role(conn: Connection, name: str, role: str) -> Account:
+    """Change an account's role (its tokens carry the new role at their next use)."""
+    row = account_row(conn, name)
+    conn.execute(account.update().where(account.c.id == row.id).values(role=check_role(role)))
+    return get_account(conn, name)
+
+
 def disable_account(conn: Connection, name: str) -> Account:
     """Disable an account: its password and all its tokens stop working at once."""
     row = account_row(conn, name)

@@ -28,9 +28,11 @@ ACTIONS = (
     "token_revoke",
     "account_create",
     "account_disable",
+    "role_set",
     "password_set",
     "grant",
     "revoke",
+    "audit_purge",
 )
 #: ``ok``: done; ``denied``: refused for lack of rights or bad credentials; ``failed``:
 #: allowed but not done (invalid input, conflict, error).

@@ -142,6 +142,19 @@ def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
     click.echo(t(f"Đã đặt mật khẩu cho {name}.", f"Password set for {name}."))
 
 
+@users_group.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@pass_ctx
+def users_role(ctx: Context, name: str, role: str) -> None:
+    """Đổi vai trò của tài khoản / change an account's role."""
+    with ctx.database().write() as conn:
+        before = accounts.get_account(conn, name).role
+        acc = accounts.set_role(conn, name, role)
+        audit(conn, _me(), "role_set", target=f"account:{acc.id}:{before}->{role}")
+    click.echo(t(f"{name}: vai trò {before} → {role}.", f"{name}: role {before} → {role}."))
+
+
 @users_group.command("disable")
 @click.argument("name")
 @pass_ctx
