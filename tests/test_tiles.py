@@ -344,3 +344,34 @@ def test_database_and_python_render_the_same_tile(
         a = shapely.geometry.shape(g["geometry"])
         b = shapely.geometry.shape(f["geometry"])
         assert a.bounds == pytest.approx(b.bounds, abs=1.01)
+
+
+def test_tiles_as_of_a_time(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    time.sleep(0.01)
+    before = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    time.sleep(0.01)
+    rows = parcels(30)
+    rows[0] = {**rows[0], "ten": "Tên mới"}
+    _import(db, settings, write_geojson(tmp_path / "t2.geojson", rows), "thua", key="ma")
+    t = grid.tile_for_lonlat(*INSIDE, 16)
+
+    def name(extra: str) -> tuple[str, str]:
+        r = client.get(_tile_url(t) + extra)
+        assert r.status_code == 200, r.text
+        feats = {f["properties"]["fid"]: f for f in _decode(r.content)["thua"]["features"]}
+        return feats["P0000"]["properties"]["ten"], r.headers["etag"]
+
+    now, tag_now = name("")
+    then, tag_then = name(f"?datetime={before}")
+    assert now == "Tên mới" and then == "Thửa số 0 Phường Bến Thành"
+    assert tag_now != tag_then
+    many = client.get(_tile_url(t, None) + f"?collections=thua&datetime={before}")
+    assert many.status_code == 200
+    assert "P0000" in {f["properties"]["fid"] for f in _decode(many.content)["thua"]["features"]}
+    bad = client.get(_tile_url(t) + "?datetime=hôm-qua")
+    assert bad.status_code == 400 and bad.json()["description_vi"]

@@ -11,6 +11,8 @@ Routes (mounted under ``/ogcapi``):
 A tile with no feature is answered ``204 No Content`` (OGC API – Tiles allows it, MapLibre
 and OpenLayers draw nothing), with the same caching headers as a full tile.
 
+``datetime=<instant>`` on a tile draws the layers as they were then (from the history).
+
 Caching: every answer carries a strong ``ETag`` made from the layers, the last change set
 of each and the tile, so it changes as soon as an import, edit, deletion or rollback
 touches one of the layers; ``If-None-Match`` with that tag gives ``304``. Public layers are
@@ -32,16 +34,24 @@ from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.errors import NotFound
 from dothi.spatial.layers import Layer, check_layer_id, get_layer, list_layers
+from dothi.spatial.queries import parse_datetime
 from dothi.tiles import grid, mvt, tilejson
 
 router = APIRouter(tags=["tiles"])
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 #: Bump when the rendering changes, so that caches drop tiles made the old way.
-RENDERER = "dothi-mvt-1"
+RENDERER = "dothi-mvt-2"
 _TEMPLATE = "/{z}/{x}/{y}"
 _Collections = Annotated[
     str | None, Query(description="mã lớp, phân cách bằng dấu phẩy / comma-separated layer ids")
+]
+_AsOf = Annotated[
+    str | None,
+    Query(
+        alias="datetime",
+        description="Dữ liệu tại một thời điểm (RFC 3339) / the data as of an instant",
+    ),
 ]
 
 
@@ -91,16 +101,20 @@ def _matches(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _tile_response(request: Request, layers: list[Layer], z: str, x: str, y: str) -> Response:
+def _tile_response(
+    request: Request, layers: list[Layer], z: str, x: str, y: str, when: str | None
+) -> Response:
     tile = grid.parse_tile(z, x, y)
+    as_of = parse_datetime(when)
     db = _db(request)
     with db.read() as conn:
         versions = mvt.layer_versions(conn, [ly.id for ly in layers])
-        etag = _etag(layers, versions, f"{tile.z}/{tile.x}/{tile.y}")
+        moment = "" if as_of is None else f"@{as_of.isoformat()}"
+        etag = _etag(layers, versions, f"{tile.z}/{tile.x}/{tile.y}{moment}")
         headers = _cache_headers(layers, etag)
         if _matches(request, etag):
             return Response(status_code=304, headers=headers)
-        rendered = mvt.render_tile(db.port, conn, [ly.id for ly in layers], tile)
+        rendered = mvt.render_tile(db.port, conn, [ly.id for ly in layers], tile, as_of=as_of)
     if rendered.capped:
         headers["Dothi-Features-Capped"] = str(mvt.MAX_FEATURES)
     if rendered.dropped:
@@ -131,12 +145,18 @@ def _tilejson_response(
     responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "empty tile"}},
 )
 def layer_tile(
-    request: Request, layer_id: str, z: str, x: str, y: str, who: CurrentPrincipal
+    request: Request,
+    layer_id: str,
+    z: str,
+    x: str,
+    y: str,
+    who: CurrentPrincipal,
+    when: _AsOf = None,
 ) -> Response:
     """One vector tile of one layer (Mapbox Vector Tile, layer named by the layer id)."""
     with _db(request).read() as conn:
         layer = _visible(conn, layer_id, who)
-    return _tile_response(request, [layer], z, x, y)
+    return _tile_response(request, [layer], z, x, y, when)
 
 
 @router.get("/collections/{layer_id}/tiles/WebMercatorQuad", response_class=Response)
@@ -159,13 +179,14 @@ def tileset_tile(
     y: str,
     who: CurrentPrincipal,
     collections: _Collections = None,
+    when: _AsOf = None,
 ) -> Response:
     """One vector tile of several layers (default: every layer the caller may read)."""
     with _db(request).read() as conn:
         layers = _chosen(conn, who, collections)
     if not layers:
         raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
-    return _tile_response(request, layers, z, x, y)
+    return _tile_response(request, layers, z, x, y, when)
 
 
 @router.get("/tiles/WebMercatorQuad", response_class=Response)

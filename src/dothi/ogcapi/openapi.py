@@ -99,6 +99,7 @@ def _tile_paths(cid: dict[str, Any]) -> dict[str, Any]:
         for n in ("z", "x", "y")
     ]
     chosen = _param("collections", {"type": "string"}, "Mã lớp, cách nhau bằng dấu phẩy / ids")
+    when = _param("datetime", {"type": "string"}, "Trạng thái tại thời điểm / state as of")
     tile = {
         "200": {"description": "Mapbox Vector Tile", "content": {_MVT: {"schema": {}}}},
         "204": {"description": "Ô trống / empty tile"},
@@ -117,10 +118,10 @@ def _tile_paths(cid: dict[str, Any]) -> dict[str, Any]:
     return {
         "/collections/{collectionId}/tiles/WebMercatorQuad": get("layerTileJSON", [cid], tilejson),
         "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}": get(
-            "layerTile", [cid, *zxy], tile
+            "layerTile", [cid, *zxy, when], tile
         ),
         "/tiles/WebMercatorQuad": get("tilesetTileJSON", [chosen], tilejson),
-        "/tiles/WebMercatorQuad/{z}/{x}/{y}": get("tilesetTile", [*zxy, chosen], tile),
+        "/tiles/WebMercatorQuad/{z}/{x}/{y}": get("tilesetTile", [*zxy, chosen, when], tile),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -161,12 +162,13 @@ def render_tile(
     tile: Tile,
     *,
     max_features: int | None = None,
+    as_of: datetime | None = None,
 ) -> RenderedTile:
     """Render ``tile`` with one MVT layer per layer id (named by the id), in that order.
 
     Layers with no feature in the tile are left out of it. At most ``max_features``
     (default :data:`MAX_FEATURES`) are queried, the first layers first. The caller checks
-    that the layers exist and may be seen.
+    that the layers exist and may be seen. ``as_of`` draws the layers as they were then.
     """
     box = tile.lonlat_bounds(BUFFER / EXTENT)
     layers: list[dict[str, Any]] = []
@@ -174,7 +176,9 @@ def render_tile(
     remaining = MAX_FEATURES if max_features is None else max_features
     dropped, capped, drawn = 0, False, 0
     for layer_id in layer_ids:
-        done = port.tile_layer(conn, layer_id, _tile_query(layer_id, tile, box, remaining))
+        query = _tile_query(layer_id, tile, box, remaining)
+        # The database encodes current tiles; past states are rare and drawn here.
+        done = port.tile_layer(conn, layer_id, query) if as_of is None else None
         if done is not None:
             # Encoded by the database (PostGIS ST_AsMVT): protobuf layers concatenate.
             capped |= done.rows > remaining
@@ -183,7 +187,7 @@ def render_tile(
                 drawn += done.features
                 native.append(done.data)
             continue
-        rows = port.find(conn, layer_id, bbox=box, limit=remaining + 1)
+        rows = port.find(conn, layer_id, bbox=box, as_of=as_of, limit=remaining + 1)
         if len(rows) > remaining:
             rows, capped = rows[:remaining], True
         rows = [r for r in rows if r.wkb is not None]
