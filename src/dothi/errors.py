@@ -83,6 +83,17 @@ class Unauthorized(DothiError):
     code = "InvalidToken"
 
 
+class TooManyRequests(DothiError):
+    """Too many attempts in a short time (HTTP 429); ``retry_after`` is in seconds."""
+
+    status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, vi: str, en: str, *, retry_after: int) -> None:
+        super().__init__(vi, en)
+        self.retry_after = retry_after
+
+
 class ConfigError(DothiError):
     """The configuration (environment, database URL, data folder) is wrong."""
 

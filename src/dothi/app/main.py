@@ -12,13 +12,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
 from dothi.app.auth_deps import install_auth
+from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
 from dothi.app.web_routes import web_router
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
-from dothi.errors import DothiError
+from dothi.errors import DothiError, TooManyRequests
 from dothi.spatial.queries import public_layers
 from dothi.web import load_web_settings
 
@@ -48,6 +49,12 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     @app.exception_handler(DothiError)
     async def _dothi_error(_: Request, exc: DothiError) -> JSONResponse:
         return _error(exc.status, exc.code, exc.vi, exc.en)
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_: Request, exc: TooManyRequests) -> JSONResponse:
+        response = _error(exc.status, exc.code, exc.vi, exc.en)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -83,6 +90,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
 
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
+    app.include_router(login_router, prefix="/api")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings()))
