@@ -146,6 +146,9 @@ def _require(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+PASSWORD = "mật khẩu bản đồ 2026"
+
+
 @pytest.fixture
 def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The demo city, a layer of markup-laden values and an internal layer with a token."""
@@ -159,7 +162,7 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     import_file(db, settings, path, opts)
     with db.write() as conn:
         update_layer(conn, "evil", attribution=EVIL)
-        create_account(conn, "xem", "viewer")
+        create_account(conn, "xem", "viewer", password=PASSWORD)
         token, _ = create_token(conn, "xem", "bản đồ")
     return {"token": token}
 
@@ -241,6 +244,27 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         assert EVIL in _click_at(page, ORIGIN[0] + 0.3, ORIGIN[1] - 0.3)
         assert page.locator("#panel img, .maplibregl-popup img, .maplibregl-ctrl img").count() == 0
         assert page.evaluate("window.pwned") is None
+
+        # A wrong password is told in Vietnamese and English; nothing more is shown.
+        seen = len(errors)
+        page.fill("#login-name", "xem")
+        page.fill("#login-password", "sai mật khẩu")
+        page.click("#login-form button")
+        page.locator("#status", has_text="không đúng").wait_for()
+        said = page.locator("#status").inner_text()
+        assert "mật khẩu không đúng" in said and "Wrong account name or password" in said
+        assert not any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
+        assert page.input_value("#login-password") == ""
+        # The browser logs the 401 of the refused sign-in; that one is expected.
+        assert [e for e in errors[seen:] if "401" not in e] == []
+        del errors[seen:]
+
+        # Signed in as a viewer, the internal layer is listed.
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button")
+        page.locator("#status", has_text="Đã đăng nhập: xem").wait_for()
+        page.evaluate("window.dothiReady")
+        assert any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
 
         # With a viewer's token the internal layer is listed and its tiles are drawn.
         page.fill("#token", city["token"])

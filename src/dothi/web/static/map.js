@@ -233,6 +233,28 @@ map.on("mousemove", (event) => {
   map.getCanvas().style.cursor = hit ? "pointer" : "";
 });
 
+// Sign in with a password: the one-day token stays in this page only (no storage).
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = document.getElementById("login-name").value.trim();
+  const password = document.getElementById("login-password");
+  const response = await fetch(api("api/login"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ name, password: password.value }),
+  });
+  password.value = "";
+  const doc = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    showStatus(doc.description_vi || `Lỗi ${response.status}`, doc.description || "");
+    return;
+  }
+  token = doc.token;
+  window.dothiReady = loadLayers().then(() =>
+    showStatus(`Đã đăng nhập: ${doc.account} (${doc.role}).`, `Signed in: ${doc.account}.`),
+  );
+});
+
 document.getElementById("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   token = document.getElementById("token").value.trim();
