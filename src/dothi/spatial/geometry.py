@@ -232,7 +232,8 @@ def spatial_order(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     return np.argsort(key, kind="stable")
 
 
-_HILBERT_BITS = 16
+# 4096 × 4096 cells over a batch: finer than any page of rows needs.
+_HILBERT_BITS = 12
 
 
 def _hilbert(x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

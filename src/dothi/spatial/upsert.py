@@ -169,11 +169,9 @@ class UpsertWriter:
             self._insert(batch, take, versions)
 
     def _insert(self, batch: PreparedBatch, take: Sequence[int], versions: list[int]) -> None:
-        # Written in space order, so that the rows of an area share pages (spatial_order).
-        # Over one batch only: sorting larger windows slowed imports more than it sped
-        # up reads.
-        order = spatial_order(batch.bounds[list(take)]).tolist()
-        rows = [take[i] for i in order]
+        every = len(take) == len(batch.keys)
+        pick = (lambda col: col) if every else (lambda col: [col[j] for j in take])
+        bounds = batch.bounds if every else batch.bounds[list(take)]
         insert = self._bulk or (lambda b: self.db.port.insert_versions(self.conn, b))
         insert(
             VersionBatch(
@@ -181,11 +179,13 @@ class UpsertWriter:
                 changeset_id=self.cs_id,
                 changed_by=self.user,
                 valid_from=self.now,
-                fids=[batch.keys[j] for j in rows],
-                versions=[versions[i] for i in order],
-                wkb=[batch.wkb[j] for j in rows],
-                bounds=batch.bounds[rows],
-                properties=[batch.bodies[j] for j in rows],
-                digests=[batch.digests[j] for j in rows],
+                fids=pick(batch.keys),
+                versions=versions,
+                wkb=pick(batch.wkb),
+                bounds=bounds,
+                properties=pick(batch.bodies),
+                digests=pick(batch.digests),
+                # Written in space order, so that the rows of an area share pages.
+                order=spatial_order(bounds),
             )
         )

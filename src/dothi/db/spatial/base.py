@@ -56,38 +56,37 @@ class VersionBatch:
     properties: list[str]
     digests: list[str]
 
+    #: The order to write the rows in (positions in the lists above; e.g. space order).
+    order: npt.NDArray[np.intp] | None = None
+
     def __len__(self) -> int:
         return len(self.fids)
 
     def rows(
         self, geometry: Callable[[bytes], Any] = bytes, valid_from: Any = None
     ) -> Iterator[tuple[Any, ...]]:
-        """Rows in the column order of the bulk inserts; ``geometry`` encodes the WKB and
-        ``valid_from`` replaces the timestamp (for drivers that want it as text)."""
+        """Rows in the column order of the bulk inserts, in :attr:`order`; ``geometry``
+        encodes the WKB and ``valid_from`` replaces the timestamp (for drivers that want it
+        as text)."""
         when = self.valid_from if valid_from is None else valid_from
-        for fid, version, wkb, b, props, digest in zip(
-            self.fids,
-            self.versions,
-            self.wkb,
-            self.bounds.tolist(),
-            self.properties,
-            self.digests,
-            strict=True,
-        ):
+        bounds = self.bounds.tolist()
+        positions = range(len(self)) if self.order is None else self.order.tolist()
+        for i in positions:
+            b = bounds[i]
             yield (
                 self.layer_id,
-                fid,
-                version,
+                self.fids[i],
+                self.versions[i],
                 when,
                 self.changeset_id,
                 self.changed_by,
-                geometry(wkb),
+                geometry(self.wkb[i]),
                 b[0],
                 b[1],
                 b[2],
                 b[3],
-                props,
-                digest,
+                self.properties[i],
+                self.digests[i],
             )
 
 

@@ -199,6 +199,9 @@ def _csv(batch: VersionBatch) -> bytes:
         ],
         names=[f"c{i}" for i in range(13)],
     )
+    if batch.order is not None:
+        # Reordered in Arrow (C++), after the columns were built in their original order.
+        table = table.take(pa.array(batch.order))
     out = pa.BufferOutputStream()
     pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False))
     return bytes(out.getvalue())
