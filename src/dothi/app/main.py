@@ -14,6 +14,7 @@ from dothi import __version__
 from dothi.app.auth_deps import install_auth
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
+from dothi.app.planning_routes import router as planning_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
 from dothi.app.web_routes import web_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(login_router, prefix="/api")
+    app.include_router(planning_router, prefix="/planning")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings()))

@@ -12,7 +12,13 @@ import sys
 import click
 
 from dothi import __version__
-from dothi.cli import audit_commands, data_commands, server_commands, users_commands
+from dothi.cli import (
+    audit_commands,
+    data_commands,
+    planning_commands,
+    server_commands,
+    users_commands,
+)
 from dothi.cli.common import Context, pass_ctx, t
 from dothi.errors import DothiError
 
@@ -39,6 +45,7 @@ data_commands.register(cli)
 server_commands.register(cli)
 users_commands.register(cli)
 audit_commands.register(cli)
+planning_commands.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

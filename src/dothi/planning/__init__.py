@@ -1,0 +1,1 @@
+"""Urban planning: lookup of what applies to a place or parcel."""

@@ -1,0 +1,316 @@
+"""Planning lookup: what applies to a place or a parcel (tra cứu thông tin quy hoạch).
+
+From a point (WGS 84, or VN-2000 coordinates as printed on a land-use certificate) or a
+parcel (commune, map sheet, parcel number) it finds, in the core layers of the urban
+spatial database: the commune; the parcel; the planning zones that apply with each one's
+share of the parcel and its rules; every constraint that touches the parcel with the area
+it takes; and the buildable envelope (footprint = area × coverage, floor area = area ×
+land-use coefficient). Areas are geodesic (WGS 84 ellipsoid), in square metres.
+
+Only layers the caller may read are used; a layer that is missing or hidden is as if it
+had no features.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pyproj
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection
+
+from dothi.auth.policy import Principal, can_read
+from dothi.db.engine import Database
+from dothi.db.schema import feature
+from dothi.db.spatial.base import FeatureRow
+from dothi.errors import InvalidInput, NotFound
+from dothi.geo import crs as crsmod
+from dothi.spatial.layers import find_layer
+
+COMMUNES = "admin_commune"
+PARCELS = "land_parcel"
+ZONES = "planning_zone"
+CONSTRAINTS = "planning_constraint"
+#: Shares and areas below this are rounding noise where shapes share an edge.
+_MIN_AREA_M2 = 0.01
+DISCLAIMER = {
+    "vi": "Thông tin chỉ để tham khảo, không thay thế chứng chỉ quy hoạch hay giấy phép xây dựng.",
+    "en": "For information only; not a planning certificate or a building permit.",
+}
+_RULES = ("max_coverage_pct", "min_floors", "max_floors", "max_far", "max_height_m")
+
+
+@cache
+def _geod() -> pyproj.Geod:
+    return pyproj.Geod(ellps="WGS84")
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Geodesic area of a lon/lat geometry in square metres (0 for points and lines)."""
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        return 0.0
+    area, _ = _geod().geometry_area_perimeter(geom)
+    return abs(float(area))
+
+
+@dataclass(frozen=True)
+class ZoneShare:
+    """A planning zone that applies, with the part of the parcel it covers."""
+
+    zone_uid: str
+    properties: dict[str, Any]
+    #: m² of the parcel in this zone (None when looking up a bare point).
+    area_m2: float | None
+    share: float | None
+
+    @property
+    def rules(self) -> dict[str, Any]:
+        """The zone's planning rules (coverage, floors, coefficient, height)."""
+        return {k: self.properties.get(k) for k in _RULES}
+
+
+@dataclass(frozen=True)
+class ConstraintHit:
+    """A constraint touching the parcel (or the point) and the area of it it takes."""
+
+    constraint_uid: str
+    kind: str
+    properties: dict[str, Any]
+    area_m2: float | None
+
+
+@dataclass
+class Lookup:
+    """The answer of a planning lookup."""
+
+    point: tuple[float, float] | None
+    commune: dict[str, Any] | None = None
+    parcel: dict[str, Any] | None = None
+    parcel_area_m2: float | None = None
+    zones: list[ZoneShare] = field(default_factory=list)
+    constraints: list[ConstraintHit] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data (areas in m², shares as fractions)."""
+        return {
+            "point": None if self.point is None else list(self.point),
+            "commune": self.commune,
+            "parcel": self.parcel,
+            "parcel_area_m2": self.parcel_area_m2,
+            "zones": [
+                {
+                    "zone_uid": z.zone_uid,
+                    "area_m2": z.area_m2,
+                    "share": None if z.share is None else round(z.share, 4),
+                    "rules": z.rules,
+                    "properties": z.properties,
+                }
+                for z in self.zones
+            ],
+            "constraints": [
+                {
+                    "constraint_uid": c.constraint_uid,
+                    "kind": c.kind,
+                    "area_m2": c.area_m2,
+                    "properties": c.properties,
+                }
+                for c in self.constraints
+            ],
+            "envelope": self.envelope,
+            "disclaimer": DISCLAIMER,
+        }
+
+    @property
+    def envelope(self) -> dict[str, float] | None:
+        """Maximum footprint and floor area on the parcel, zone by zone (summed)."""
+        if self.parcel_area_m2 is None or not self.zones:
+            return None
+        footprint = floor_area = 0.0
+        for z in self.zones:
+            part = z.area_m2 or 0.0
+            coverage, far = z.properties.get("max_coverage_pct"), z.properties.get("max_far")
+            if coverage is None or far is None:
+                return None  # a zone without rules: no envelope can be promised
+            footprint += part * float(coverage) / 100
+            floor_area += part * float(far)
+        return {"max_footprint_m2": round(footprint, 1), "max_floor_area_m2": round(floor_area, 1)}
+
+
+def _readable(conn: Connection, who: Principal, layer_id: str) -> bool:
+    layer = find_layer(conn, layer_id)
+    return layer is not None and can_read(who, layer)
+
+
+def _features(
+    db: Database,
+    conn: Connection,
+    who: Principal,
+    layer_id: str,
+    geometry: BaseGeometry,
+    as_of: datetime | None,
+    predicate: str = "intersects",
+) -> list[FeatureRow]:
+    if not _readable(conn, who, layer_id):
+        return []
+    return db.port.find(
+        conn,
+        layer_id,
+        geometry=geometry,
+        predicate=predicate,  # type: ignore[arg-type]
+        as_of=as_of,
+    )
+
+
+def _in_vietnam(lon: float, lat: float) -> None:
+    if not (102.0 <= lon <= 117.9 and 8.0 <= lat <= 23.5):
+        raise InvalidInput(
+            f"Điểm ({lon}, {lat}) nằm ngoài lãnh thổ Việt Nam; kinh độ trước, vĩ độ sau.",
+            f"The point ({lon}, {lat}) is outside Viet Nam; longitude first, then latitude.",
+        )
+
+
+def lookup_point(
+    db: Database,
+    conn: Connection,
+    who: Principal,
+    lon: float,
+    lat: float,
+    *,
+    as_of: datetime | None = None,
+) -> Lookup:
+    """What applies at a WGS 84 point: its commune, the parcel there (if any) and so on."""
+    _in_vietnam(lon, lat)
+    point = Point(lon, lat)
+    parcels = _features(db, conn, who, PARCELS, point, as_of)
+    if parcels:
+        # On a shared edge the point meets two parcels: take the first (lowest row id).
+        return _lookup_parcel(db, conn, who, parcels[0], as_of, point=(lon, lat))
+    answer = Lookup(point=(lon, lat), commune=_commune(db, conn, who, point, as_of))
+    for z in _features(db, conn, who, ZONES, point, as_of):
+        answer.zones.append(ZoneShare(z.fid, z.properties, None, None))
+    for c in _features(db, conn, who, CONSTRAINTS, point, as_of):
+        answer.constraints.append(
+            ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
+        )
+    return answer
+
+
+def certificate_to_lonlat(x: float, y: float, crs: str) -> tuple[float, float]:
+    """VN-2000 coordinates as printed on a land-use certificate → WGS 84 (lon, lat).
+
+    On the certificate X is the northing and Y the easting, in the province's TM-3 zone
+    (``crs``: ``EPSG:9210``, ``vn2000-tm3:ho-chi-minh``…); the transformation is EPSG:6960.
+    """
+    src = crsmod.resolve_crs(crs)
+    if not crsmod.is_vn2000(src) or not src.is_projected:
+        raise InvalidInput(
+            f"«{crs}» không phải hệ tọa độ phẳng VN-2000 (ví dụ vn2000-tm3:ho-chi-minh).",
+            f"'{crs}' is not a projected VN-2000 CRS (e.g. vn2000-tm3:ho-chi-minh).",
+        )
+    wgs84 = pyproj.CRS.from_epsg(4326)
+    lon, lat = crsmod.transformer(src, wgs84).transform(y, x)
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InvalidInput(
+            f"Tọa độ X={x}, Y={y} không chuyển được sang WGS 84.",
+            f"The coordinates X={x}, Y={y} cannot be transformed to WGS 84.",
+        )
+    return float(lon), float(lat)
+
+
+def lookup_parcel(
+    db: Database,
+    conn: Connection,
+    who: Principal,
+    commune: str,
+    sheet_no: str,
+    parcel_no: str,
+    *,
+    as_of: datetime | None = None,
+) -> Lookup:
+    """What applies to the parcel with this commune code, map sheet and parcel number."""
+    code = commune.strip()
+    if not (len(code) == 5 and code.isascii() and code.isdigit()):
+        raise InvalidInput(
+            f"Mã xã/phường «{commune}» phải gồm 5 chữ số (mã thống kê).",
+            f"The commune code '{commune}' must be 5 digits (the GSO code).",
+        )
+    sheet, number = _positive(sheet_no, "sheet_no"), _positive(parcel_no, "parcel_no")
+    if not _readable(conn, who, PARCELS):
+        raise _no_parcel(code, sheet, number)
+    where = [
+        feature.c.properties["commune_code"].as_string() == code,
+        feature.c.properties["sheet_no"].as_integer() == sheet,
+        feature.c.properties["parcel_no"].as_integer() == number,
+    ]
+    rows = db.port.find(conn, PARCELS, where=where, as_of=as_of, limit=1)
+    if not rows or rows[0].geometry is None:
+        raise _no_parcel(code, sheet, number)
+    return _lookup_parcel(db, conn, who, rows[0], as_of, point=None)
+
+
+def _positive(text: str, name: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and 0 < int(value) < 10**9):
+        raise InvalidInput(
+            f"{name} phải là số nguyên dương, nhận «{text}».",
+            f"{name} must be a positive whole number, got '{text}'.",
+        )
+    return int(value)
+
+
+def _no_parcel(commune: str, sheet_no: int, parcel_no: int) -> NotFound:
+    return NotFound(
+        f"Không có thửa số {parcel_no}, tờ bản đồ số {sheet_no} ở xã/phường mã {commune}.",
+        f"No parcel {parcel_no} on map sheet {sheet_no} in commune {commune}.",
+    )
+
+
+def _commune(
+    db: Database, conn: Connection, who: Principal, geom: BaseGeometry, as_of: datetime | None
+) -> dict[str, Any] | None:
+    found = _features(db, conn, who, COMMUNES, geom, as_of)
+    return found[0].properties if found else None
+
+
+def _lookup_parcel(
+    db: Database,
+    conn: Connection,
+    who: Principal,
+    parcel: FeatureRow,
+    as_of: datetime | None,
+    *,
+    point: tuple[float, float] | None,
+) -> Lookup:
+    shape = parcel.geometry
+    assert shape is not None
+    total = area_m2(shape)
+    answer = Lookup(
+        point=point,
+        commune=_commune(db, conn, who, shapely.point_on_surface(shape), as_of),
+        parcel={"parcel_uid": parcel.fid, **parcel.properties},
+        parcel_area_m2=round(total, 1),
+    )
+    for z in _features(db, conn, who, ZONES, shape, as_of):
+        assert z.geometry is not None
+        part = area_m2(shapely.intersection(shape, z.geometry))
+        if part < _MIN_AREA_M2:
+            continue  # touches along an edge only
+        share = part / total if total else None
+        answer.zones.append(
+            ZoneShare(z.fid, z.properties, round(part, 1), None if share is None else share)
+        )
+    answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
+    for c in _features(db, conn, who, CONSTRAINTS, shape, as_of):
+        assert c.geometry is not None
+        taken = area_m2(shapely.intersection(shape, c.geometry))
+        if taken < _MIN_AREA_M2:
+            continue
+        kind = str(c.properties.get("kind"))
+        answer.constraints.append(ConstraintHit(c.fid, kind, c.properties, round(taken, 1)))
+    return answer

@@ -1,0 +1,256 @@
+"""Planning lookup: by point, by VN-2000 certificate coordinates, by parcel; multi-zone
+parcels, constraints and the buildable envelope, against values computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyproj
+import pytest
+from fastapi.testclient import TestClient
+from samples import write_geojson
+from shapely.geometry import Polygon
+
+from dothi.app.main import create_app
+from dothi.config import Settings
+from dothi.db.engine import Database
+from dothi.geo import crs as crsmod
+from dothi.spatial.importer import ImportOptions, import_file
+
+# Everything is drawn in metres in VN-2000 / TM-3 of TP HCM (EPSG:9210), near Bến Thành.
+E0, N0 = 603_700.0, 1_191_900.0
+TM3 = crsmod.resolve_crs("vn2000-tm3:ho-chi-minh")
+
+
+def _lonlat(e: float, n: float) -> tuple[float, float]:
+    lon, lat = crsmod.transformer(TM3, pyproj.CRS.from_epsg(4326)).transform(e, n)
+    return float(lon), float(lat)
+
+
+def _m(x0: float, y0: float, x1: float, y1: float) -> Polygon:
+    """A rectangle given in metres from (E0, N0), in WGS 84."""
+    t = crsmod.transformer(TM3, pyproj.CRS.from_epsg(4326))
+    ring = [(E0 + x0, N0 + y0), (E0 + x1, N0 + y0), (E0 + x1, N0 + y1), (E0 + x0, N0 + y1)]
+    return Polygon([t.transform(e, n) for e, n in ring])
+
+
+ZONE = {
+    "plan_name": "Quy hoạch phân khu 1/2000 khu trung tâm (minh họa)",
+    "plan_decision_no": "1234/QĐ-UBND",
+    "plan_decision_date": "2024-05-20",
+    "plan_level": "zoning",
+    "illustrative": True,
+}
+
+
+@pytest.fixture
+def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
+    def load(layer: str, key: str, rows: list[dict[str, Any]]) -> None:
+        path = write_geojson(tmp_path / f"{layer}.geojson", rows)
+        import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
+
+    load(
+        "admin_commune",
+        "code",
+        [
+            {
+                "code": "26734",
+                "name": "Bến Thành",
+                "province_code": "79",
+                "unit_type": "ward",
+                "geometry": _m(-500, -500, 500, 500),
+            }
+        ],
+    )
+    # Parcel 20 m × 30 m = 600 m²; zones split it at x = 5 m: 150 m² in A, 450 m² in B.
+    load(
+        "land_parcel",
+        "parcel_uid",
+        [
+            {
+                "parcel_uid": "26734-12-45",
+                "sheet_no": 12,
+                "parcel_no": 45,
+                "commune_code": "26734",
+                "land_use_code": "ODT",
+                "area_m2": 600.0,
+                "geometry": _m(0, 0, 20, 30),
+            }
+        ],
+    )
+    load(
+        "planning_zone",
+        "zone_uid",
+        [
+            {
+                "zone_uid": "A",
+                "zone_code": "I-1",
+                "land_use_function": "residential",
+                "max_coverage_pct": 80,
+                "max_floors": 5,
+                "max_far": 4.0,
+                **ZONE,
+                "geometry": _m(-100, -100, 5, 100),
+            },
+            {
+                "zone_uid": "B",
+                "zone_code": "II-3",
+                "land_use_function": "mixed_use",
+                "max_coverage_pct": 60,
+                "max_floors": 12,
+                "max_far": 7.0,
+                **ZONE,
+                "geometry": _m(5, -100, 100, 100),
+            },
+        ],
+    )
+    # Road widening takes the parcel's first 2 m along y: 20 × 2 = 40 m².
+    load(
+        "planning_constraint",
+        "constraint_uid",
+        [
+            {
+                "constraint_uid": "DD-1",
+                "kind": "road_red_line",
+                "label": "Mở rộng đường Lê Lợi",
+                "illustrative": True,
+                "geometry": _m(-100, -10, 100, 2),
+            },
+            {
+                "constraint_uid": "FAR",
+                "kind": "flood_prone",
+                "illustrative": True,
+                "geometry": _m(300, 300, 400, 400),
+            },
+        ],
+    )
+    return db
+
+
+@pytest.fixture
+def client(city: Database, settings: Settings) -> TestClient:
+    return TestClient(create_app(settings, city))
+
+
+def _check_parcel_answer(doc: dict[str, Any]) -> None:
+    assert doc["commune"]["name"] == "Bến Thành"
+    assert doc["parcel"]["parcel_uid"] == "26734-12-45"
+    # Hand-computed in metres; TM-3's scale (0.9999) and the ellipsoid stay within 0.1 %.
+    assert doc["parcel_area_m2"] == pytest.approx(600, rel=1e-3)
+    zones = {z["zone_uid"]: z for z in doc["zones"]}
+    assert list(zones) == ["B", "A"]  # largest share first
+    assert zones["A"]["area_m2"] == pytest.approx(150, rel=1e-3)
+    assert zones["B"]["area_m2"] == pytest.approx(450, rel=1e-3)
+    assert zones["A"]["share"] == pytest.approx(0.25, abs=1e-3)
+    assert zones["B"]["rules"]["max_far"] == 7.0 and zones["A"]["rules"]["max_floors"] == 5
+    [road] = doc["constraints"]
+    assert road["kind"] == "road_red_line" and road["area_m2"] == pytest.approx(40, rel=1e-3)
+    # Footprint 150 × 0.8 + 450 × 0.6 = 390 m²; floor area 150 × 4 + 450 × 7 = 3,750 m².
+    assert doc["envelope"]["max_footprint_m2"] == pytest.approx(390, rel=1e-3)
+    assert doc["envelope"]["max_floor_area_m2"] == pytest.approx(3750, rel=1e-3)
+    assert doc["disclaimer"]["vi"] and doc["disclaimer"]["en"]
+
+
+def test_lookup_by_point_inside_a_parcel(client: TestClient) -> None:
+    lon, lat = _lonlat(E0 + 10, N0 + 15)
+    r = client.get("/planning/lookup", params={"lon": lon, "lat": lat})
+    assert r.status_code == 200, r.text
+    _check_parcel_answer(r.json())
+    assert r.json()["point"] == pytest.approx([lon, lat])
+
+
+def test_lookup_by_certificate_coordinates(client: TestClient) -> None:
+    # On the certificate X is the northing and Y the easting.
+    r = client.get(
+        "/planning/lookup",
+        params={"x": N0 + 15, "y": E0 + 10, "crs": "vn2000-tm3:ho-chi-minh"},
+    )
+    assert r.status_code == 200, r.text
+    _check_parcel_answer(r.json())
+    # The same numbers read the other way round fall far outside Viet Nam.
+    swapped = client.get(
+        "/planning/lookup", params={"x": E0 + 10, "y": N0 + 15, "crs": "EPSG:9210"}
+    )
+    assert swapped.status_code == 400 and "ngoài lãnh thổ" in swapped.json()["description_vi"]
+
+
+def test_lookup_by_parcel_number(client: TestClient) -> None:
+    params = {"commune": "26734", "sheet_no": "12", "parcel_no": "45"}
+    r = client.get("/planning/lookup", params=params)
+    assert r.status_code == 200, r.text
+    _check_parcel_answer(r.json())
+    assert r.json()["point"] is None
+    missing = client.get("/planning/lookup", params={**params, "parcel_no": "46"})
+    assert missing.status_code == 404
+    assert "thửa số 46, tờ bản đồ số 12" in missing.json()["description_vi"]
+
+
+def test_lookup_by_point_outside_parcels(client: TestClient) -> None:
+    lon, lat = _lonlat(E0 + 50, N0 + 50)
+    doc = client.get("/planning/lookup", params={"lon": lon, "lat": lat}).json()
+    assert doc["parcel"] is None and doc["envelope"] is None
+    assert [z["zone_uid"] for z in doc["zones"]] == ["B"]
+    assert doc["zones"][0]["area_m2"] is None and doc["constraints"] == []
+    lon, lat = _lonlat(E0 + 350, N0 + 350)
+    flood = client.get("/planning/lookup", params={"lon": lon, "lat": lat}).json()
+    assert [c["kind"] for c in flood["constraints"]] == ["flood_prone"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "said"),
+    [
+        ({}, 400, "đúng một cách tra cứu"),
+        ({"lon": "106.7"}, 400, "đúng một cách tra cứu"),
+        ({"lon": "106.7", "lat": "10.7", "commune": "26734"}, 400, "đúng một cách"),
+        ({"lon": "abc", "lat": "10.7"}, 400, "lon phải là một số"),
+        ({"lon": "nan", "lat": "10.7"}, 400, "hữu hạn"),
+        ({"lon": "2.35", "lat": "48.85"}, 400, "ngoài lãnh thổ Việt Nam"),
+        ({"x": "1", "y": "2", "crs": "EPSG:4326"}, 400, "không phải hệ tọa độ phẳng VN-2000"),
+        ({"x": "1", "y": "2", "crs": "EPSG:99999"}, 400, ""),
+        ({"commune": "267", "sheet_no": "1", "parcel_no": "1"}, 400, "5 chữ số"),
+        ({"commune": "26734", "sheet_no": "-1", "parcel_no": "1"}, 400, "số nguyên dương"),
+        ({"lon": "106.7", "lat": "10.7", "zoom": "3"}, 400, "zoom"),
+        ({"lon": "106.7", "lat": "10.7", "datetime": "hôm qua"}, 400, ""),
+    ],
+)
+def test_bad_lookups_are_clear_400s(
+    client: TestClient, params: dict[str, str], status: int, said: str
+) -> None:
+    r = client.get("/planning/lookup", params=params)
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert said in body["description_vi"] and body["description"]
+
+
+def test_hidden_layers_are_not_used(city: Database, settings: Settings) -> None:
+    from dothi.spatial.layers import update_layer
+
+    with city.write() as conn:
+        update_layer(conn, "planning_constraint", access="restricted")
+    client = TestClient(create_app(settings, city))
+    lon, lat = _lonlat(E0 + 10, N0 + 15)
+    doc = client.get("/planning/lookup", params={"lon": lon, "lat": lat}).json()
+    assert doc["constraints"] == [] and len(doc["zones"]) == 2
+
+
+def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def dothi(*args: str, lang: str = "vi") -> subprocess.CompletedProcess[str]:
+        full = {**os.environ, **env, "DOTHI_LANG": lang}
+        cmd = [sys.executable, "-m", "dothi", "planning", "lookup", *args]
+        return subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=120)
+
+    by_parcel = dothi("--commune", "26734", "--sheet", "12", "--parcel", "45", "--json")
+    assert by_parcel.returncode == 0, by_parcel.stderr
+    _check_parcel_answer(json.loads(by_parcel.stdout))
+    text = dothi("--x", str(N0 + 15), "--y", str(E0 + 10), "--crs", "vn2000-tm3:ho-chi-minh")
+    assert text.returncode == 0, text.stderr
+    assert "Xã/phường: Bến Thành" in text.stdout and "Ràng buộc road_red_line: 40" in text.stdout
+    assert "chiếm đất 390" in text.stdout
+    both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
+    assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")
