@@ -57,7 +57,7 @@ def planning_lookup(request: Request, who: CurrentPrincipal) -> JSONResponse:
         )
     as_of = parse_datetime(params.get("datetime"))
     db: Database = request.app.state.db
-    with db.read(snapshot=True) as conn:
+    with db.read() as conn:
         answer = _answer(db, conn, who, given[0], params, as_of)
     body: dict[str, Any] = answer.as_dict()
     return JSONResponse(body)

@@ -132,19 +132,18 @@ class UpsertWriter:
             self._insert(batch, range(len(batch.keys)), [1] * len(batch.keys))
             return
         existing = self._current(batch.keys) if self.filled else {}
-        seen = self.seen
         take: list[int] = []
         versions: list[int] = []
         close: list[int] = []
         for j, key in enumerate(batch.keys):
             prev = existing.get(key)
-            if key in seen:
+            if key in self.seen:
                 self.notes.add(
                     RowNote("rejected", batch.rows[j], key, "khóa trùng trong tệp / duplicate key")
                 )
                 report.rejected += 1
                 continue
-            seen.add(key)
+            self.seen.add(key)
             if prev is None:
                 report.inserted += 1
                 versions.append(1)
