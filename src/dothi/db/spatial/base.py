@@ -367,6 +367,12 @@ class SpatialPort(abc.ABC):
 
         Without ``reproject`` the geometries stay WGS 84 longitude/latitude.
         """
+        if reproject is None:
+            native = self._native_page(conn, layer_id, as_of, bbox, where, limit, offset)
+            if native is not None:
+                return native
+        # Output CRSs are transformed here (the VN-2000 operation is checked), and backends
+        # that cannot write GeoJSON themselves get it from shapely.
         stmt = self.filtered(layer_id, as_of=as_of, bbox=bbox, where=where)
         rows = [self.to_row(r) for r in conn.execute(stmt.limit(limit).offset(offset))]
         geoms = shapely.from_wkb([r.wkb for r in rows])
@@ -381,6 +387,19 @@ class SpatialPort(abc.ABC):
             # The last page: the count is known without asking.
             return GeoJSONPage(body, returned, offset + returned)
         return GeoJSONPage(body, returned, self.count(conn, stmt))
+
+    def _native_page(
+        self,
+        conn: Connection,
+        layer_id: str,
+        as_of: datetime | None,
+        bbox: BBox | None,
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+        offset: int,
+    ) -> GeoJSONPage | None:
+        """:meth:`geojson_page` in WGS 84 written by the database; None where it cannot."""
+        return None
 
     def tile_layer(self, conn: Connection, layer_id: str, query: TileQuery) -> TileLayer | None:
         """The layer's features in a vector tile, encoded by the database; None where the

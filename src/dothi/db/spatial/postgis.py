@@ -39,7 +39,6 @@ from dothi.db.spatial.base import (
     FeatureRow,
     GeoJSONPage,
     Predicate,
-    Reproject,
     SpatialPort,
     TileLayer,
     TileQuery,
@@ -307,30 +306,16 @@ class PostGISPort(SpatialPort):
         clause: ColumnElement[bool] = test(feature.c.geom, _geom_param(geometry))
         return clause
 
-    def geojson_page(
+    def _native_page(
         self,
         conn: Connection,
         layer_id: str,
-        *,
-        as_of: datetime | None = None,
-        bbox: BBox | None = None,
-        where: Sequence[ColumnElement[bool]] = (),
+        as_of: datetime | None,
+        bbox: BBox | None,
+        where: Sequence[ColumnElement[bool]],
         limit: int,
         offset: int,
-        reproject: Reproject | None = None,
     ) -> GeoJSONPage:
-        if reproject is not None:
-            # Output CRSs are transformed by Dothi (the VN-2000 operation is checked).
-            return super().geojson_page(
-                conn,
-                layer_id,
-                as_of=as_of,
-                bbox=bbox,
-                where=where,
-                limit=limit,
-                offset=offset,
-                reproject=reproject,
-            )
         if bbox is not None and as_of is None and not where:
             # The common request (a map or a GIS client asking for an area): a statement
             # built once, so that only its values change.
