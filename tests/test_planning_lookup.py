@@ -8,6 +8,7 @@ from typing import Any
 
 import pyproj
 import pytest
+import shapely.geometry
 from fastapi.testclient import TestClient
 from samples import write_geojson
 from shapely.geometry import Polygon
@@ -254,3 +255,145 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     assert "chiếm đất 390" in text.stdout
     both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
     assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")
+
+
+# -- permit compliance -------------------------------------------------------------------
+PARCEL = {"commune": "26734", "sheet_no": 12, "parcel_no": 45}
+
+
+def _footprint(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+    return shapely.geometry.mapping(_m(x0, y0, x1, y1))
+
+
+def _checks(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["rule"]: c for c in doc["checks"]}
+
+
+def test_a_compliant_proposal(client: TestClient) -> None:
+    # 10 m × 20 m = 200 m² in zone B only, clear of the road strip; 6 floors = 1,200 m².
+    building = {"footprint": _footprint(6, 5, 16, 25), "floors": 6, "height_m": 21.0}
+    r = client.post(
+        "/planning/compliance",
+        json={"parcel": PARCEL, "building": building, "date": "2026-06-01"},
+    )
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["ok"] is True and doc["edition"] == "QCVN 01:2021/BXD"
+    checks = _checks(doc)
+    assert set(checks) == {
+        "within_parcel",
+        "coverage",
+        "floor_area",
+        "max_floors",
+        "constraint:road_red_line",
+        "max_far_national",
+    }
+    assert checks["coverage"]["limit"] == pytest.approx(390, rel=1e-3)
+    assert checks["coverage"]["value"] == pytest.approx(200, rel=1e-3)
+    assert checks["floor_area"]["value"] == pytest.approx(1200, rel=1e-3)
+    assert checks["max_floors"]["limit"] == 12 and "II-3" in checks["max_floors"]["source"]
+    assert checks["max_far_national"]["limit"] == 13
+    assert checks["max_far_national"]["value"] == pytest.approx(2.0, rel=1e-3)
+    assert checks["max_far_national"]["source"].startswith("QCVN 01:2021/BXD")
+
+
+def test_a_proposal_breaking_every_rule(client: TestClient) -> None:
+    # The whole parcel, 15 floors: 600 m² footprint, 9,000 m² of floors, in both zones and
+    # on the 40 m² road strip.
+    building = {"footprint": _footprint(0, 0, 20, 30), "floors": 15}
+    doc = client.post("/planning/compliance", json={"parcel": PARCEL, "building": building}).json()
+    assert doc["ok"] is False
+    failed = sorted((c["rule"], round(c["limit"])) for c in doc["checks"] if not c["ok"])
+    assert failed == [
+        ("constraint:road_red_line", 0),
+        ("coverage", 390),
+        ("floor_area", 3750),
+        ("max_far_national", 13),
+        ("max_floors", 5),
+        ("max_floors", 12),
+    ]
+    road = _checks(doc)["constraint:road_red_line"]
+    assert road["value"] == pytest.approx(40, rel=1e-3) and _checks(doc)["within_parcel"]["ok"]
+
+
+def test_outside_the_parcel_and_editions(client: TestClient) -> None:
+    building = {"footprint": _footprint(15, 10, 25, 20), "floors": 2}
+    later = client.post(
+        "/planning/compliance",
+        json={"parcel": PARCEL, "building": building, "date": "2027-03-01T00:00:00Z"},
+    ).json()
+    assert later["edition"] == "QCVN 01:2026/BXD"
+    checks = _checks(later)
+    assert not checks["within_parcel"]["ok"]
+    assert checks["within_parcel"]["value"] == pytest.approx(50, rel=1e-3)
+    assert "max_far_national" not in checks  # no threshold recorded for that edition yet
+
+
+def test_batch_keeps_going_past_a_bad_proposal(client: TestClient) -> None:
+    good = {"parcel": PARCEL, "building": {"footprint": _footprint(6, 5, 16, 25), "floors": 3}}
+    bad = {"parcel": {**PARCEL, "parcel_no": 99}, "building": good["building"]}
+    r = client.post("/planning/compliance", json={"proposals": [good, bad, good]})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["index"] for x in results] == [0, 1, 2]
+    assert results[0]["ok"] and results[2]["ok"]
+    assert "thửa số 99" in results[1]["error"]["vi"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "said"),
+    [
+        (
+            {
+                "parcel": PARCEL,
+                "building": {
+                    "footprint": {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [
+                                [106.7, 10.77],
+                                [106.701, 10.771],
+                                [106.701, 10.77],
+                                [106.7, 10.771],
+                                [106.7, 10.77],
+                            ]
+                        ],
+                    },
+                    "floors": 2,
+                },
+            },
+            400,
+            "tự cắt",
+        ),
+        ({"parcel": PARCEL, "building": {"floors": 2}}, 400, "Thiếu footprint"),
+        ({"parcel": PARCEL, "building": {"footprint": {"type": "Point"}, "floors": 2}}, 400, ""),
+        (
+            {"parcel": PARCEL, "building": {"footprint": _footprint(0, 0, 5, 5), "floors": 0}},
+            400,
+            "floors",
+        ),
+        (
+            {
+                "parcel": PARCEL,
+                "building": {"footprint": _footprint(0, 0, 5, 5), "floors": 2, "height_m": "cao"},
+            },
+            400,
+            "height_m",
+        ),
+        ({"parcel": {"commune": "26734"}, "building": {}}, 400, ""),
+        ({"parcel": PARCEL, "building": {}, "edition": "QCVN 99:2030"}, 400, "QCVN 99:2030"),
+        ({"proposals": []}, 400, "proposals"),
+        ([1, 2], 400, "đối tượng JSON"),
+    ],
+)
+def test_bad_proposals_are_clear_400s(
+    client: TestClient, body: Any, status: int, said: str
+) -> None:
+    r = client.post("/planning/compliance", json=body)
+    assert r.status_code == status, r.text
+    assert said in r.json()["description_vi"] + r.json()["description"]
+
+
+def test_compliance_needs_json(client: TestClient) -> None:
+    r = client.post("/planning/compliance", content=b"x", headers={"content-type": "text/plain"})
+    assert r.status_code == 415

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
 from dothi.app.auth_deps import CurrentPrincipal, client_address
+from dothi.app.bodies import json_body
 from dothi.auth.audit import audit, audit_now
 from dothi.auth.policy import Principal, can_read, require_edit, require_read, visible_layers
 from dothi.db.engine import Database
@@ -221,31 +222,6 @@ def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Re
 
 # -- Part 4: create, replace, update, delete ----------------------------------------------
 
-_MAX_BODY = 20 * 2**20
-
-
-async def _body(request: Request, kinds: tuple[str, ...]) -> Any:
-    """The JSON body, if its media type is one of ``kinds`` and it is not too large."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in kinds:
-        raise InvalidInput(
-            f"Kiểu nội dung phải là {' hoặc '.join(kinds)}.",
-            f"The content type must be {' or '.join(kinds)}.",
-            code="UnsupportedMediaType",
-            status=415,
-        )
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise InvalidInput(
-            "Nội dung quá lớn.", "The request body is too large.", code="TooLarge", status=413
-        )
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise InvalidInput(
-            "Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."
-        ) from None
-
 
 def _hook(request: Request, who: Principal, layer_id: str) -> edits.AuditHook:
     client = client_address(request)
@@ -280,7 +256,7 @@ _GEOJSON_IN = ("application/geo+json", "application/json")
 @router.post("/collections/{layer_id}/items")
 async def create_item(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
     """Add a feature (201, with its Location and ETag)."""
-    doc = await _body(request, _GEOJSON_IN)
+    doc = await json_body(request, _GEOJSON_IN)
     await run_in_threadpool(_writable, request, layer_id, who, "create")
     row = await run_in_threadpool(
         edits.create_feature,
@@ -298,7 +274,7 @@ async def _replace(
     request: Request, layer_id: str, fid: str, who: Principal, *, merge: bool
 ) -> Response:
     kinds = (*_GEOJSON_IN, "application/merge-patch+json") if merge else _GEOJSON_IN
-    doc = await _body(request, kinds)
+    doc = await json_body(request, kinds)
     action = "update" if merge else "replace"
     await run_in_threadpool(_writable, request, layer_id, who, action)
     row = await run_in_threadpool(

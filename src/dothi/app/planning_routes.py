@@ -1,19 +1,23 @@
-"""HTTP route of the planning lookup: ``GET /planning/lookup``."""
+"""HTTP routes of planning: ``GET /planning/lookup``, ``POST /planning/compliance``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
 from dothi.app.auth_deps import CurrentPrincipal
+from dothi.app.bodies import json_body
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
-from dothi.errors import InvalidInput
+from dothi.errors import DothiError, InvalidInput
+from dothi.planning import compliance
 from dothi.planning import lookup as pl
+from dothi.planning import regulations as regs
 from dothi.spatial.queries import parse_datetime
 
 router = APIRouter(tags=["planning"])
@@ -88,3 +92,68 @@ def _answer(
     else:
         lon, lat = _number(params, "lon"), _number(params, "lat")
     return pl.lookup_point(db, conn, who, lon, lat, as_of=as_of)
+
+
+_MAX_BATCH = 500
+
+
+def _parcel_key(doc: Any) -> tuple[str, str, str]:
+    if not isinstance(doc, dict) or not all(k in doc for k in ("commune", "sheet_no", "parcel_no")):
+        raise InvalidInput(
+            "parcel phải có commune, sheet_no và parcel_no.",
+            "parcel must have commune, sheet_no and parcel_no.",
+        )
+    return str(doc["commune"]), str(doc["sheet_no"]), str(doc["parcel_no"])
+
+
+def _one(
+    db: Database, conn: Connection, who: Principal, doc: Any, edition: regs.Edition
+) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise InvalidInput("Mỗi đề xuất là một đối tượng JSON.", "Each proposal is a JSON object.")
+    proposal = compliance.parse_proposal(doc.get("building"))
+    answer = pl.lookup_parcel(db, conn, who, *_parcel_key(doc.get("parcel")))
+    result = compliance.as_dict(compliance.check(answer, proposal, edition))
+    parcel = answer.parcel or {}
+    return {"parcel": parcel.get("parcel_uid"), "edition": edition.code, **result}
+
+
+@router.post("/compliance")
+async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONResponse:
+    """Kiểm tra đề xuất xây dựng theo quy hoạch (một hoặc nhiều) / check building proposals
+    against the plan (one, or many as ``{"proposals": [...]}``)."""
+    doc = await json_body(request)
+    if not isinstance(doc, dict):
+        raise InvalidInput("Thân yêu cầu phải là đối tượng JSON.", "The body must be an object.")
+    edition_code, day = doc.get("edition"), doc.get("date")
+    if edition_code is not None:
+        edition = regs.edition_named(str(edition_code))
+    else:
+        when = parse_datetime(str(day)) if day is not None else None
+        edition = regs.edition_on((when or datetime.now(UTC)).date())
+    db: Database = request.app.state.db
+    if "proposals" not in doc:
+
+        def single() -> dict[str, Any]:
+            with db.read() as conn:
+                return _one(db, conn, who, doc, edition)
+
+        return JSONResponse(await run_in_threadpool(single))
+    items = doc["proposals"]
+    if not isinstance(items, list) or not 1 <= len(items) <= _MAX_BATCH:
+        raise InvalidInput(
+            f"proposals phải là danh sách 1–{_MAX_BATCH} đề xuất.",
+            f"proposals must be a list of 1–{_MAX_BATCH} proposals.",
+        )
+
+    def batch() -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        with db.read() as conn:
+            for i, item in enumerate(items):
+                try:
+                    out.append({"index": i, **_one(db, conn, who, item, edition)})
+                except DothiError as exc:  # one bad proposal does not stop the batch
+                    out.append({"index": i, "error": {"vi": exc.vi, "en": exc.en}})
+        return out
+
+    return JSONResponse({"edition": edition.code, "results": await run_in_threadpool(batch)})

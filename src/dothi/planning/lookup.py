@@ -68,6 +68,7 @@ class ZoneShare:
     #: m² of the parcel in this zone (None when looking up a bare point).
     area_m2: float | None
     share: float | None
+    geometry: BaseGeometry | None = field(default=None, repr=False, compare=False)
 
     @property
     def rules(self) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class ConstraintHit:
     kind: str
     properties: dict[str, Any]
     area_m2: float | None
+    geometry: BaseGeometry | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Lookup:
     parcel_area_m2: float | None = None
     zones: list[ZoneShare] = field(default_factory=list)
     constraints: list[ConstraintHit] = field(default_factory=list)
+    #: The parcel's shape (WGS 84), for checks that need it; not part of the answer.
+    parcel_geometry: BaseGeometry | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data (areas in m², shares as fractions)."""
@@ -295,6 +299,7 @@ def _lookup_parcel(
         commune=_commune(db, conn, who, shapely.point_on_surface(shape), as_of),
         parcel={"parcel_uid": parcel.fid, **parcel.properties},
         parcel_area_m2=round(total, 1),
+        parcel_geometry=shape,
     )
     for z in _features(db, conn, who, ZONES, shape, as_of):
         assert z.geometry is not None
@@ -302,9 +307,7 @@ def _lookup_parcel(
         if part < _MIN_AREA_M2:
             continue  # touches along an edge only
         share = part / total if total else None
-        answer.zones.append(
-            ZoneShare(z.fid, z.properties, round(part, 1), None if share is None else share)
-        )
+        answer.zones.append(ZoneShare(z.fid, z.properties, round(part, 1), share, z.geometry))
     answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
     for c in _features(db, conn, who, CONSTRAINTS, shape, as_of):
         assert c.geometry is not None
@@ -312,5 +315,7 @@ def _lookup_parcel(
         if taken < _MIN_AREA_M2:
             continue
         kind = str(c.properties.get("kind"))
-        answer.constraints.append(ConstraintHit(c.fid, kind, c.properties, round(taken, 1)))
+        answer.constraints.append(
+            ConstraintHit(c.fid, kind, c.properties, round(taken, 1), c.geometry)
+        )
     return answer

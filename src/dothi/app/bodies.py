@@ -1,0 +1,36 @@
+"""Request bodies: JSON of an accepted media type and a bounded size, or a clear 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from dothi.errors import InvalidInput
+
+#: Largest request body accepted (a big feature or a batch of proposals fits).
+MAX_BODY = 20 * 2**20
+
+
+async def json_body(request: Request, kinds: tuple[str, ...] = ("application/json",)) -> Any:
+    """The JSON body, if its media type is one of ``kinds`` and it is not too large."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in kinds:
+        raise InvalidInput(
+            f"Kiểu nội dung phải là {' hoặc '.join(kinds)}.",
+            f"The content type must be {' or '.join(kinds)}.",
+            code="UnsupportedMediaType",
+            status=415,
+        )
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(
+            "Nội dung quá lớn.", "The request body is too large.", code="TooLarge", status=413
+        )
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidInput(
+            "Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."
+        ) from None
