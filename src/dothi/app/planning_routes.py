@@ -14,8 +14,8 @@ from dothi.app.auth_deps import CurrentPrincipal
 from dothi.app.bodies import json_body
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
-from dothi.errors import DothiError, InvalidInput
-from dothi.planning import compliance
+from dothi.errors import DothiError, InvalidInput, NotFound
+from dothi.planning import compliance, plans
 from dothi.planning import lookup as pl
 from dothi.planning import regulations as regs
 from dothi.spatial.queries import parse_datetime
@@ -157,3 +157,30 @@ async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONRe
         return out
 
     return JSONResponse({"edition": edition.code, "results": await run_in_threadpool(batch)})
+
+
+def _shown(who: Principal) -> tuple[str, ...]:
+    # Drafts are working documents of the planners; the public sees the rest.
+    if who.role in ("admin", "editor"):
+        return plans.STATUSES
+    return tuple(s for s in plans.STATUSES if s != "draft")
+
+
+@router.get("/plans")
+def planning_plans(request: Request, who: CurrentPrincipal) -> JSONResponse:
+    """Các đồ án quy hoạch / plans, with their status and approval decision."""
+    db: Database = request.app.state.db
+    with db.read() as conn:
+        found = plans.list_plans(conn, _shown(who))
+    return JSONResponse({"plans": [p.to_dict() for p in found]})
+
+
+@router.get("/plans/{plan_id}")
+def planning_plan(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
+    """Một đồ án quy hoạch / one plan."""
+    db: Database = request.app.state.db
+    with db.read() as conn:
+        found = plans.get_plan(conn, plan_id)
+    if found.status not in _shown(who):
+        raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
+    return JSONResponse(found.to_dict())

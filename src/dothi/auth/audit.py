@@ -33,6 +33,8 @@ ACTIONS = (
     "grant",
     "revoke",
     "audit_purge",
+    "plan_create",
+    "plan_status",
 )
 #: ``ok``: done; ``denied``: refused for lack of rights or bad credentials; ``failed``:
 #: allowed but not done (invalid input, conflict, error).

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import click
 
+from dothi.auth.audit import audit
 from dothi.auth.policy import operator
 from dothi.cli.common import Context, default_user, pass_ctx, t
 from dothi.errors import InvalidInput
 from dothi.planning import lookup as pl
+from dothi.planning import plans
 
 
 @click.group("planning")
@@ -103,6 +106,94 @@ def _print(answer: pl.Lookup) -> None:
             )
         )
     click.echo(t(pl.DISCLAIMER["vi"], pl.DISCLAIMER["en"]))
+
+
+@planning_group.group("plan")
+def plan_group() -> None:
+    """Đồ án quy hoạch / plans."""
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} phải là ngày dạng YYYY-MM-DD, nhận «{value}».",
+            f"{name} must be a date as YYYY-MM-DD, got '{value}'.",
+        ) from None
+
+
+@plan_group.command("add")
+@click.argument("plan_id", metavar="ID")
+@click.option("--name", required=True, help="Tên đồ án / plan name")
+@click.option("--level", type=click.Choice(plans.LEVELS), required=True)
+@click.option("--scale", help="Tỉ lệ, ví dụ 1/2000 / scale, e.g. 1/2000")
+@click.option("--authority", help="Cơ quan phê duyệt / approving authority")
+@click.option("--supersedes", help="Mã đồ án được thay thế / id of the plan it replaces")
+@pass_ctx
+def plan_add(
+    ctx: Context,
+    plan_id: str,
+    name: str,
+    level: str,
+    scale: str | None,
+    authority: str | None,
+    supersedes: str | None,
+) -> None:
+    """Đăng ký đồ án (bản nháp) / register a plan (as a draft)."""
+    with ctx.database().write() as conn:
+        made = plans.add_plan(
+            conn, plan_id, name, level, scale=scale, authority=authority, supersedes=supersedes
+        )
+        audit(conn, operator(default_user()), "plan_create", target=f"plan:{made.id}")
+    click.echo(t(f"Đã đăng ký đồ án {made.id} (nháp).", f"Plan {made.id} registered (draft)."))
+
+
+@plan_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Xuất JSON / JSON output")
+@pass_ctx
+def plan_list(ctx: Context, as_json: bool) -> None:
+    """Liệt kê đồ án / list plans."""
+    with ctx.database().read() as conn:
+        found = plans.list_plans(conn)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo(t("Chưa có đồ án nào.", "No plans yet."))
+    for p in found:
+        decision = f"{p.decision_no} ({p.decision_date})" if p.decision_no else "-"
+        click.echo(f"{p.id:<24} {p.status:<12} {p.level:<9} {decision:<28} {p.name}")
+
+
+@plan_group.command("status")
+@click.argument("plan_id", metavar="ID")
+@click.argument("status", type=click.Choice(("draft", "consultation", "approved")))
+@click.option("--from", "start", help="Ngày bắt đầu lấy ý kiến / consultation start")
+@click.option("--to", "end", help="Ngày kết thúc lấy ý kiến / consultation end")
+@click.option("--decision-no", help="Số quyết định phê duyệt / approval decision number")
+@click.option("--decision-date", help="Ngày quyết định / decision date")
+@pass_ctx
+def plan_status(
+    ctx: Context,
+    plan_id: str,
+    status: str,
+    start: str | None,
+    end: str | None,
+    decision_no: str | None,
+    decision_date: str | None,
+) -> None:
+    """Đổi trạng thái: lấy ý kiến, phê duyệt… / move a plan to consultation, approval…"""
+    first, last = _date(start, "--from"), _date(end, "--to")
+    day = _date(decision_date, "--decision-date")
+    period = (first, last) if first is not None and last is not None else None
+    decision = (decision_no, day) if decision_no is not None and day is not None else None
+    with ctx.database().write() as conn:
+        moved = plans.set_status(conn, plan_id, status, consultation=period, decision=decision)
+        audit(conn, operator(default_user()), "plan_status", target=f"plan:{plan_id}:{status}")
+    click.echo(t(f"Đồ án {moved.id}: {moved.status}.", f"Plan {moved.id}: {moved.status}."))
 
 
 def register(cli: click.Group) -> None:

@@ -31,6 +31,7 @@ from dothi.db.schema import feature
 from dothi.db.spatial.base import FeatureRow
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
+from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import find_layer
 
 COMMUNES = "admin_commune"
@@ -96,6 +97,8 @@ class Lookup:
     parcel: dict[str, Any] | None = None
     parcel_area_m2: float | None = None
     zones: list[ZoneShare] = field(default_factory=list)
+    #: Zones of plans now in public consultation (not yet in force).
+    proposed: list[ZoneShare] = field(default_factory=list)
     constraints: list[ConstraintHit] = field(default_factory=list)
     #: The parcel's shape (WGS 84), for checks that need it; not part of the answer.
     parcel_geometry: BaseGeometry | None = field(default=None, repr=False)
@@ -107,16 +110,8 @@ class Lookup:
             "commune": self.commune,
             "parcel": self.parcel,
             "parcel_area_m2": self.parcel_area_m2,
-            "zones": [
-                {
-                    "zone_uid": z.zone_uid,
-                    "area_m2": z.area_m2,
-                    "share": None if z.share is None else round(z.share, 4),
-                    "rules": z.rules,
-                    "properties": z.properties,
-                }
-                for z in self.zones
-            ],
+            "zones": [_zone_dict(z) for z in self.zones],
+            "proposed_zones": [_zone_dict(z) for z in self.proposed],
             "constraints": [
                 {
                     "constraint_uid": c.constraint_uid,
@@ -144,6 +139,27 @@ class Lookup:
             footprint += part * float(coverage) / 100
             floor_area += part * float(far)
         return {"max_footprint_m2": round(footprint, 1), "max_floor_area_m2": round(floor_area, 1)}
+
+
+def _zone_dict(z: ZoneShare) -> dict[str, Any]:
+    return {
+        "zone_uid": z.zone_uid,
+        "area_m2": z.area_m2,
+        "share": None if z.share is None else round(z.share, 4),
+        "rules": z.rules,
+        "properties": z.properties,
+    }
+
+
+def _place_zone(statuses: dict[str, str], answer: Lookup, zone: ZoneShare) -> None:
+    """File a zone by its plan's status: in force, in consultation, or not shown (a draft
+    or a superseded plan). Zones that name no registered plan are taken as in force."""
+    plan_id = zone.properties.get("plan_id")
+    status = statuses.get(plan_id, "approved") if plan_id else "approved"
+    if status == "approved":
+        answer.zones.append(zone)
+    elif status == "consultation":
+        answer.proposed.append(zone)
 
 
 def _readable(conn: Connection, who: Principal, layer_id: str) -> bool:
@@ -196,8 +212,9 @@ def lookup_point(
         # On a shared edge the point meets two parcels: take the first (lowest row id).
         return _lookup_parcel(db, conn, who, parcels[0], as_of, point=(lon, lat))
     answer = Lookup(point=(lon, lat), commune=_commune(db, conn, who, point, as_of))
+    statuses = statuses_by_id(conn)
     for z in _features(db, conn, who, ZONES, point, as_of):
-        answer.zones.append(ZoneShare(z.fid, z.properties, None, None))
+        _place_zone(statuses, answer, ZoneShare(z.fid, z.properties, None, None))
     for c in _features(db, conn, who, CONSTRAINTS, point, as_of):
         answer.constraints.append(
             ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
@@ -301,14 +318,17 @@ def _lookup_parcel(
         parcel_area_m2=round(total, 1),
         parcel_geometry=shape,
     )
+    statuses = statuses_by_id(conn)
     for z in _features(db, conn, who, ZONES, shape, as_of):
         assert z.geometry is not None
         part = area_m2(shapely.intersection(shape, z.geometry))
         if part < _MIN_AREA_M2:
             continue  # touches along an edge only
         share = part / total if total else None
-        answer.zones.append(ZoneShare(z.fid, z.properties, round(part, 1), share, z.geometry))
+        zone = ZoneShare(z.fid, z.properties, round(part, 1), share, z.geometry)
+        _place_zone(statuses, answer, zone)
     answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
+    answer.proposed.sort(key=lambda z: -(z.area_m2 or 0))
     for c in _features(db, conn, who, CONSTRAINTS, shape, as_of):
         assert c.geometry is not None
         taken = area_m2(shapely.intersection(shape, c.geometry))
