@@ -76,8 +76,19 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
                 "commune_code": "26734",
                 "land_use_code": "ODT",
                 "area_m2": 600.0,
+                "address": "123 Lê Lợi, phường Bến Thành",
                 "geometry": _m(0, 0, 20, 30),
-            }
+            },
+            {
+                "parcel_uid": "26734-12-46",
+                "sheet_no": 12,
+                "parcel_no": 46,
+                "commune_code": "26734",
+                "land_use_code": "ODT",
+                "area_m2": 200.0,
+                "address": "45 LÊ LỢI, Phường Bến Thành",
+                "geometry": _m(200, 200, 210, 220),
+            },
         ],
     )
     load(
@@ -182,9 +193,9 @@ def test_lookup_by_parcel_number(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     _check_parcel_answer(r.json())
     assert r.json()["point"] is None
-    missing = client.get("/planning/lookup", params={**params, "parcel_no": "46"})
+    missing = client.get("/planning/lookup", params={**params, "parcel_no": "47"})
     assert missing.status_code == 404
-    assert "thửa số 46, tờ bản đồ số 12" in missing.json()["description_vi"]
+    assert "thửa số 47, tờ bản đồ số 12" in missing.json()["description_vi"]
 
 
 def test_lookup_by_point_outside_parcels(client: TestClient) -> None:
@@ -397,3 +408,19 @@ def test_bad_proposals_are_clear_400s(
 def test_compliance_needs_json(client: TestClient) -> None:
     r = client.post("/planning/compliance", content=b"x", headers={"content-type": "text/plain"})
     assert r.status_code == 415
+
+
+def test_lookup_and_search_by_address(client: TestClient) -> None:
+    one = client.get("/planning/lookup", params={"q": "le loi 123 ben thanh"})
+    assert one.status_code == 200, one.text
+    _check_parcel_answer(one.json())
+    many = client.get("/planning/lookup", params={"q": "LÊ LỢI"})
+    assert many.status_code == 400 and "nhiều thửa" in many.json()["description_vi"]
+    found = client.get("/planning/search", params={"q": "  lê   loi "}).json()["parcels"]
+    assert sorted(p["parcel_no"] for p in found) == [45, 46]
+    assert found[0]["address"] and found[0]["commune_code"] == "26734"
+    for q in ("nguyễn huệ", "%", "_"):
+        none = client.get("/planning/lookup", params={"q": q})
+        assert none.status_code == 404, (q, none.text)
+    assert client.get("/planning/search", params={"q": " "}).status_code == 400
+    assert client.get("/planning/search", params={"q": "a", "x": "1"}).status_code == 400

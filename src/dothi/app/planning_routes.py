@@ -26,6 +26,7 @@ _KEYS = {
     "point": ("lon", "lat"),
     "certificate": ("x", "y", "crs"),
     "parcel": ("commune", "sheet_no", "parcel_no"),
+    "address": ("q",),
 }
 _KNOWN = {k for names in _KEYS.values() for k in names} | {"datetime"}
 
@@ -55,9 +56,11 @@ def planning_lookup(request: Request, who: CurrentPrincipal) -> JSONResponse:
     if len(given) != 1 or not all(n in params for n in _KEYS[given[0]]):
         raise InvalidInput(
             "Cho đúng một cách tra cứu: lon+lat, hoặc x+y+crs (tọa độ VN-2000 trên giấy chứng "
-            "nhận: X là tọa độ bắc, Y là tọa độ đông), hoặc commune+sheet_no+parcel_no.",
+            "nhận: X là tọa độ bắc, Y là tọa độ đông), hoặc commune+sheet_no+parcel_no, hoặc q "
+            "(địa chỉ).",
             "Give exactly one way to look up: lon+lat, or x+y+crs (VN-2000 certificate "
-            "coordinates: X northing, Y easting), or commune+sheet_no+parcel_no.",
+            "coordinates: X northing, Y easting), or commune+sheet_no+parcel_no, or q "
+            "(an address).",
         )
     as_of = parse_datetime(params.get("datetime"))
     db: Database = request.app.state.db
@@ -75,6 +78,8 @@ def _answer(
     params: dict[str, str],
     as_of: datetime | None,
 ) -> pl.Lookup:
+    if kind == "address":
+        return pl.lookup_address(db, conn, who, params["q"])
     if kind == "parcel":
         return pl.lookup_parcel(
             db,
@@ -157,6 +162,21 @@ async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONRe
         return out
 
     return JSONResponse({"edition": edition.code, "results": await run_in_threadpool(batch)})
+
+
+@router.get("/search")
+def planning_search(request: Request, who: CurrentPrincipal) -> JSONResponse:
+    """Tìm thửa theo địa chỉ, không phân biệt dấu / find parcels by address, ignoring tone
+    marks and case (``?q=``, up to 20)."""
+    params = dict(request.query_params)
+    if set(params) != {"q"}:
+        raise InvalidInput("Chỉ dùng tham số q.", "Use the q parameter only.")
+    db: Database = request.app.state.db
+    with db.read() as conn:
+        found = pl.search_parcels(db, conn, who, params["q"], limit=20)
+    keys = ("address", "commune_code", "sheet_no", "parcel_no", "area_m2")
+    parcels = [{"parcel_uid": r.fid, **{k: r.properties.get(k) for k in keys}} for r in found]
+    return JSONResponse({"parcels": parcels})
 
 
 def _shown(who: Principal) -> tuple[str, ...]:

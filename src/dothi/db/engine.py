@@ -13,6 +13,7 @@ from sqlalchemy.pool import QueuePool
 
 from dothi.db.spatial import SpatialPort, port_for
 from dothi.db.spatial.sqlite import register_functions
+from dothi.db.textsql import register_text_functions
 from dothi.errors import ConfigError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,6 +53,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
         register_functions(dbapi_conn)
+        register_text_functions(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

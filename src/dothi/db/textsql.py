@@ -6,6 +6,7 @@ and everything else stay backend-neutral.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, func, literal
@@ -98,3 +99,55 @@ def text_like(value: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
 def utc_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     """An ISO 8601 date-time text as canonical UTC text (NULL when it is not one)."""
     return _UtcText(value)
+
+
+# -- accent-insensitive Vietnamese text ---------------------------------------------------
+
+_VI_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+
+
+def fold_text(text: str) -> str:
+    """Vietnamese text without tone marks or diacritics, lower case, single spaces:
+    ``"Đường Lê Lợi"`` → ``"duong le loi"`` (for searching as people type)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+# PostgreSQL gets the same folding from translate() over every Vietnamese letter, upper
+# and lower case; no extension is needed.
+_FROM = _VI_LETTERS + _VI_LETTERS.upper()
+_TO = "".join(fold_text(c) for c in _FROM)
+
+
+class _Fold(FunctionElement[str]):
+    """:func:`fold_text` in SQL."""
+
+    type = String()
+    inherit_cache = True
+    name = "dothi_fold"
+
+
+@compiles(_Fold)
+def _fold_sql(element: _Fold, compiler: SQLCompiler, **kw: Any) -> str:
+    (arg,) = element.clauses
+    mapped = func.translate(arg, literal(_FROM), literal(_TO))
+    return compiler.process(func.lower(mapped), **kw)
+
+
+@compiles(_Fold, "sqlite")
+def _fold_sqlite(element: _Fold, compiler: SQLCompiler, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"dothi_fold({compiler.process(arg, **kw)})"
+
+
+def folded(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """``value`` folded as :func:`fold_text` does, in the database."""
+    return _Fold(value)
+
+
+def register_text_functions(dbapi_conn: Any) -> None:
+    """Give a SQLite connection ``dothi_fold`` (PostgreSQL needs nothing)."""
+    dbapi_conn.create_function(
+        "dothi_fold", 1, lambda s: None if s is None else fold_text(s), deterministic=True
+    )

@@ -29,6 +29,7 @@ from dothi.auth.policy import Principal, can_read
 from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.db.spatial.base import FeatureRow
+from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
 from dothi.planning.plans import statuses_by_id
@@ -273,6 +274,40 @@ def lookup_parcel(
     if not rows or rows[0].geometry is None:
         raise _no_parcel(code, sheet, number)
     return _lookup_parcel(db, conn, who, rows[0], as_of, point=None)
+
+
+def search_parcels(
+    db: Database, conn: Connection, who: Principal, q: str, *, limit: int = 10
+) -> list[FeatureRow]:
+    """Parcels whose address holds every word of ``q``, tone marks and case ignored
+    (``"le loi ben thanh"`` finds ``"… Lê Lợi, phường Bến Thành"``)."""
+    words = fold_text(q).split()
+    if not words or len(q) > 200:
+        raise InvalidInput(
+            "Nhập địa chỉ cần tìm (1–200 ký tự).", "Give the address to search for (1–200 chars)."
+        )
+    if not _readable(conn, who, PARCELS):
+        return []
+    address = folded(feature.c.properties["address"].as_string())
+    where = [address.contains(w, autoescape=True) for w in words]
+    return db.port.find(conn, PARCELS, where=where, limit=limit)
+
+
+def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lookup:
+    """What applies to the one parcel at the address ``q``; a clear error when none or
+    several match (the search lists them)."""
+    found = search_parcels(db, conn, who, q, limit=6)
+    if not found:
+        raise NotFound(
+            f"Không tìm thấy thửa nào có địa chỉ «{q}».", f"No parcel has the address '{q}'."
+        )
+    if len(found) > 1:
+        shown = "; ".join(str(r.properties.get("address")) for r in found[:5])
+        raise InvalidInput(
+            f"Có nhiều thửa khớp «{q}» ({shown}…); ghi rõ hơn hoặc dùng /planning/search.",
+            f"Several parcels match '{q}' ({shown}…); be more precise or use /planning/search.",
+        )
+    return _lookup_parcel(db, conn, who, found[0], None, point=None)
 
 
 def _positive(text: str, name: str) -> int:
