@@ -9,6 +9,8 @@
 -- one line "WRK_JSON {...}" gives the figures (latencies in microseconds) to
 -- bench/ogcapi_bench.py.
 
+dofile("bench/wrk_report.lua")
+
 local threads = 0
 
 function setup(thread)
@@ -29,15 +31,4 @@ function request()
    local y0 = ymin + math.random() * (ymax - ymin - size)
    return wrk.format("GET", string.format(
       "%s?bbox=%.7f,%.7f,%.7f,%.7f&limit=%d&f=json", path, x0, y0, x0 + size, y0 + size, limit))
-end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,' ..
-      '"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
-      '"p50_us":%d,"p95_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
-      summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
-      e.status, e.timeout, latency:percentile(50), latency:percentile(95),
-      latency:percentile(99), latency.mean, latency.max))
 end

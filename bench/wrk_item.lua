@@ -7,6 +7,8 @@
 -- 0 … COUNT-1 (the benchmark's ids are PREFIX followed by the row number, zero-padded).
 -- Fixed seed per wrk thread; "WRK_JSON {...}" at the end as in wrk_bbox.lua.
 
+dofile("bench/wrk_report.lua")
+
 local threads = 0
 
 function setup(thread)
@@ -22,15 +24,4 @@ end
 function request()
    return wrk.format("GET", string.format(
       "%s/%s%08d?f=json", path, prefix, math.random(0, count - 1)))
-end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,' ..
-      '"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
-      '"p50_us":%d,"p95_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
-      summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
-      e.status, e.timeout, latency:percentile(50), latency:percentile(95),
-      latency:percentile(99), latency.mean, latency.max))
 end
