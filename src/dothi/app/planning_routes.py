@@ -64,7 +64,8 @@ def planning_lookup(request: Request, who: CurrentPrincipal) -> JSONResponse:
         )
     as_of = parse_datetime(params.get("datetime"))
     db: Database = request.app.state.db
-    with db.read() as conn:
+    # Independent reads: no BEGIN/COMMIT round trips on PostgreSQL.
+    with db.read(snapshot=False) as conn:
         answer = _answer(db, conn, who, given[0], params, as_of)
     body: dict[str, Any] = answer.as_dict()
     return JSONResponse(body)
