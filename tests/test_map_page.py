@@ -232,6 +232,11 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         lon, lat = facility["geometry"]["coordinates"]
         text = _click_at(page, lon, lat)
         assert "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh" in text and "Public facilities" in text
+        # The same click asks for the planning answer of the place.
+        page.evaluate("window.dothiPlanning")
+        card = page.locator("#planning").inner_text()
+        assert "Quy hoạch tại điểm này" in card and "Xã/phường / Commune" in card
+        assert "Ô quy hoạch / Zone" in card and "For information only" in card
         page.screenshot(path=str(tmp_path / "popup.png"))
 
         page.locator('#layers li[data-layer="public_facility"] input').uncheck()

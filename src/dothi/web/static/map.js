@@ -218,7 +218,55 @@ function describe(feature) {
 // Points are small: a few pixels around the click count as a hit.
 const around = ({ x, y }) => [[x - 4, y - 4], [x + 4, y + 4]];
 
+// The planning answer for a clicked place (tra cứu quy hoạch), drawn as text nodes only.
+const fmt = (n, digits = 1) =>
+  n === null || n === undefined ? "–" : Number(n).toLocaleString("vi-VN", { maximumFractionDigits: digits });
+
+function planningCard(doc) {
+  const rows = [];
+  const line = (label, value) => rows.push(el("p", {}, el("strong", {}, `${label}: `), value));
+  if (doc.commune) line("Xã/phường / Commune", doc.commune.name);
+  if (doc.parcel) {
+    const p = doc.parcel;
+    line("Thửa / Parcel", `${p.parcel_no} – tờ / sheet ${p.sheet_no} – ${fmt(doc.parcel_area_m2)} m²`);
+  }
+  for (const z of doc.zones) {
+    const r = z.rules;
+    const share = z.share === null ? "" : ` (${fmt(z.share * 100, 0)} %)`;
+    line(`Ô quy hoạch / Zone ${z.properties.zone_code ?? z.zone_uid}${share}`,
+      `${z.properties.land_use_function ?? ""} · mật độ / coverage ${fmt(r.max_coverage_pct, 0)} % · ` +
+      `tầng / floors ≤ ${fmt(r.max_floors, 0)} · HSSDĐ / FAR ≤ ${fmt(r.max_far)}`);
+  }
+  for (const z of doc.proposed_zones) {
+    line("Đang lấy ý kiến / In consultation", z.properties.zone_code ?? z.zone_uid);
+  }
+  for (const c of doc.constraints) {
+    line(`Ràng buộc / Constraint ${c.kind}`, c.area_m2 === null ? "" : `${fmt(c.area_m2)} m²`);
+  }
+  if (doc.envelope) {
+    line("Tối đa / At most", `chiếm đất / footprint ${fmt(doc.envelope.max_footprint_m2)} m², ` +
+      `sàn / floor area ${fmt(doc.envelope.max_floor_area_m2)} m²`);
+  }
+  if (!doc.zones.length && !doc.parcel) line("Quy hoạch / Plan", "không có dữ liệu / no data");
+  rows.push(el("p", { className: "muted" }, `${doc.disclaimer.vi} / ${doc.disclaimer.en}`));
+  return rows;
+}
+
+async function showPlanning(lngLat) {
+  const card = document.getElementById("planning");
+  const url = `planning/lookup?lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`;
+  try {
+    const doc = await getJson(url);
+    card.replaceChildren(el("h2", {}, "Quy hoạch tại điểm này ", el("span", { lang: "en" }, "/ Planning here")),
+      ...planningCard(doc));
+  } catch {
+    card.replaceChildren(el("p", { className: "muted" },
+      "Không tra cứu được quy hoạch tại điểm này. / No planning answer for this place."));
+  }
+}
+
 map.on("click", (event) => {
+  window.dothiPlanning = showPlanning(event.lngLat);
   popup?.remove();
   const layers = visibleLayerIds();
   const hits = layers.length ? map.queryRenderedFeatures(around(event.point), { layers }) : [];
