@@ -33,7 +33,7 @@ from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
 from dothi.planning.plans import statuses_by_id
-from dothi.spatial.layers import find_layer
+from dothi.spatial.layers import find_layers
 
 COMMUNES = "admin_commune"
 PARCELS = "land_parcel"
@@ -163,29 +163,27 @@ def _place_zone(statuses: dict[str, str], answer: Lookup, zone: ZoneShare) -> No
         answer.proposed.append(zone)
 
 
-def _readable(conn: Connection, who: Principal, layer_id: str) -> bool:
-    layer = find_layer(conn, layer_id)
-    return layer is not None and can_read(who, layer)
+@dataclass(frozen=True)
+class _Reader:
+    """What one lookup reads with: the connection, the layers the caller may read, a time."""
+
+    db: Database
+    conn: Connection
+    readable: frozenset[str]
+    as_of: datetime | None
+
+    def features(self, layer_id: str, geometry: BaseGeometry) -> list[FeatureRow]:
+        """Features of a readable layer meeting ``geometry`` (none for a hidden layer)."""
+        if layer_id not in self.readable:
+            return []
+        return self.db.port.intersecting(self.conn, layer_id, geometry, as_of=self.as_of)
 
 
-def _features(
-    db: Database,
-    conn: Connection,
-    who: Principal,
-    layer_id: str,
-    geometry: BaseGeometry,
-    as_of: datetime | None,
-    predicate: str = "intersects",
-) -> list[FeatureRow]:
-    if not _readable(conn, who, layer_id):
-        return []
-    return db.port.find(
-        conn,
-        layer_id,
-        geometry=geometry,
-        predicate=predicate,  # type: ignore[arg-type]
-        as_of=as_of,
-    )
+def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | None) -> _Reader:
+    # One query for the four layers' access, not one per layer.
+    layers = find_layers(conn, (COMMUNES, PARCELS, ZONES, CONSTRAINTS))
+    readable = frozenset(i for i, ly in layers.items() if can_read(who, ly))
+    return _Reader(db, conn, readable, as_of)
 
 
 def _in_vietnam(lon: float, lat: float) -> None:
@@ -208,15 +206,16 @@ def lookup_point(
     """What applies at a WGS 84 point: its commune, the parcel there (if any) and so on."""
     _in_vietnam(lon, lat)
     point = Point(lon, lat)
-    parcels = _features(db, conn, who, PARCELS, point, as_of)
+    r = _reader(db, conn, who, as_of)
+    parcels = r.features(PARCELS, point)
     if parcels:
         # On a shared edge the point meets two parcels: take the first (lowest row id).
-        return _lookup_parcel(db, conn, who, parcels[0], as_of, point=(lon, lat))
-    answer = Lookup(point=(lon, lat), commune=_commune(db, conn, who, point, as_of))
+        return _lookup_parcel(r, parcels[0], point=(lon, lat))
+    answer = Lookup(point=(lon, lat), commune=_commune(r, point))
     statuses = statuses_by_id(conn)
-    for z in _features(db, conn, who, ZONES, point, as_of):
+    for z in r.features(ZONES, point):
         _place_zone(statuses, answer, ZoneShare(z.fid, z.properties, None, None))
-    for c in _features(db, conn, who, CONSTRAINTS, point, as_of):
+    for c in r.features(CONSTRAINTS, point):
         answer.constraints.append(
             ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
         )
@@ -263,7 +262,8 @@ def lookup_parcel(
             f"The commune code '{commune}' must be 5 digits (the GSO code).",
         )
     sheet, number = _positive(sheet_no, "sheet_no"), _positive(parcel_no, "parcel_no")
-    if not _readable(conn, who, PARCELS):
+    r = _reader(db, conn, who, as_of)
+    if PARCELS not in r.readable:
         raise _no_parcel(code, sheet, number)
     where = [
         feature.c.properties["commune_code"].as_string() == code,
@@ -273,7 +273,7 @@ def lookup_parcel(
     rows = db.port.find(conn, PARCELS, where=where, as_of=as_of, limit=1)
     if not rows or rows[0].geometry is None:
         raise _no_parcel(code, sheet, number)
-    return _lookup_parcel(db, conn, who, rows[0], as_of, point=None)
+    return _lookup_parcel(r, rows[0], point=None)
 
 
 def search_parcels(
@@ -286,7 +286,7 @@ def search_parcels(
         raise InvalidInput(
             "Nhập địa chỉ cần tìm (1–200 ký tự).", "Give the address to search for (1–200 chars)."
         )
-    if not _readable(conn, who, PARCELS):
+    if PARCELS not in _reader(db, conn, who, None).readable:
         return []
     address = folded(feature.c.properties["address"].as_string())
     where = [address.contains(w, autoescape=True) for w in words]
@@ -307,7 +307,7 @@ def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lo
             f"Có nhiều thửa khớp «{q}» ({shown}…); ghi rõ hơn hoặc dùng /planning/search.",
             f"Several parcels match '{q}' ({shown}…); be more precise or use /planning/search.",
         )
-    return _lookup_parcel(db, conn, who, found[0], None, point=None)
+    return _lookup_parcel(_reader(db, conn, who, None), found[0], point=None)
 
 
 def _positive(text: str, name: str) -> int:
@@ -327,19 +327,14 @@ def _no_parcel(commune: str, sheet_no: int, parcel_no: int) -> NotFound:
     )
 
 
-def _commune(
-    db: Database, conn: Connection, who: Principal, geom: BaseGeometry, as_of: datetime | None
-) -> dict[str, Any] | None:
-    found = _features(db, conn, who, COMMUNES, geom, as_of)
+def _commune(r: _Reader, geom: BaseGeometry) -> dict[str, Any] | None:
+    found = r.features(COMMUNES, geom)
     return found[0].properties if found else None
 
 
 def _lookup_parcel(
-    db: Database,
-    conn: Connection,
-    who: Principal,
+    r: _Reader,
     parcel: FeatureRow,
-    as_of: datetime | None,
     *,
     point: tuple[float, float] | None,
 ) -> Lookup:
@@ -348,13 +343,13 @@ def _lookup_parcel(
     total = area_m2(shape)
     answer = Lookup(
         point=point,
-        commune=_commune(db, conn, who, shapely.point_on_surface(shape), as_of),
+        commune=_commune(r, shapely.point_on_surface(shape)),
         parcel={"parcel_uid": parcel.fid, **parcel.properties},
         parcel_area_m2=round(total, 1),
         parcel_geometry=shape,
     )
-    statuses = statuses_by_id(conn)
-    for z in _features(db, conn, who, ZONES, shape, as_of):
+    statuses = statuses_by_id(r.conn)
+    for z in r.features(ZONES, shape):
         assert z.geometry is not None
         part = area_m2(shapely.intersection(shape, z.geometry))
         if part < _MIN_AREA_M2:
@@ -364,7 +359,7 @@ def _lookup_parcel(
         _place_zone(statuses, answer, zone)
     answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
     answer.proposed.sort(key=lambda z: -(z.area_m2 or 0))
-    for c in _features(db, conn, who, CONSTRAINTS, shape, as_of):
+    for c in r.features(CONSTRAINTS, shape):
         assert c.geometry is not None
         taken = area_m2(shapely.intersection(shape, c.geometry))
         if taken < _MIN_AREA_M2:

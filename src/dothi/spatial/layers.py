@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -137,6 +138,15 @@ def find_layer(conn: Connection, layer_id: str) -> Layer | None:
     """The layer with this id, or None."""
     r = conn.execute(_LAYER_BY_ID, {"id": layer_id}).first()
     return None if r is None else _from_row(r)
+
+
+_LAYERS_BY_ID = select(layer).where(layer.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def find_layers(conn: Connection, layer_ids: Sequence[str]) -> dict[str, Layer]:
+    """The layers among ``layer_ids`` that exist, by id (one query)."""
+    rows = conn.execute(_LAYERS_BY_ID, {"ids": list(layer_ids)})
+    return {r.id: _from_row(r) for r in rows}
 
 
 def get_layer(conn: Connection, layer_id: str) -> Layer:

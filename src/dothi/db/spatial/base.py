@@ -24,11 +24,14 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Float,
+    LargeBinary,
     Select,
     String,
     and_,
     bindparam,
     func,
+    literal,
     or_,
     select,
 )
@@ -262,8 +265,37 @@ class SpatialPort(abc.ABC):
         """
 
     @abc.abstractmethod
+    def _exact_wkb(self, predicate: Predicate, wkb: ColumnElement[Any]) -> ColumnElement[bool]:
+        """The exact test of :meth:`spatial_clause` alone, without the index, against the
+        WKB (WGS 84) of a geometry given as a SQL value (a literal or a parameter)."""
+
     def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
-        """The exact test of :meth:`spatial_clause` alone, without the index."""
+        """:meth:`_exact_wkb` for a geometry."""
+        return self._exact_wkb(predicate, literal(geometry.wkb))
+
+    def intersecting(
+        self,
+        conn: Connection,
+        layer_id: str,
+        geometry: BaseGeometry,
+        *,
+        as_of: datetime | None = None,
+    ) -> list[FeatureRow]:
+        """The features of a layer that meet ``geometry``, by row id — the frequent query of
+        a point or parcel lookup, with a statement built once for the current state."""
+        if as_of is not None:
+            return self.find(conn, layer_id, geometry=geometry, as_of=as_of)
+        minx, miny, maxx, maxy = geometry.bounds
+        values = {"layer": layer_id, "x0": minx, "y0": miny, "x1": maxx, "y1": maxy}
+        values["wkb"] = geometry.wkb
+        return [self.to_row(r) for r in conn.execute(self._intersecting, values)]
+
+    @functools.cached_property
+    def _intersecting(self) -> Select[Any]:
+        box: Any = tuple(bindparam(k, type_=Float) for k in ("x0", "y0", "x1", "y1"))
+        test = self._exact_wkb("intersects", bindparam("wkb", type_=LargeBinary))
+        layer_id: Any = bindparam("layer", type_=String)
+        return self.base_select(layer_id, None, [and_(self._bbox_candidates(box), test)])
 
     def bbox_clause(self, bbox: BBox) -> ColumnElement[bool]:
         """Features whose geometry meets ``bbox``: exact, yet with no geometry test for

@@ -297,13 +297,13 @@ class PostGISPort(SpatialPort):
         # PostGIS's predicates use the GiST index by themselves.
         return self._exact(predicate, geometry)
 
-    def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
+    def _exact_wkb(self, predicate: Predicate, wkb: ColumnElement[Any]) -> ColumnElement[bool]:
         test = {
             "intersects": func.ST_Intersects,
             "contains": func.ST_Contains,
             "within": func.ST_Within,
         }[predicate]
-        clause: ColumnElement[bool] = test(feature.c.geom, _geom_param(geometry))
+        clause: ColumnElement[bool] = test(feature.c.geom, func.ST_GeomFromWKB(wkb, 4326))
         return clause
 
     def _native_page(

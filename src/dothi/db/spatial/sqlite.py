@@ -209,10 +209,8 @@ class SQLitePort(SpatialPort):
             )
         return and_(self._bbox_candidates(geometry.bounds), self._exact(predicate, geometry))
 
-    def _exact(self, predicate: Predicate, geometry: BaseGeometry) -> ColumnElement[bool]:
-        test: ColumnElement[bool] = (
-            getattr(func, f"dothi_{predicate}")(feature.c.geom, literal(geometry.wkb)) == 1
-        )
+    def _exact_wkb(self, predicate: Predicate, wkb: ColumnElement[Any]) -> ColumnElement[bool]:
+        test: ColumnElement[bool] = getattr(func, f"dothi_{predicate}")(feature.c.geom, wkb) == 1
         return test
 
     def nearest(
