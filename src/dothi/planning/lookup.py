@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import pyproj
@@ -152,11 +152,11 @@ def _zone_dict(z: ZoneShare) -> dict[str, Any]:
     }
 
 
-def _place_zone(statuses: dict[str, str], answer: Lookup, zone: ZoneShare) -> None:
+def _place_zone(r: _Reader, answer: Lookup, zone: ZoneShare) -> None:
     """File a zone by its plan's status: in force, in consultation, or not shown (a draft
     or a superseded plan). Zones that name no registered plan are taken as in force."""
     plan_id = zone.properties.get("plan_id")
-    status = statuses.get(plan_id, "approved") if plan_id else "approved"
+    status = r.plan_statuses.get(plan_id, "approved") if plan_id else "approved"
     if status == "approved":
         answer.zones.append(zone)
     elif status == "consultation":
@@ -171,6 +171,11 @@ class _Reader:
     conn: Connection
     readable: frozenset[str]
     as_of: datetime | None
+
+    @cached_property
+    def plan_statuses(self) -> dict[str, str]:
+        """Every plan's status, read once and only if a zone names a plan."""
+        return statuses_by_id(self.conn)
 
     def features(self, layer_id: str, geometry: BaseGeometry) -> list[FeatureRow]:
         """Features of a readable layer meeting ``geometry`` (none for a hidden layer)."""
@@ -212,9 +217,8 @@ def lookup_point(
         # On a shared edge the point meets two parcels: take the first (lowest row id).
         return _lookup_parcel(r, parcels[0], point=(lon, lat))
     answer = Lookup(point=(lon, lat), commune=_commune(r, point))
-    statuses = statuses_by_id(conn)
     for z in r.features(ZONES, point):
-        _place_zone(statuses, answer, ZoneShare(z.fid, z.properties, None, None))
+        _place_zone(r, answer, ZoneShare(z.fid, z.properties, None, None))
     for c in r.features(CONSTRAINTS, point):
         answer.constraints.append(
             ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
@@ -348,7 +352,6 @@ def _lookup_parcel(
         parcel_area_m2=round(total, 1),
         parcel_geometry=shape,
     )
-    statuses = statuses_by_id(r.conn)
     for z in r.features(ZONES, shape):
         assert z.geometry is not None
         part = area_m2(shapely.intersection(shape, z.geometry))
@@ -356,7 +359,7 @@ def _lookup_parcel(
             continue  # touches along an edge only
         share = part / total if total else None
         zone = ZoneShare(z.fid, z.properties, round(part, 1), share, z.geometry)
-        _place_zone(statuses, answer, zone)
+        _place_zone(r, answer, zone)
     answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
     answer.proposed.sort(key=lambda z: -(z.area_m2 or 0))
     for c in r.features(CONSTRAINTS, shape):
