@@ -69,12 +69,17 @@ def operator(name: str) -> Principal:
 
 def can_read(principal: Principal, layer: Layer) -> bool:
     """True if ``principal`` may read the features of ``layer``."""
-    if layer.access == "public" or principal.is_admin:
+    return may_read(principal, layer.id, layer.access)
+
+
+def may_read(principal: Principal, layer_id: str, access: str) -> bool:
+    """:func:`can_read` from a layer's id and access level alone."""
+    if access == "public" or principal.is_admin:
         return True
-    if layer.access == "internal":
+    if access == "internal":
         return not principal.is_anonymous
     # restricted, and any access level this code does not know: only explicit grants.
-    return layer.id in principal.readable
+    return layer_id in principal.readable
 
 
 def can_edit(principal: Principal, layer: Layer) -> bool:

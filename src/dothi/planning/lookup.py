@@ -25,7 +25,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
-from dothi.auth.policy import Principal, can_read
+from dothi.auth.policy import Principal, may_read
 from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.db.spatial.base import FeatureRow
@@ -33,7 +33,7 @@ from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
 from dothi.planning.plans import statuses_by_id
-from dothi.spatial.layers import find_layers
+from dothi.spatial.layers import layer_access
 
 COMMUNES = "admin_commune"
 PARCELS = "land_parcel"
@@ -186,8 +186,8 @@ class _Reader:
 
 def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | None) -> _Reader:
     # One query for the four layers' access, not one per layer.
-    layers = find_layers(conn, (COMMUNES, PARCELS, ZONES, CONSTRAINTS))
-    readable = frozenset(i for i, ly in layers.items() if can_read(who, ly))
+    access = layer_access(conn, (COMMUNES, PARCELS, ZONES, CONSTRAINTS))
+    readable = frozenset(i for i, level in access.items() if may_read(who, i, level))
     return _Reader(db, conn, readable, as_of)
 
 

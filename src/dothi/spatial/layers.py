@@ -140,13 +140,14 @@ def find_layer(conn: Connection, layer_id: str) -> Layer | None:
     return None if r is None else _from_row(r)
 
 
-_LAYERS_BY_ID = select(layer).where(layer.c.id.in_(bindparam("ids", expanding=True)))
+_ACCESS_BY_ID = select(layer.c.id, layer.c.access).where(
+    layer.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
-def find_layers(conn: Connection, layer_ids: Sequence[str]) -> dict[str, Layer]:
-    """The layers among ``layer_ids`` that exist, by id (one query)."""
-    rows = conn.execute(_LAYERS_BY_ID, {"ids": list(layer_ids)})
-    return {r.id: _from_row(r) for r in rows}
+def layer_access(conn: Connection, layer_ids: Sequence[str]) -> dict[str, str]:
+    """The access level of each layer among ``layer_ids`` that exists (one query)."""
+    return {r.id: r.access for r in conn.execute(_ACCESS_BY_ID, {"ids": list(layer_ids)})}
 
 
 def get_layer(conn: Connection, layer_id: str) -> Layer:
