@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 
 from dothi.app.auth_deps import CurrentPrincipal
@@ -42,7 +43,7 @@ def _number(params: dict[str, str], name: str) -> float:
 
 
 @router.get("/lookup")
-def planning_lookup(request: Request, who: CurrentPrincipal) -> JSONResponse:
+def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     """Tra cứu quy hoạch theo điểm, tọa độ VN-2000 trên giấy chứng nhận, hoặc thửa đất /
     planning lookup by point, VN-2000 certificate coordinates, or parcel."""
     params = dict(request.query_params)
@@ -67,8 +68,7 @@ def planning_lookup(request: Request, who: CurrentPrincipal) -> JSONResponse:
     # Independent reads: no BEGIN/COMMIT round trips on PostgreSQL.
     with db.read(snapshot=False) as conn:
         answer = _answer(db, conn, who, given[0], params, as_of)
-    body: dict[str, Any] = answer.as_dict()
-    return JSONResponse(body)
+    return Response(orjson.dumps(answer.as_dict()), media_type="application/json")
 
 
 def _answer(

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
@@ -78,6 +80,8 @@ class Database:
             # closed and forked again under load.
             # No ping on checkout (a round trip per request): after a server restart the
             # first failing statement makes SQLAlchemy drop the whole pool instead.
+            # orjson reads jsonb several times faster than the json module.
+            set_json_loads(orjson.loads)
             self.engine = create_engine(
                 url,
                 pool_size=40,
