@@ -424,3 +424,33 @@ def test_lookup_and_search_by_address(client: TestClient) -> None:
         assert none.status_code == 404, (q, none.text)
     assert client.get("/planning/search", params={"q": " "}).status_code == 400
     assert client.get("/planning/search", params={"q": "a", "x": "1"}).status_code == 400
+
+
+def test_planning_sheet_pdf(client: TestClient) -> None:
+    import io
+
+    import pypdf
+
+    lon, lat = _lonlat(E0 + 10, N0 + 15)
+    r = client.get("/planning/sheet", params={"lon": lon, "lat": lat})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert 'filename="phieu-quy-hoach-26734-12-45.pdf"' in r.headers["content-disposition"]
+    text = pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    for expected in (
+        "PHIẾU THÔNG TIN QUY HOẠCH",
+        "Bến Thành",
+        "số 45, tờ bản đồ số 12",
+        "123 Lê Lợi",
+        "II-3",
+        "1234/QĐ-UBND",
+        "Mở rộng đường Lê Lợi",
+        "390,0 m²",
+        "3 750,0 m²",
+        "không thay thế chứng chỉ quy hoạch",
+    ):
+        assert expected in text, (expected, text)
+    # No parcel at this point: nothing to print.
+    lon, lat = _lonlat(E0 + 50, N0 + 50)
+    none = client.get("/planning/sheet", params={"lon": lon, "lat": lat})
+    assert none.status_code == 404 and none.json()["description_vi"]

@@ -16,7 +16,7 @@ from dothi.app.bodies import json_body
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import DothiError, InvalidInput, NotFound
-from dothi.planning import compliance, plans
+from dothi.planning import compliance, plans, sheet
 from dothi.planning import lookup as pl
 from dothi.planning import regulations as regs
 from dothi.spatial.queries import parse_datetime
@@ -42,10 +42,8 @@ def _number(params: dict[str, str], name: str) -> float:
     return value
 
 
-@router.get("/lookup")
-def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
-    """Tra cứu quy hoạch theo điểm, tọa độ VN-2000 trên giấy chứng nhận, hoặc thửa đất /
-    planning lookup by point, VN-2000 certificate coordinates, or parcel."""
+def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
+    """The lookup the query parameters ask for (one way to find the place)."""
     params = dict(request.query_params)
     unknown = sorted(set(params) - _KNOWN)
     if unknown:
@@ -67,8 +65,32 @@ def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     db: Database = request.app.state.db
     # Independent reads: no BEGIN/COMMIT round trips on PostgreSQL.
     with db.read(snapshot=False) as conn:
-        answer = _answer(db, conn, who, given[0], params, as_of)
+        return _answer(db, conn, who, given[0], params, as_of)
+
+
+@router.get("/lookup")
+def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
+    """Tra cứu quy hoạch theo điểm, tọa độ VN-2000 trên giấy chứng nhận, thửa đất hoặc địa
+    chỉ / planning lookup by point, VN-2000 certificate coordinates, parcel or address."""
+    answer = _lookup_from(request, who)
     return Response(orjson.dumps(answer.as_dict()), media_type="application/json")
+
+
+@router.get("/sheet", responses={200: {"content": {"application/pdf": {}}}})
+def planning_sheet(request: Request, who: CurrentPrincipal) -> Response:
+    """Phiếu thông tin quy hoạch (PDF) của một thửa / the planning information sheet (PDF)
+    of a parcel, found as for ``/planning/lookup``."""
+    answer = _lookup_from(request, who)
+    if answer.parcel is None:
+        raise NotFound(
+            "Không có thửa đất tại điểm này để in phiếu.", "There is no parcel here to print."
+        )
+    name = f"phieu-quy-hoach-{answer.parcel.get('parcel_uid', 'thua')}.pdf"
+    return Response(
+        sheet.render_sheet(answer),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 def _answer(

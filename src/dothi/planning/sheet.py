@@ -1,0 +1,188 @@
+"""The planning information sheet (phiếu thông tin quy hoạch) as PDF.
+
+One A4 page from a :class:`~dothi.planning.lookup.Lookup`: place, parcel, a map excerpt of
+the parcel with the zones and constraints around it, the rules table, the plans referred
+to, the buildable envelope, the date and the disclaimer. Text uses Noto Sans (Debian
+``fonts-noto-core``), which has every Vietnamese letter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import shapely
+from fpdf import FPDF
+from shapely.geometry.base import BaseGeometry
+
+from dothi.errors import ConfigError
+from dothi.planning.lookup import DISCLAIMER, Lookup
+
+_FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
+_MAP_MM = 80.0
+
+
+def _font_dir() -> Path:
+    for folder in _FONT_DIRS:
+        if (folder / "NotoSans-Regular.ttf").exists() and (folder / "NotoSans-Bold.ttf").exists():
+            return folder
+    raise ConfigError(
+        "Thiếu phông Noto Sans để in phiếu quy hoạch; cài gói Debian fonts-noto-core.",
+        "The Noto Sans font is missing for planning sheets; install Debian's fonts-noto-core.",
+    )
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:,.{digits}f}"
+        return text.replace(",", " ").replace(".", ",")  # Vietnamese: 1 234,5
+    return str(value)
+
+
+class _Sheet(FPDF):
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("noto", size=7)
+        self.multi_cell(0, 3.5, f"{DISCLAIMER['vi']} / {DISCLAIMER['en']}")
+
+
+def _draw_map(pdf: FPDF, answer: Lookup, x: float, y: float) -> None:
+    """The parcel (bold), its zones (thin) and constraints (dashed), fitted in a square."""
+    parcel = answer.parcel_geometry
+    assert parcel is not None
+    shapes: list[tuple[BaseGeometry, float, bool]] = [
+        (z.geometry, 0.2, False) for z in answer.zones + answer.proposed if z.geometry is not None
+    ]
+    shapes += [(c.geometry, 0.3, True) for c in answer.constraints if c.geometry is not None]
+    view = shapely.box(*parcel.buffer(max(1e-5, parcel.length / 4)).bounds)
+    minx, miny, maxx, maxy = view.bounds
+    scale = _MAP_MM / max(maxx - minx, maxy - miny)
+    pdf.rect(x, y, _MAP_MM, _MAP_MM)
+
+    def ring(coords: Any) -> list[tuple[float, float]]:
+        return [(x + (cx - minx) * scale, y + (maxy - cy) * scale) for cx, cy in coords]
+
+    for geom, width, dashed in [*shapes, (parcel, 0.8, False)]:
+        clipped = shapely.intersection(geom, view)
+        pdf.set_line_width(width)
+        pdf.set_dash_pattern(dash=1.2, gap=0.8) if dashed else pdf.set_dash_pattern()
+        for part in getattr(clipped, "geoms", [clipped]):
+            if part.geom_type == "Polygon" and not part.is_empty:
+                pdf.polygon(ring(part.exterior.coords), style="D")
+    pdf.set_dash_pattern()
+    pdf.set_line_width(0.2)
+
+
+def render_sheet(answer: Lookup, *, now: datetime | None = None) -> bytes:
+    """The PDF of one parcel's planning information."""
+    if answer.parcel is None or answer.parcel_geometry is None:
+        raise ValueError("a planning sheet needs a parcel")  # callers look up a parcel first
+    fonts = _font_dir()
+    pdf = _Sheet(format="A4")
+    pdf.add_font("noto", "", str(fonts / "NotoSans-Regular.ttf"))
+    pdf.add_font("noto", "B", str(fonts / "NotoSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    pdf.set_font("noto", "B", 15)
+    pdf.cell(0, 8, "PHIẾU THÔNG TIN QUY HOẠCH", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font("noto", size=9)
+    pdf.cell(0, 5, "Planning information sheet", new_x="LMARGIN", new_y="NEXT", align="C")
+    day = (now or datetime.now(UTC)).strftime("%d/%m/%Y")
+    pdf.cell(0, 5, f"Ngày / Date: {day}", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.ln(3)
+    p = answer.parcel
+    commune = (answer.commune or {}).get("name", "–")
+    lines = [
+        ("Xã/phường / Commune", f"{commune} ({p.get('commune_code', '–')})"),
+        ("Thửa / Parcel", f"số {p.get('parcel_no')}, tờ bản đồ số {p.get('sheet_no')}"),
+        ("Địa chỉ / Address", str(p.get("address") or "–")),
+        ("Diện tích / Area", f"{_fmt(answer.parcel_area_m2)} m²"),
+    ]
+    top = pdf.get_y()
+    for label, value in lines:
+        pdf.set_font("noto", "B", 9)
+        pdf.cell(40, 5.5, label)
+        pdf.set_font("noto", size=9)
+        pdf.multi_cell(60, 5.5, value, new_x="LMARGIN", new_y="NEXT")
+    _draw_map(pdf, answer, pdf.w - pdf.r_margin - _MAP_MM, top)
+    pdf.set_y(max(pdf.get_y(), top + _MAP_MM) + 4)
+    _rules_table(pdf, answer)
+    _constraints(pdf, answer)
+    return bytes(pdf.output())
+
+
+def _rules_table(pdf: FPDF, answer: Lookup) -> None:
+    pdf.set_font("noto", "B", 10)
+    pdf.cell(0, 6, "Chỉ tiêu quy hoạch / Planning rules", new_x="LMARGIN", new_y="NEXT")
+    head = (
+        "Ô / Zone",
+        "Phần thửa / Share",
+        "Mật độ / Coverage",
+        "Tầng / Floors",
+        "HSSDĐ / FAR",
+        "Quyết định / Decision",
+    )
+    widths = (24, 28, 28, 24, 22, 54)
+    pdf.set_font("noto", "B", 8)
+    for text, w in zip(head, widths, strict=True):
+        pdf.cell(w, 6, text, border=1)
+    pdf.ln()
+    pdf.set_font("noto", size=8)
+    for z in answer.zones:
+        r = z.rules
+        floors = f"{_fmt(r['min_floors'])}–{_fmt(r['max_floors'])}"
+        share = f"{_fmt(z.area_m2)} m² ({_fmt((z.share or 0) * 100, 0)} %)"
+        props = z.properties
+        decision = f"{props.get('plan_decision_no', '–')} {props.get('plan_decision_date', '')}"
+        row = (
+            str(z.properties.get("zone_code", z.zone_uid)),
+            share,
+            f"{_fmt(r['max_coverage_pct'])} %",
+            floors,
+            _fmt(r["max_far"]),
+            decision,
+        )
+        for text, w in zip(row, widths, strict=True):
+            pdf.cell(w, 6, text, border=1)
+        pdf.ln()
+    if not answer.zones:
+        pdf.cell(0, 6, "Không có ô quy hoạch đang áp dụng / no zone in force", border=1)
+        pdf.ln()
+    env = answer.envelope
+    if env is not None:
+        pdf.ln(2)
+        pdf.set_font("noto", "B", 9)
+        pdf.multi_cell(
+            0,
+            5,
+            f"Tối đa / At most: chiếm đất / footprint {_fmt(env['max_footprint_m2'])} m², "
+            f"tổng sàn / floor area {_fmt(env['max_floor_area_m2'])} m²",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    for z in answer.proposed:
+        pdf.set_font("noto", size=8)
+        code = z.properties.get("zone_code", z.zone_uid)
+        pdf.multi_cell(
+            0,
+            5,
+            f"Đang lấy ý kiến / In consultation: ô / zone {code}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+
+
+def _constraints(pdf: FPDF, answer: Lookup) -> None:
+    pdf.ln(2)
+    pdf.set_font("noto", "B", 10)
+    pdf.cell(0, 6, "Ràng buộc / Constraints", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("noto", size=9)
+    if not answer.constraints:
+        pdf.cell(0, 5, "Không có / none", new_x="LMARGIN", new_y="NEXT")
+    for c in answer.constraints:
+        label = c.properties.get("label") or c.kind
+        taken = "" if c.area_m2 is None else f": {_fmt(c.area_m2)} m²"
+        pdf.multi_cell(0, 5, f"• {label} ({c.kind}){taken}", new_x="LMARGIN", new_y="NEXT")
