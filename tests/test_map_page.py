@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from live import dothi_server
 from samples import ORIGIN, parcels, write_geojson
-from shapely.geometry import Point
+from shapely.geometry import Point, shape
 
 from dothi.app.main import create_app
 from dothi.auth.accounts import create_account
@@ -237,6 +237,16 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         card = page.locator("#planning").inner_text()
         assert "Quy hoạch tại điểm này" in card and "Xã/phường / Commune" in card
         assert "Ô quy hoạch / Zone" in card and "For information only" in card
+        # On a parcel the card also offers the planning sheet as PDF.
+        with urllib.request.urlopen(f"{server}ogcapi/collections/land_parcel/items?limit=1") as r:
+            parcel = shape(json.loads(r.read())["features"][0]["geometry"])
+        inside = parcel.representative_point()
+        _click_at(page, inside.x, inside.y)
+        page.evaluate("window.dothiPlanning")
+        sheet = page.locator("#planning-sheet").get_attribute("href") or ""
+        assert "/planning/sheet?lon=" in sheet
+        with urllib.request.urlopen(sheet, timeout=30) as pdf:
+            assert pdf.headers["Content-Type"] == "application/pdf" and pdf.read(4) == b"%PDF"
         page.screenshot(path=str(tmp_path / "popup.png"))
 
         page.locator('#layers li[data-layer="public_facility"] input').uncheck()

@@ -222,7 +222,7 @@ const around = ({ x, y }) => [[x - 4, y - 4], [x + 4, y + 4]];
 const fmt = (n, digits = 1) =>
   n === null || n === undefined ? "–" : Number(n).toLocaleString("vi-VN", { maximumFractionDigits: digits });
 
-function planningCard(doc) {
+function planningCard(doc, lookupQuery) {
   const rows = [];
   const line = (label, value) => rows.push(el("p", {}, el("strong", {}, `${label}: `), value));
   if (doc.commune) line("Xã/phường / Commune", doc.commune.name);
@@ -248,17 +248,21 @@ function planningCard(doc) {
       `sàn / floor area ${fmt(doc.envelope.max_floor_area_m2)} m²`);
   }
   if (!doc.zones.length && !doc.parcel) line("Quy hoạch / Plan", "không có dữ liệu / no data");
+  if (doc.parcel) {
+    rows.push(el("p", {}, el("a", { id: "planning-sheet", href: api(`planning/sheet?${lookupQuery}`).href,
+      target: "_blank", rel: "noopener" }, "Tải phiếu thông tin quy hoạch (PDF) / Planning sheet (PDF)")));
+  }
   rows.push(el("p", { className: "muted" }, `${doc.disclaimer.vi} / ${doc.disclaimer.en}`));
   return rows;
 }
 
 async function showPlanning(lngLat) {
   const card = document.getElementById("planning");
-  const url = `planning/lookup?lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`;
+  const query = `lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`;
   try {
-    const doc = await getJson(url);
+    const doc = await getJson(`planning/lookup?${query}`);
     card.replaceChildren(el("h2", {}, "Quy hoạch tại điểm này ", el("span", { lang: "en" }, "/ Planning here")),
-      ...planningCard(doc));
+      ...planningCard(doc, query));
   } catch {
     card.replaceChildren(el("p", { className: "muted" },
       "Không tra cứu được quy hoạch tại điểm này. / No planning answer for this place."));
