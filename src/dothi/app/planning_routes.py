@@ -1,4 +1,5 @@
-"""HTTP routes of planning: ``GET /planning/lookup``, ``POST /planning/compliance``."""
+"""HTTP routes of planning (mounted at ``/planning``): ``lookup``, ``sheet`` (PDF), ``search``,
+``compliance``, ``plans``. Thin adapters over :mod:`dothi.planning`."""
 
 from __future__ import annotations
 
