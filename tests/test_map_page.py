@@ -247,6 +247,15 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         assert "/planning/sheet?lon=" in sheet
         with urllib.request.urlopen(sheet, timeout=30) as pdf:
             assert pdf.headers["Content-Type"] == "application/pdf" and pdf.read(4) == b"%PDF"
+
+        # Address search, tone marks left out: the parcel's answer and its sheet.
+        page.fill("#search-q", "2 le duan")
+        page.click("#search-form button")
+        page.locator("#search-results button", has_text="2 Lê Duẩn").first.click()
+        page.evaluate("window.dothiPlanning")
+        assert "Thửa / Parcel" in page.locator("#planning").inner_text()
+        found = page.locator("#planning-sheet").get_attribute("href") or ""
+        assert "commune=" in found and "parcel_no=" in found
         page.screenshot(path=str(tmp_path / "popup.png"))
 
         page.locator('#layers li[data-layer="public_facility"] input').uncheck()

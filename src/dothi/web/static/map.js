@@ -257,8 +257,11 @@ function planningCard(doc, lookupQuery) {
 }
 
 async function showPlanning(lngLat) {
+  await showAnswer(`lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`);
+}
+
+async function showAnswer(query) {
   const card = document.getElementById("planning");
-  const query = `lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`;
   try {
     const doc = await getJson(`planning/lookup?${query}`);
     card.replaceChildren(el("h2", {}, "Quy hoạch tại điểm này ", el("span", { lang: "en" }, "/ Planning here")),
@@ -286,6 +289,42 @@ map.on("mousemove", (event) => {
 });
 
 // Sign in with a password: the one-day token stays in this page only (no storage).
+// Address search: the matching parcels; choosing one shows its answer and its place.
+document.getElementById("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const list = document.getElementById("search-results");
+  const q = document.getElementById("search-q").value.trim();
+  if (!q) return;
+  let found = [];
+  try {
+    found = (await getJson(`planning/search?q=${encodeURIComponent(q)}`)).parcels;
+  } catch {
+    showStatus("Không tìm được.", "The search failed.");
+  }
+  if (!found.length) {
+    list.replaceChildren(el("li", { className: "muted" }, "Không thấy thửa nào / no parcel found"));
+    return;
+  }
+  list.replaceChildren(...found.map((p) => el("li", {}, el("button", {
+    type: "button",
+    onclick: () => { window.dothiPlanning = chooseParcel(p); },
+  }, `${p.address} – tờ ${p.sheet_no}, thửa ${p.parcel_no}`))));
+});
+
+async function chooseParcel(p) {
+  const query = `commune=${p.commune_code}&sheet_no=${p.sheet_no}&parcel_no=${p.parcel_no}`;
+  await showAnswer(query);
+  const item = await getJson(`ogcapi/collections/land_parcel/items/${encodeURIComponent(p.parcel_uid)}`)
+    .catch(() => null);
+  const ring = item?.geometry?.coordinates?.flat(Infinity);
+  if (ring?.length) {
+    const xs = ring.filter((_, i) => i % 2 === 0);
+    const ys = ring.filter((_, i) => i % 2 === 1);
+    map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]],
+      { padding: 80, maxZoom: 18, animate: false });
+  }
+}
+
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const name = document.getElementById("login-name").value.trim();
