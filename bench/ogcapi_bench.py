@@ -431,6 +431,21 @@ def run_wrk(
     wrk: str, w: Workload, server: Server, seconds: int, connections: int, work: Path, pg_pid: int
 ) -> Run:
     script, args = wrk_args(w, server)
+    return run_wrk_script(wrk, w.key, script, args, server, seconds, connections, work, pg_pid)
+
+
+def run_wrk_script(
+    wrk: str,
+    key: str,
+    script: Path,
+    args: list[str],
+    server: Server,
+    seconds: int,
+    connections: int,
+    work: Path,
+    pg_pid: int,
+) -> Run:
+    """One warm-up and one timed wrk run of ``script`` against ``server``."""
 
     def once(duration: int) -> tuple[dict[str, Any], list[str]]:
         cmd = [
@@ -447,7 +462,7 @@ def run_wrk(
             *args,
         ]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=duration + 60)
-        log = work / f"wrk-{w.key}-{server.name.replace(' ', '_')}.log"
+        log = work / f"wrk-{key}-{server.name.replace(' ', '_')}.log"
         log.write_text(done.stdout + done.stderr)
         match = re.search(r"^WRK_JSON (\{.*\})$", done.stdout, re.MULTILINE)
         if done.returncode != 0 or match is None:
@@ -463,7 +478,7 @@ def run_wrk(
     )
     secs = r["duration_us"] / 1e6
     return Run(
-        workload=w.key,
+        workload=key,
         server=server.name,
         requests=r["requests"],
         seconds=secs,

@@ -27,9 +27,7 @@ import argparse
 import json
 import multiprocessing
 import random
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -214,41 +212,7 @@ def run_ceiling(url: str, connections: int, seconds: int) -> ob.Run:
     )
 
 
-# -- load --------------------------------------------------------------------------------
-def run_wrk(wrk: str, server: ob.Server, seconds: int, connections: int, work: Path) -> ob.Run:
-    box = [f"{v:.6f}" for v in EXTENT]
-
-    def once(duration: int) -> dict[str, Any]:
-        cmd = [wrk, f"-t{ob.THREADS}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
-        cmd += ["-s", "bench/wrk_lookup.lua", server.base, "--", *box]
-        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=duration + 60)
-        (work / f"wrk-{server.name.replace(' ', '_')}.log").write_text(done.stdout + done.stderr)
-        match = re.search(r"^WRK_JSON (\{.*\})$", done.stdout, re.MULTILINE)
-        if done.returncode != 0 or match is None:
-            raise SystemExit(f"LỖI / FAILED: {' '.join(cmd)}\n{done.stdout}\n{done.stderr}")
-        return dict(json.loads(match.group(1)))
-
-    once(ob.WARMUP)
-    r = once(seconds)
-    kinds = ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
-    errors = sum(r[k] for k in kinds)
-    secs = r["duration_us"] / 1e6
-    return ob.Run(
-        workload="lookup",
-        server=server.name,
-        requests=r["requests"],
-        seconds=secs,
-        rps=r["requests"] / secs,
-        p50_ms=r["p50_us"] / 1000,
-        p95_ms=r["p95_us"] / 1000,
-        p99_ms=r["p99_us"] / 1000,
-        mean_ms=r["mean_us"] / 1000,
-        kib_per_response=r["bytes"] / max(1, r["requests"]) / 1024,
-        errors=errors,
-        command="wrk bench/wrk_lookup.lua",
-    )
-
-
+# -- load ---------------------------------------------------------------------------------
 def check_same_answer(servers: list[ob.Server]) -> None:
     rng = random.Random(3)
     for _ in range(5):
@@ -298,8 +262,14 @@ def main(argv: list[str] | None = None) -> None:
         for s in servers:
             s.wait_ready("/api/health")
         check_same_answer(servers)
+        # The postmaster's pid is the first line of postmaster.pid.
+        pg_pid = int((pg.datadir / "postmaster.pid").read_text().split()[0])
+        box = [f"{v:.6f}" for v in EXTENT]
         for s in servers:
-            r = run_wrk(wrk, s, args.duration, args.connections, work)
+            script = BENCH / "wrk_lookup.lua"
+            r = ob.run_wrk_script(
+                wrk, "lookup", script, box, s, args.duration, args.connections, work, pg_pid
+            )
             runs.append(r)
             print(f"  {r.server:<22} {r.rps:8.1f} req/s  p95 {r.p95_ms:7.1f} ms", flush=True)
             if r.errors:

@@ -9,14 +9,7 @@
 -- one line "WRK_JSON {...}" gives the figures (latencies in microseconds) to
 -- bench/ogcapi_bench.py.
 
-dofile("bench/wrk_report.lua")
-
-local threads = 0
-
-function setup(thread)
-   thread:set("id", threads)
-   threads = threads + 1
-end
+dofile("bench/wrk_common.lua")
 
 function init(args)
    path = args[1]

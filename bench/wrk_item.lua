@@ -7,14 +7,7 @@
 -- 0 … COUNT-1 (the benchmark's ids are PREFIX followed by the row number, zero-padded).
 -- Fixed seed per wrk thread; "WRK_JSON {...}" at the end as in wrk_bbox.lua.
 
-dofile("bench/wrk_report.lua")
-
-local threads = 0
-
-function setup(thread)
-   thread:set("id", threads)
-   threads = threads + 1
-end
+dofile("bench/wrk_common.lua")
 
 function init(args)
    path, prefix, count = args[1], args[2], tonumber(args[3])

@@ -5,16 +5,9 @@
 --
 -- Each request asks /planning/lookup?lon=..&lat=.. with the point drawn uniformly in the
 -- box; every wrk thread has its own fixed seed. The figures line comes from
--- bench/wrk_report.lua.
+-- bench/wrk_common.lua.
 
-dofile("bench/wrk_report.lua")
-
-local threads = 0
-
-function setup(thread)
-   thread:set("id", threads)
-   threads = threads + 1
-end
+dofile("bench/wrk_common.lua")
 
 function init(args)
    xmin, ymin = tonumber(args[1]), tonumber(args[2])

@@ -1,5 +1,13 @@
--- The "WRK_JSON {...}" line the benchmark scripts read (latencies in microseconds).
--- Loaded with dofile() by the wrk scripts; run wrk from the repository root.
+-- What the benchmark's wrk scripts share, loaded with dofile() (run wrk from the
+-- repository root): a number per thread (the id its random seed is drawn from) and the
+-- "WRK_JSON {...}" line the benchmark scripts read (latencies in microseconds).
+
+local threads = 0
+
+function setup(thread)
+   thread:set("id", threads)
+   threads = threads + 1
+end
 
 function done(summary, latency, requests)
    local e = summary.errors
