@@ -2,44 +2,22 @@
 
 One A4 page from a :class:`~dothi.planning.lookup.Lookup`: place, parcel, a map excerpt of
 the parcel with the zones and constraints around it, the rules table, the plans referred
-to, the buildable envelope, the date and the disclaimer. Text uses Noto Sans (Debian
-``fonts-noto-core``), which has every Vietnamese letter.
+to, the buildable envelope, the date and the disclaimer.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import shapely
 from fpdf import FPDF
 from shapely.geometry.base import BaseGeometry
 
-from dothi.errors import ConfigError
 from dothi.planning.lookup import DISCLAIMER, Lookup
+from dothi.planning.pdf import add_fonts, fmt
 
-_FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
 _MAP_MM = 80.0
-
-
-def _font_dir() -> Path:
-    for folder in _FONT_DIRS:
-        if (folder / "NotoSans-Regular.ttf").exists() and (folder / "NotoSans-Bold.ttf").exists():
-            return folder
-    raise ConfigError(
-        "Thiếu phông Noto Sans để in phiếu quy hoạch; cài gói Debian fonts-noto-core.",
-        "The Noto Sans font is missing for planning sheets; install Debian's fonts-noto-core.",
-    )
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        text = f"{value:,.{digits}f}"
-        return text.replace(",", " ").replace(".", ",")  # Vietnamese: 1 234,5
-    return str(value)
 
 
 class _Sheet(FPDF):
@@ -80,10 +58,8 @@ def render_sheet(answer: Lookup, *, now: datetime | None = None) -> bytes:
     """The PDF of one parcel's planning information."""
     if answer.parcel is None or answer.parcel_geometry is None:
         raise ValueError("a planning sheet needs a parcel")  # callers look up a parcel first
-    fonts = _font_dir()
     pdf = _Sheet(format="A4")
-    pdf.add_font("noto", "", str(fonts / "NotoSans-Regular.ttf"))
-    pdf.add_font("noto", "B", str(fonts / "NotoSans-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     pdf.set_font("noto", "B", 15)
@@ -99,7 +75,7 @@ def render_sheet(answer: Lookup, *, now: datetime | None = None) -> bytes:
         ("Xã/phường / Commune", f"{commune} ({p.get('commune_code', '–')})"),
         ("Thửa / Parcel", f"số {p.get('parcel_no')}, tờ bản đồ số {p.get('sheet_no')}"),
         ("Địa chỉ / Address", str(p.get("address") or "–")),
-        ("Diện tích / Area", f"{_fmt(answer.parcel_area_m2)} m²"),
+        ("Diện tích / Area", f"{fmt(answer.parcel_area_m2)} m²"),
     ]
     top = pdf.get_y()
     for label, value in lines:
@@ -133,16 +109,16 @@ def _rules_table(pdf: FPDF, answer: Lookup) -> None:
     pdf.set_font("noto", size=8)
     for z in answer.zones:
         r = z.rules
-        floors = f"{_fmt(r['min_floors'])}–{_fmt(r['max_floors'])}"
-        share = f"{_fmt(z.area_m2)} m² ({_fmt((z.share or 0) * 100, 0)} %)"
+        floors = f"{fmt(r['min_floors'])}–{fmt(r['max_floors'])}"
+        share = f"{fmt(z.area_m2)} m² ({fmt((z.share or 0) * 100, 0)} %)"
         props = z.properties
         decision = f"{props.get('plan_decision_no', '–')} {props.get('plan_decision_date', '')}"
         row = (
             str(z.properties.get("zone_code", z.zone_uid)),
             share,
-            f"{_fmt(r['max_coverage_pct'])} %",
+            f"{fmt(r['max_coverage_pct'])} %",
             floors,
-            _fmt(r["max_far"]),
+            fmt(r["max_far"]),
             decision,
         )
         for text, w in zip(row, widths, strict=True):
@@ -158,8 +134,8 @@ def _rules_table(pdf: FPDF, answer: Lookup) -> None:
         pdf.multi_cell(
             0,
             5,
-            f"Tối đa / At most: chiếm đất / footprint {_fmt(env['max_footprint_m2'])} m², "
-            f"tổng sàn / floor area {_fmt(env['max_floor_area_m2'])} m²",
+            f"Tối đa / At most: chiếm đất / footprint {fmt(env['max_footprint_m2'])} m², "
+            f"tổng sàn / floor area {fmt(env['max_floor_area_m2'])} m²",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -184,5 +160,5 @@ def _constraints(pdf: FPDF, answer: Lookup) -> None:
         pdf.cell(0, 5, "Không có / none", new_x="LMARGIN", new_y="NEXT")
     for c in answer.constraints:
         label = c.properties.get("label") or c.kind
-        taken = "" if c.area_m2 is None else f": {_fmt(c.area_m2)} m²"
+        taken = "" if c.area_m2 is None else f": {fmt(c.area_m2)} m²"
         pdf.multi_cell(0, 5, f"• {label} ({c.kind}){taken}", new_x="LMARGIN", new_y="NEXT")
