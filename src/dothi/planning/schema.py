@@ -1,5 +1,5 @@
 """Tables of the ``planning`` capability: plans (đồ án quy hoạch) and their life cycle,
-scenarios (phương án) for decision support.
+scenarios (phương án) for decision support, public consultation (comments, attachments).
 
 A plan's zones are features of the ``planning_zone`` layer whose ``plan_id`` property names
 the plan, so they keep the spatial database's history. A plan is never deleted: a newer
@@ -8,9 +8,22 @@ approved plan supersedes it and both stay.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
-from dothi.db.schema import metadata
+from dothi.db.schema import BigId, metadata
 
 plan = Table(
     "plan",
@@ -49,3 +62,49 @@ scenario = Table(
 
 PLANNING_TABLES = (plan,)
 SCENARIO_TABLES = (scenario,)
+
+
+# Public consultation (lấy ý kiến cộng đồng) on a plan in consultation.
+comment = Table(
+    "consultation_comment",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(64), ForeignKey("plan.id"), nullable=False),
+    # The zone of the plan the comment is about (given, or found from the point).
+    Column("zone_uid", String(200)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("topic", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    # pending → published | rejected (moderation); only published comments are public.
+    Column("status", String(16), nullable=False),
+    Column("moderation_note", Text),
+    Column("moderated_by", String(100)),
+    Column("moderated_at", DateTime(timezone=True)),
+    Column("answer", Text),
+    Column("answered_by", String(100)),
+    Column("answered_at", DateTime(timezone=True)),
+    # Name, phone, e-mail if the commenter gave them: AES-GCM ciphertext, never shown publicly.
+    Column("identity", LargeBinary),
+    # Keyed hash of the client's address, for rate limits (the address is not kept).
+    Column("client_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_comment_plan_status", "plan_id", "status"),
+    Index("ix_comment_client_time", "client_key", "created_at"),
+)
+
+attachment = Table(
+    "consultation_attachment",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("comment_id", BigId, ForeignKey("consultation_comment.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    # In the database, so a comment and its files commit or roll back together.
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_attachment_comment", "comment_id"),
+)
+
+CONSULTATION_TABLES = (comment, attachment)
