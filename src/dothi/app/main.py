@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
 from dothi.app.auth_deps import install_auth
+from dothi.app.consultation_routes import router as consultation_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.planning_routes import router as planning_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     app.include_router(spatial_router, prefix="/api")
     app.include_router(login_router, prefix="/api")
     app.include_router(planning_router, prefix="/planning")
+    app.include_router(consultation_router, prefix="/planning")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings()))

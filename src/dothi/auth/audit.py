@@ -35,6 +35,10 @@ ACTIONS = (
     "audit_purge",
     "plan_create",
     "plan_status",
+    "comment_moderate",
+    "comment_answer",
+    "personal_data_read",
+    "personal_data_erase",
 )
 #: ``ok``: done; ``denied``: refused for lack of rights or bad credentials; ``failed``:
 #: allowed but not done (invalid input, conflict, error).
