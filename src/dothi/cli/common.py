@@ -7,13 +7,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
-from dothi.errors import current_language
+from dothi.errors import InvalidInput, current_language
+from dothi.spatial.sources import check_allowed
 
 
 def t(vi: str, en: str) -> str:
@@ -75,3 +77,23 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def write_output(settings: Settings, path: Path, data: bytes) -> Path:
+    """Write a report or document to ``path`` (inside the allowed folders) all at once: a
+    failure leaves no half-written file."""
+    target = check_allowed(path, settings.allowed_dirs)
+    if not target.parent.is_dir():
+        raise InvalidInput(
+            f"Thư mục {target.parent} không tồn tại.", f"Folder {target.parent} does not exist."
+        )
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(
+            f"Không ghi được {target}: {exc.strerror}.", f"Cannot write {target}: {exc.strerror}."
+        ) from None
+    return target

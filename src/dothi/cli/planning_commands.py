@@ -10,6 +10,7 @@ import click
 from dothi.auth.audit import audit
 from dothi.auth.policy import operator
 from dothi.cli.common import Context, default_user, pass_ctx, t
+from dothi.cli.consultation_commands import consultation_group
 from dothi.errors import InvalidInput
 from dothi.planning import lookup as pl
 from dothi.planning import plans
@@ -198,4 +199,5 @@ def plan_status(
 
 def register(cli: click.Group) -> None:
     """Add ``dothi planning`` to the ``dothi`` group."""
+    planning_group.add_command(consultation_group)
     cli.add_command(planning_group)

@@ -144,9 +144,9 @@ def render_pdf(s: Synthesis, *, now: datetime | None = None) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("noto", "B", 14)
-    pdf.multi_cell(0, 7, "BÁO CÁO TỔNG HỢP Ý KIẾN CỘNG ĐỒNG", align="C")
+    pdf.multi_cell(0, 7, "BÁO CÁO TỔNG HỢP Ý KIẾN CỘNG ĐỒNG", align="C", new_x="LMARGIN")
     pdf.set_font("noto", size=9)
-    pdf.multi_cell(0, 5, "Synthesis of the public consultation", align="C")
+    pdf.multi_cell(0, 5, "Synthesis of the public consultation", align="C", new_x="LMARGIN")
     pdf.ln(2)
     p = s.plan
     period = f"{p.consultation_from} → {p.consultation_to}"
