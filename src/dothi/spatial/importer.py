@@ -23,6 +23,7 @@ from dothi.db.engine import Database
 from dothi.db.schema import changeset
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.planning.import_naming import circular_naming
 from dothi.spatial import geometry as geomod
 from dothi.spatial.batches import BatchPreparer, RowNote
 from dothi.spatial.layers import (
@@ -195,14 +196,20 @@ def import_file(
                     detect=src.detect,
                     id_prefix=str(cs_id),
                 )
-                preparer.check_columns(reader.schema)
+                # Planning layers named per Circular 16/2025/TT-BXD fill what features omit.
+                naming = circular_naming(layer, src.layer, reader.schema, geom_col)
+                preparer.check_columns(naming.schema(reader.schema) if naming else reader.schema)
                 keyed = preparer.key_column is not None
                 writer = UpsertWriter(db, conn, layer, cs_id, now, opts.user, report, notes)
                 with writer.streaming(new_storage=created):
                     for batch in _batches(reader, src):
+                        if naming is not None:
+                            batch = naming.apply(batch)
                         writer.write(preparer.prepare(batch), keyed)
                         _tick(progress, report, total)
                 report.warnings.extend(preparer.warnings)
+                if naming is not None:
+                    report.warnings.extend(naming.warnings())
                 report.encoding = (
                     preparer.detected or src.legacy or (None if src.detect else src.gdal_encoding)
                 )
