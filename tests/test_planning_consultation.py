@@ -17,27 +17,20 @@ from typing import Any
 import pypdf
 import pytest
 from fastapi.testclient import TestClient
-from samples import ORIGIN, write_geojson
-from shapely.geometry import box
+from planning_samples import X0, Y0, W, consultation_city
 from sqlalchemy import func, select, update
 
 from dothi.app.main import create_app
-from dothi.auth.accounts import create_account
 from dothi.auth.audit import list_audit
 from dothi.auth.personal_data import data_key
-from dothi.auth.tokens import create_token
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import TooManyRequests
 from dothi.planning import consultation as cs
-from dothi.planning import plans
 from dothi.planning.attachments import MAX_BYTES, strip_jpeg
 from dothi.planning.schema import attachment, comment, plan
-from dothi.spatial.importer import ImportOptions, import_file
 
 NAME, PHONE = "Nguyễn Thị Hồng Nhung", "0903123456"
-X0, Y0 = ORIGIN
-W = 0.002  # zone width in degrees
 
 
 def _png(with_text: bytes | None = None) -> bytes:
@@ -74,43 +67,11 @@ def _file(name: str, media: str, content: bytes) -> dict[str, str]:
 
 @pytest.fixture
 def site(db: Database, settings: Settings, tmp_path: Path) -> dict[str, Any]:
-    """Plan ``qh-moi`` open for comments (zones z1, z2), ``qh-xong`` closed, ``qh-nhap`` a
-    draft; an editor and an administrator with tokens."""
-    today = cs.today_in_vietnam()
-    with db.write() as conn:
-        plans.add_plan(conn, "qh-moi", "Điều chỉnh phân khu Bến Thành (minh họa)", "zoning")
-        plans.set_status(
-            conn, "qh-moi", "consultation", consultation=(today - timedelta(days=3), today)
-        )
-        plans.add_plan(conn, "qh-xong", "Phân khu đã lấy ý kiến (minh họa)", "zoning")
-        plans.set_status(
-            conn,
-            "qh-xong",
-            "consultation",
-            consultation=(today - timedelta(days=40), today - timedelta(days=10)),
-        )
-        plans.add_plan(conn, "qh-nhap", "Bản nháp", "detailed")
-        create_account(conn, "kts", "editor")
-        create_account(conn, "qt", "admin")
-        editor = create_token(conn, "kts", "góp ý")[0]
-        admin = create_token(conn, "qt", "góp ý")[0]
-    common = {"land_use_function": "residential", "plan_decision_no": "?", "illustrative": True}
-    common |= {"plan_decision_date": "2026-01-01", "plan_level": "zoning"}
-    zones = [
-        {"zone_uid": "z1", "zone_code": "I-1", "plan_id": "qh-moi", **common},
-        {"zone_uid": "z2", "zone_code": "I-2", "plan_id": "qh-moi", **common},
-        {"zone_uid": "z9", "zone_code": "IX", "plan_id": "qh-xong", **common},
-    ]
-    zones[0]["geometry"] = box(X0, Y0, X0 + W, Y0 + W)
-    zones[1]["geometry"] = box(X0 + W, Y0, X0 + 2 * W, Y0 + W)
-    zones[2]["geometry"] = box(X0, Y0 + 2 * W, X0 + W, Y0 + 3 * W)
-    path = write_geojson(tmp_path / "zones.geojson", zones)
-    import_file(db, settings, path, ImportOptions(layer_id="planning_zone", key="zone_uid"))
-    client = TestClient(create_app(settings, db))
+    """The plans of :func:`consultation_city` behind an in-process client."""
+    tokens = consultation_city(db, settings, tmp_path)
     return {
-        "client": client,
-        "editor": {"Authorization": f"Bearer {editor}"},
-        "admin": {"Authorization": f"Bearer {admin}"},
+        "client": TestClient(create_app(settings, db)),
+        **{role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()},
     }
 
 

@@ -1,12 +1,14 @@
-"""HTTP routes of the map page: ``GET /``, its script and style, and MapLibre GL JS.
+"""HTTP routes of the web pages: the map, the other pages, their scripts and styles, MapLibre.
 
 - ``GET /`` — the map page, or (503) a bilingual page telling how to install MapLibre;
-- ``GET /static/map.js``, ``/static/map.css`` — the page's own script and style;
+- ``GET /consultation``, ``GET /planner`` — public consultation; planners' scenarios;
+- ``GET /static/{name}`` — the pages' own scripts and styles;
 - ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from fastapi import APIRouter, Request
@@ -22,6 +24,8 @@ from dothi.web import (
     map_page,
     maplibre_dist,
     missing_vendor_page,
+    page_html,
+    page_security_policy,
     vendor_file,
 )
 
@@ -34,7 +38,13 @@ _MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".map": "application/json",
 }
-_OWN_FILES = ("map.js", "map.css")
+_OWN_FILES = ("map.js", "map.css", "pages.css", "consultation.js", "planner.js")
+#: Pages without a map, each ``templates/<name>.html``.
+_PAGES = tuple(
+    p
+    for p in ("consultation", "planner")
+    if (STATIC_DIR.parent / "templates" / f"{p}.html").is_file()
+)
 
 
 def _not_found() -> NotFound:
@@ -60,12 +70,26 @@ def web_router(web: WebSettings) -> APIRouter:
         headers["Content-Security-Policy"] = content_security_policy(web)
         return HTMLResponse(map_page(web, layers), headers=headers)
 
+    def other_page(page: str) -> HTMLResponse:
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": page_security_policy(),
+        }
+        return HTMLResponse(page_html(page), headers=headers)
+
+    for page in _PAGES:
+        # The page's text is read per request: small, and an upgrade shows at once.
+        router.add_api_route(
+            f"/{page}", functools.partial(other_page, page), response_class=HTMLResponse
+        )
+
     @router.api_route("/static/{name}", methods=["GET", "HEAD"])
     def own_file(name: str) -> Response:
         """The page's own script or style."""
-        if name not in _OWN_FILES:
-            raise _not_found()
         path = STATIC_DIR / name
+        if name not in _OWN_FILES or not path.is_file():
+            raise _not_found()
         # Revalidated on each load (ETag), so that an upgrade is seen at once.
         return FileResponse(
             path,

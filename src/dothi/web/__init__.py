@@ -1,4 +1,5 @@
-"""The map page (trang bản đồ): its settings, its HTML, and where MapLibre GL JS is found.
+"""The web pages: the map (trang bản đồ) with its settings and MapLibre GL JS, and the pages
+without a map (consultation, planner).
 
 MapLibre GL JS comes from the npm registry (``package.json`` and its lockfile at the root
 of the repository, installed by ``npm ci``) and is served from ``node_modules``; nothing of
@@ -19,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from dothi.errors import ConfigError
 
-#: The folder of ``map.js`` and ``map.css``.
+#: The folder of the pages' scripts and styles.
 STATIC_DIR = Path(__file__).parent / "static"
 _TEMPLATE = Path(__file__).parent / "templates" / "map.html"
 #: The repository root when Dothi runs from a checkout (an editable install).
@@ -98,6 +99,20 @@ def content_security_policy(web: WebSettings) -> str:
         "worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'self'; "
         "frame-ancestors 'self'"
     )
+
+
+def page_security_policy() -> str:
+    """The CSP of the pages without a map: Dothi's own files and API only."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'self'"
+    )
+
+
+def page_html(name: str) -> str:
+    """The HTML of a page without a map (``consultation``, ``planner``)."""
+    return (_TEMPLATE.parent / f"{name}.html").read_text(encoding="utf-8")
 
 
 def layer_items(layers: Sequence[tuple[str, str, str]]) -> str:

@@ -239,6 +239,11 @@ function planningCard(doc, lookupQuery) {
   }
   for (const z of doc.proposed_zones) {
     line("Đang lấy ý kiến / In consultation", z.properties.zone_code ?? z.zone_uid);
+    if (z.properties.plan_id && lookupQuery.startsWith("lon=")) {
+      const href = api(`consultation?plan=${encodeURIComponent(z.properties.plan_id)}&${lookupQuery}`).href;
+      rows.push(el("p", {}, el("a", { className: "comment-here", href },
+        "Góp ý về vị trí này / Comment on this place")));
+    }
   }
   for (const c of doc.constraints) {
     line(`Ràng buộc / Constraint ${c.kind}`, c.area_m2 === null ? "" : `${fmt(c.area_m2)} m²`);
