@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from shapely.geometry import shape
 
 from dothi.app.main import create_app
 from dothi.config import Settings
@@ -35,3 +36,30 @@ def test_demo_loads_every_layer_and_is_idempotent(db: Database, settings: Settin
         "/api/layers/admin_commune/features", params={"bbox": "106.698,10.772,106.699,10.773"}
     ).json()
     assert any("Bến Thành" in f["properties"]["name"] for f in ward["features"])
+
+
+def test_demo_plans_constraints_and_consultation(db: Database, settings: Settings) -> None:
+    load_demo(db, settings)
+    load_demo(db, settings)  # a second run adds no plan or comment
+    client = TestClient(create_app(settings, db))
+    listed = {p["id"]: p for p in client.get("/planning/plans").json()["plans"]}
+    assert listed["minh-hoa-2026"]["status"] == "approved"
+    draft = listed["minh-hoa-2027"]
+    assert draft["status"] == "consultation" and draft["supersedes"] == "minh-hoa-2026"
+    assert "MINH HỌA" in draft["name"]
+    comments = client.get("/planning/plans/minh-hoa-2027/comments").json()["comments"]
+    assert len(comments) == 3 and sum(1 for c in comments if c["answer"]) == 2
+    # A point inside a zone: the 2026 zone applies, the 2027 draft's zone is proposed.
+    zone = client.get(
+        "/api/layers/planning_zone/features",
+        params={"limit": 1, "bbox": "106.69,10.77,106.70,10.78"},
+    ).json()["features"][0]
+    inside = shape(zone["geometry"]).representative_point()
+    answer = client.get("/planning/lookup", params={"lon": inside.x, "lat": inside.y}).json()
+    assert [z["properties"]["plan_id"] for z in answer["zones"]] == ["minh-hoa-2026"]
+    assert [z["properties"]["plan_id"] for z in answer["proposed_zones"]] == ["minh-hoa-2027"]
+    kinds = {
+        f["properties"]["kind"]
+        for f in client.get("/api/layers/planning_constraint/features").json()["features"]
+    }
+    assert kinds == {"road_red_line", "heritage_buffer"}

@@ -62,6 +62,16 @@ SHEET_CELL_M = 250.0  # a 1:500 cadastral map sheet covers 250 m x 250 m
 PARCEL_BUFFER_M = 3.0
 CITY_CENTRE = (106.6980, 10.7725)  # Bến Thành market, for the illustrative density model
 
+PLAN_2026 = "minh-hoa-2026"
+PLAN_2027 = "minh-hoa-2027"
+NOTE_DRAFT = (
+    "Dự thảo điều chỉnh MINH HỌA đang lấy ý kiến; không có giá trị pháp lý. / "
+    "ILLUSTRATIVE draft adjustment in consultation; no legal effect."
+)
+NOTE_CONSTRAINT = (
+    "Ràng buộc minh họa, không phải chỉ giới được phê duyệt; không có giá trị pháp lý. / "
+    "Illustrative constraint, not an approved alignment; no legal effect."
+)
 NOTE_ZONE = (
     "Số liệu minh họa, không phải quy hoạch được phê duyệt; không có giá trị pháp lý. / "
     "Illustrative values, not an approved plan; no legal effect."
@@ -393,7 +403,7 @@ def check_zone_rules(zones: list[dict[str, Any]]) -> list[str]:
 
 # --------------------------------------------------------------------------- layers
 
-ILLUSTRATIVE_LAYERS = ("planning_zone", "land_parcel", "population")
+ILLUSTRATIVE_LAYERS = ("planning_zone", "planning_constraint", "land_parcel", "population")
 
 
 def load_units(data: Path) -> dict[str, Any]:
@@ -877,6 +887,7 @@ def build_planning_zone(
                     {
                         "zone_uid": uid,
                         "zone_code": zone_code,
+                        "plan_id": PLAN_2026,
                         **zone_rules(func, seed),
                         "area_m2": round(cell.area, 1),
                         "commune_code": ward_code,
@@ -922,6 +933,116 @@ def parcel_land_use(p: dict[str, Any]) -> str:
     ):
         return "TMD"
     return "ODT"
+
+
+def adjusted_rules(props: dict[str, Any], seed: str) -> dict[str, Any]:
+    """The 2027 draft's rules for a 2026 zone: some residential blocks denser, a few
+    turned into parks and schools (deterministic, illustrative)."""
+    func = props["land_use_function"]
+    u = unit_hash("adjust-2027", seed)
+    if func == "residential" and u < 0.12:
+        return zone_rules("green_public", seed)
+    if func == "residential" and u < 0.20:
+        return zone_rules("education", seed)
+    if func in ("residential", "mixed_use") and u < 0.60:
+        floors = props["max_floors"] + 3
+        far = min(props["max_far"] + 1.0, props["max_coverage_pct"] / 100 * floors, 13.0)
+        return {
+            **{k: props.get(k) for k in ("land_use_function", "land_use_code", "max_coverage_pct")},
+            "function_label": props["function_label"],
+            "min_floors": props["min_floors"],
+            "max_floors": floors,
+            "max_far": math.floor(far * 10) / 10,
+        }
+    keys = ("land_use_function", "function_label", "land_use_code", "max_coverage_pct")
+    return {k: props.get(k) for k in (*keys, "min_floors", "max_floors", "max_far")}
+
+
+def build_planning_zone_2027(zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The draft adjustment of the 2026 plan: the same blocks with adjusted rules."""
+    out = []
+    for z in zones:
+        p = z["properties"]
+        uid = p["zone_uid"].replace("MINH-HOA-2026", "MINH-HOA-2027")
+        out.append(
+            feature(
+                uid,
+                shape(z["geometry"]),
+                {
+                    "zone_uid": uid,
+                    "zone_code": p["zone_code"],
+                    "plan_id": PLAN_2027,
+                    **adjusted_rules(p, p["zone_uid"]),
+                    "area_m2": p["area_m2"],
+                    "commune_code": p["commune_code"],
+                    "plan_name": (
+                        "Điều chỉnh quy hoạch phân khu MINH HỌA khu trung tâm (dự thảo lấy ý "
+                        "kiến) / ILLUSTRATIVE draft adjustment of the central zoning plan"
+                    ),
+                    "plan_decision_no": "DU-THAO/2027",
+                    "plan_decision_date": "2026-11-01",
+                    "plan_level": "zoning",
+                    "plan_scale": 2000,
+                    "illustrative": True,
+                    "note": NOTE_DRAFT,
+                },
+            )
+        )
+    return out
+
+
+def build_planning_constraint(
+    zones: list[dict[str, Any]], facilities: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Illustrative constraints: a 6 m road-widening strip along the south side of every
+    third residential or mixed-use block, and a 60 m protection buffer around museums and
+    places of worship."""
+    out = []
+    blocks = [
+        z for z in zones if z["properties"]["land_use_function"] in ("residential", "mixed_use")
+    ]
+    for i, z in enumerate(blocks[::3], start=1):
+        cell = to_metric(shape(z["geometry"]))
+        minx, miny, maxx, _ = cell.bounds
+        strip = polygons_only(cell.intersection(shapely.box(minx, miny, maxx, miny + 6.0)))
+        if strip is None:
+            continue
+        uid = f"MINH-HOA-DD-{i:03d}"
+        out.append(
+            feature(
+                uid,
+                to_degrees(strip),
+                {
+                    "constraint_uid": uid,
+                    "kind": "road_red_line",
+                    "label": "Mở rộng đường 6 m (minh họa) / 6 m road widening (illustrative)",
+                    "plan_decision_no": "MINH-HOA/2026",
+                    "legal_basis": NOTE_CONSTRAINT,
+                    "illustrative": True,
+                },
+            )
+        )
+    heritage = [f for f in facilities if f["properties"]["kind"] in ("museum", "place_of_worship")]
+    for i, f in enumerate(heritage, start=1):
+        uid = f"MINH-HOA-DT-{i:03d}"
+        name = f["properties"].get("name") or f["properties"]["kind"]
+        ring = to_degrees(to_metric(shape(f["geometry"])).buffer(60.0, quad_segs=8))
+        out.append(
+            feature(
+                uid,
+                ring,
+                {
+                    "constraint_uid": uid,
+                    "kind": "heritage_buffer",
+                    "label": f"Vùng bảo vệ quanh {name} (minh họa) / protection buffer "
+                    "(illustrative)",
+                    "plan_decision_no": "MINH-HOA/2026",
+                    "legal_basis": NOTE_CONSTRAINT,
+                    "illustrative": True,
+                },
+            )
+        )
+    return out
 
 
 def build_land_parcel(
@@ -1068,6 +1189,7 @@ ORIGIN = {
     "public_facility": "OpenStreetMap (hcmc-osm-ohsome)",
     "green_water": "OpenStreetMap (hcmc-osm-ohsome)",
     "planning_zone": "ILLUSTRATIVE; geometry from admin_commune",
+    "planning_constraint": "ILLUSTRATIVE; geometry from planning_zone and OSM facilities",
     "land_parcel": "ILLUSTRATIVE; geometry from OSM buildings",
     "population": "ILLUSTRATIVE; points in admin_commune",
 }
@@ -1175,6 +1297,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     facilities = build_public_facility(osm, communes)
     green = build_green_water(osm, communes)
     zones = build_planning_zone(commune_src, osm, facilities)
+    constraints = build_planning_constraint(zones, facilities)
+    zones += build_planning_zone_2027(zones)
     parcels = build_land_parcel(commune_src, osm)
     population = build_population(commune_src, commune_features)
 
@@ -1193,6 +1317,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         ("public_facility", facilities, osm_meta),
         ("green_water", green, osm_meta),
         ("planning_zone", zones, illus_admin),
+        ("planning_constraint", constraints, illus_osm),
         ("land_parcel", parcels, illus_osm),
         ("population", population, illus_admin),
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from dothi.config import Settings
 from dothi.db.engine import Database
+from dothi.demo.planning import load_demo_planning
 from dothi.spatial.importer import ImportOptions, ImportReport, import_file
 from dothi.spatial.layers import update_layer
 
@@ -30,7 +31,8 @@ def load_demo(
     settings: Settings,
     on_layer: Callable[[ImportReport], None] | None = None,
 ) -> list[ImportReport]:
-    """Import every demo layer (idempotent: a second run changes nothing)."""
+    """Import every demo layer and register the demo plans (idempotent: a second run
+    changes nothing)."""
     reports = []
     folder = resources.files("dothi.demo") / "data"
     tmp = Path(tempfile.mkdtemp(prefix="dothi-demo-"))
@@ -62,4 +64,5 @@ def load_demo(
                 on_layer(report)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    load_demo_planning(db, settings)
     return reports
