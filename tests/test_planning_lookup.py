@@ -115,6 +115,17 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
                 **ZONE,
                 "geometry": _m(5, -100, 100, 100),
             },
+            {
+                # Existing land use (a Circular 16/2025 HT_ layer): no rules, never applied.
+                "zone_uid": "HT",
+                "zone_code": "HT-1",
+                "land_use_function": "residential",
+                "stage": "existing",
+                "source_layer": "HT_DAT_O_HIENTRANG",
+                "max_far": 1.0,
+                **ZONE,
+                "geometry": _m(-100, -100, 100, 100),
+            },
         ],
     )
     # Road widening takes the parcel's first 2 m along y: 20 × 2 = 40 m².

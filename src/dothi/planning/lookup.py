@@ -154,7 +154,11 @@ def _zone_dict(z: ZoneShare) -> dict[str, Any]:
 
 def _place_zone(r: _Reader, answer: Lookup, zone: ZoneShare) -> None:
     """File a zone by its plan's status: in force, in consultation, or not shown (a draft
-    or a superseded plan). Zones that name no registered plan are taken as in force."""
+    or a superseded plan). Zones that name no registered plan are taken as in force; zones
+    of existing land use (``stage: existing``, Circular 16/2025 ``HT_`` layers) carry no
+    planning rules and are not shown."""
+    if zone.properties.get("stage") == "existing":
+        return
     plan_id = zone.properties.get("plan_id")
     status = r.plan_statuses.get(plan_id, "approved") if plan_id else "approved"
     if status == "approved":
