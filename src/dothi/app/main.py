@@ -16,6 +16,7 @@ from dothi.app.consultation_routes import router as consultation_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.planning_routes import router as planning_router
+from dothi.app.scenario_routes import router as scenario_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
 from dothi.app.web_routes import web_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     app.include_router(login_router, prefix="/api")
     app.include_router(planning_router, prefix="/planning")
     app.include_router(consultation_router, prefix="/planning")
+    app.include_router(scenario_router, prefix="/planning")
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings()))

@@ -11,6 +11,7 @@ from dothi.auth.audit import audit
 from dothi.auth.policy import operator
 from dothi.cli.common import Context, default_user, pass_ctx, t
 from dothi.cli.consultation_commands import consultation_group
+from dothi.cli.scenario_commands import scenario_group
 from dothi.errors import InvalidInput
 from dothi.planning import lookup as pl
 from dothi.planning import plans
@@ -200,4 +201,5 @@ def plan_status(
 def register(cli: click.Group) -> None:
     """Add ``dothi planning`` to the ``dothi`` group."""
     planning_group.add_command(consultation_group)
+    planning_group.add_command(scenario_group)
     cli.add_command(planning_group)

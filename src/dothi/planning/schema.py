@@ -51,8 +51,10 @@ scenario = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(300), nullable=False),
+    Column("description", Text),
     Column("plan_id", String(64), ForeignKey("plan.id"), nullable=False),
-    # JSON object: floor area per person, household size, regulation edition, norms chosen.
+    # JSON object: floor area per person, household size, residential share of mixed-use
+    # floor area, regulation edition, norm set (see dothi.planning.scenarios.Assumptions).
     Column("assumptions", Text, nullable=False),
     Column("illustrative", Boolean, nullable=False, default=False),
     Column("created_by", String(100)),

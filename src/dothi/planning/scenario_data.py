@@ -1,0 +1,318 @@
+"""What the indicators of a plan's scenarios are computed from, read once per plan.
+
+:func:`load_plan_data` reads, in bulk, the plan's zones (``planning_zone`` features whose
+``plan_id`` is the plan), the buildings in the zones' extent (``building``) and the public
+facilities within reach of it (``public_facility``), and projects them to one metric frame:
+a Lambert azimuthal equal-area projection on the WGS 84 ellipsoid centred on the middle of
+the zones' extent (rounded to 0.0001°). Areas in that frame are the ellipsoidal areas (the
+same as :func:`dothi.planning.lookup.area_m2` to well under 0.01 % at the size of a city);
+distances are straight-line distances with a scale error under 0.001 % within 50 km of the
+centre. Everything a scenario changes (assumptions, edition, norms) is applied later, to
+arrays, so several scenarios of one plan share one read.
+
+Only layers the caller may read are used (a hidden layer counts as empty, and the answer
+says so).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+from sqlalchemy import Connection, Select
+
+from dothi.auth.policy import Principal, may_read
+from dothi.db.engine import Database
+from dothi.db.schema import feature
+from dothi.db.spatial.base import expand_degrees
+from dothi.planning import regulations as regs
+from dothi.planning.plans import Plan
+from dothi.spatial.layers import layer_access
+
+ZONES = "planning_zone"
+BUILDINGS = "building"
+FACILITIES = "public_facility"
+LAYERS = (ZONES, BUILDINGS, FACILITIES)
+
+Floats = npt.NDArray[np.float64]
+Objects = npt.NDArray[np.object_]
+#: A circle of the service radius is drawn with 64 sides (area within 0.2 % of the circle).
+_QUAD_SEGS = 16
+#: Building statuses that count as existing (planned, under construction, abandoned do not).
+_EXISTING = (None, "existing", "unknown")
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service whose reach is measured: facility kinds and zone functions that provide it,
+    and the regulation rule holding its radius."""
+
+    key: str
+    vi: str
+    en: str
+    kinds: tuple[str, ...]
+    zone_functions: tuple[str, ...]
+
+    @property
+    def rule(self) -> str:
+        """The key of the radius in an edition's rules (``data/regulations.json``)."""
+        return f"service_radius_{self.key}_m"
+
+
+# A school of unknown level (kind ``school``) and an education zone serve every level:
+# zoning plans rarely say which school an education lot is for.
+_SCHOOLS = ("school",)
+SERVICES = (
+    Service(
+        "kindergarten",
+        "Mầm non",
+        "Kindergartens",
+        ("kindergarten", *_SCHOOLS),
+        ("education",),
+    ),
+    Service(
+        "primary_school",
+        "Tiểu học",
+        "Primary schools",
+        ("primary_school", *_SCHOOLS),
+        ("education",),
+    ),
+    Service(
+        "lower_secondary_school",
+        "THCS",
+        "Lower secondary",
+        ("lower_secondary_school", *_SCHOOLS),
+        ("education",),
+    ),
+    Service(
+        "upper_secondary_school",
+        "THPT",
+        "Upper secondary",
+        ("upper_secondary_school", *_SCHOOLS),
+        ("education",),
+    ),
+    Service(
+        "clinic",
+        "Y tế",
+        "Health",
+        ("clinic", "commune_health_station", "hospital"),
+        ("health",),
+    ),
+    Service("market", "Chợ", "Markets", ("market",), ()),
+    Service(
+        "park",
+        "Cây xanh, sân chơi",
+        "Parks, playgrounds",
+        ("park", "playground"),
+        ("green_public",),
+    ),
+)
+
+
+@lru_cache(maxsize=64)
+def _laea(lon: float, lat: float) -> pyproj.Transformer:
+    crs = pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def _project(geoms: Objects, t: pyproj.Transformer) -> Objects:
+    def move(xy: Floats) -> Floats:
+        x, y = t.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack((x, y))
+
+    out: Objects = shapely.transform(geoms, move)
+    return out
+
+
+def _floats(values: Sequence[Any]) -> Floats:
+    return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _max_radius() -> float:
+    """The largest service radius of any edition: facilities that far outside the plan
+    still serve its residents."""
+    radii = [
+        float(rule["value"])
+        for e in regs.editions()
+        for s in SERVICES
+        if (rule := e.rules.get(s.rule)) is not None
+    ]
+    return max(radii, default=0.0)
+
+
+@dataclass
+class PlanData:
+    """A plan's zones, the existing buildings in them and the facilities around them, in
+    the metric frame ``crs`` (arrays aligned by position)."""
+
+    plan: Plan
+    crs: str | None
+    layers_used: list[str]
+    layers_hidden: list[str]
+    zone_ids: list[str]
+    functions: Objects
+    zone_geoms: Objects
+    zone_area: Floats
+    far: Floats
+    coverage_pct: Floats
+    max_floors: Floats
+    #: Buildings whose inner point lies in a zone of the plan, with that zone's position.
+    building_zone: npt.NDArray[np.intp]
+    building_type: Objects
+    building_area: Floats
+    building_floors: Floats
+    building_height: Floats
+    building_existing: npt.NDArray[np.bool_]
+    building_xy: Floats
+    facility_kind: Objects
+    facility_geoms: Objects
+    _reach: dict[tuple[str, float], tuple[Floats, npt.NDArray[np.bool_]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def sources(self, service: Service) -> tuple[Objects, int, int]:
+        """Geometries providing ``service``: facilities, then zones; and how many of each."""
+        facilities = self.facility_geoms[np.isin(self.facility_kind, service.kinds)]
+        zones = self.zone_geoms[np.isin(self.functions, service.zone_functions)]
+        both: Objects = np.concatenate([facilities, zones])
+        return both, len(facilities), len(zones)
+
+    def reach(self, service: Service, radius_m: float) -> tuple[Floats, npt.NDArray[np.bool_]]:
+        """Within ``radius_m`` of ``service``: the covered share of each housing zone's area
+        (residents are spread evenly over a zone), and whether each building is covered."""
+        key = (service.key, radius_m)
+        if key not in self._reach:
+            self._reach[key] = self._compute_reach(service, radius_m)
+        return self._reach[key]
+
+    def _compute_reach(
+        self, service: Service, radius_m: float
+    ) -> tuple[Floats, npt.NDArray[np.bool_]]:
+        share = np.zeros(len(self.zone_ids))
+        inside = np.zeros(len(self.building_zone), dtype=bool)
+        geoms, _, _ = self.sources(service)
+        if not len(geoms):
+            return share, inside
+        region = shapely.union_all(shapely.buffer(geoms, radius_m, quad_segs=_QUAD_SEGS))
+        shapely.prepare(region)
+        housing = np.flatnonzero(np.isin(self.functions, ("residential", "mixed_use")))
+        housing = housing[self.zone_area[housing] > 0]
+        whole = shapely.contains(region, self.zone_geoms[housing])
+        share[housing[whole]] = 1.0
+        rest = housing[~whole]
+        rest = rest[shapely.intersects(region, self.zone_geoms[rest])]
+        if len(rest):
+            covered = shapely.area(shapely.intersection(self.zone_geoms[rest], region))
+            share[rest] = np.minimum(1.0, covered / self.zone_area[rest])
+        if len(inside):
+            inside = np.asarray(
+                shapely.intersects_xy(region, self.building_xy[:, 0], self.building_xy[:, 1])
+            )
+        return share, inside
+
+
+def _readable(conn: Connection, who: Principal) -> tuple[list[str], list[str]]:
+    access = layer_access(conn, LAYERS)
+    used = [i for i in LAYERS if i in access and may_read(who, i, access[i])]
+    return used, [i for i in LAYERS if i not in used]
+
+
+def load_plan_data(db: Database, conn: Connection, who: Principal, plan: Plan) -> PlanData:
+    """Read and project everything the scenarios of ``plan`` need (see the module
+    docstring)."""
+    used, hidden = _readable(conn, who)
+    zones = []
+    if ZONES in used:
+        where = [feature.c.properties["plan_id"].as_string() == plan.id]
+        zones = [z for z in db.port.find(conn, ZONES, where=where) if z.wkb is not None]
+    raw = shapely.from_wkb([z.wkb for z in zones]) if zones else np.empty(0, dtype=object)
+    crs, t = None, None
+    if len(raw):
+        minx, miny, maxx, maxy = shapely.total_bounds(raw).tolist()
+        lon, lat = round((minx + maxx) / 2, 4), round((miny + maxy) / 2, 4)
+        t = _laea(lon, lat)
+        crs = f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m"
+    zone_geoms = _project(raw, t) if t is not None else raw
+    props = [z.properties for z in zones]
+    data = PlanData(
+        plan=plan,
+        crs=crs,
+        layers_used=used,
+        layers_hidden=hidden,
+        zone_ids=[z.fid for z in zones],
+        functions=np.array([p.get("land_use_function") for p in props], dtype=object),
+        zone_geoms=zone_geoms,
+        zone_area=np.asarray(shapely.area(zone_geoms), dtype=np.float64),
+        far=_floats([p.get("max_far") for p in props]),
+        coverage_pct=_floats([p.get("max_coverage_pct") for p in props]),
+        max_floors=_floats([p.get("max_floors") for p in props]),
+        building_zone=np.empty(0, dtype=np.intp),
+        building_type=np.empty(0, dtype=object),
+        building_area=np.empty(0),
+        building_floors=np.empty(0),
+        building_height=np.empty(0),
+        building_existing=np.empty(0, dtype=bool),
+        building_xy=np.empty((0, 2)),
+        facility_kind=np.empty(0, dtype=object),
+        facility_geoms=np.empty(0, dtype=object),
+    )
+    if t is None:
+        return data
+    bounds = tuple(shapely.total_bounds(raw).tolist())
+    if BUILDINGS in used:
+        _load_buildings(db, conn, data, bounds, t)
+    if FACILITIES in used:
+        _load_facilities(db, conn, data, expand_degrees(bounds, _max_radius()), t)
+    return data
+
+
+def _select(db: Database, layer_id: str, bbox: Any, names: dict[str, str]) -> Select[Any]:
+    """Geometry and a few properties of a layer's features in ``bbox``, in one statement
+    (no full property documents: the bulk read is what the comparison's time goes to)."""
+    props = feature.c.properties
+    cols: list[Any] = [db.port.geom_wkb().label("wkb")]
+    for name, kind in names.items():
+        value = props[name]
+        cols.append((value.as_float() if kind == "float" else value.as_string()).label(name))
+    return db.port.filtered(layer_id, bbox=bbox).with_only_columns(*cols)
+
+
+def _load_buildings(
+    db: Database, conn: Connection, data: PlanData, bbox: Any, t: pyproj.Transformer
+) -> None:
+    names = {"building_type": "str", "floors": "float", "height_m": "float", "status": "str"}
+    rows = [r for r in conn.execute(_select(db, BUILDINGS, bbox, names)) if r.wkb is not None]
+    if not rows:
+        return
+    geoms = _project(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
+    points = shapely.point_on_surface(geoms)
+    tree = shapely.STRtree(data.zone_geoms)
+    inputs, hits = tree.query(points, predicate="intersects")
+    # A point on the edge of two zones goes to the first one (the lowest position).
+    first, at = np.unique(inputs, return_index=True)
+    zone_of = hits[at]
+    data.building_zone = zone_of.astype(np.intp)
+    data.building_type = np.array([rows[i].building_type for i in first], dtype=object)
+    data.building_area = np.asarray(shapely.area(geoms[first]), dtype=np.float64)
+    data.building_floors = _floats([rows[i].floors for i in first])
+    data.building_height = _floats([rows[i].height_m for i in first])
+    data.building_existing = np.array([rows[i].status in _EXISTING for i in first], dtype=bool)
+    data.building_xy = shapely.get_coordinates(points[first])
+
+
+def _load_facilities(
+    db: Database, conn: Connection, data: PlanData, bbox: Any, t: pyproj.Transformer
+) -> None:
+    stmt = _select(db, FACILITIES, bbox, {"kind": "str", "status": "str"})
+    rows = [r for r in conn.execute(stmt) if r.wkb is not None and r.status != "abandoned"]
+    if not rows:
+        return
+    data.facility_kind = np.array([r.kind for r in rows], dtype=object)
+    data.facility_geoms = _project(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
