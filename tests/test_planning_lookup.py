@@ -255,6 +255,12 @@ def test_hidden_layers_are_not_used(city: Database, settings: Settings) -> None:
     lon, lat = _lonlat(E0 + 10, N0 + 15)
     doc = client.get("/planning/lookup", params={"lon": lon, "lat": lat}).json()
     assert doc["constraints"] == [] and len(doc["zones"]) == 2
+    with city.write() as conn:
+        update_layer(conn, "land_parcel", access="restricted")
+    doc = client.get("/planning/lookup", params={"lon": lon, "lat": lat}).json()
+    # Without parcels the point itself is looked up: the one zone it falls in, no envelope.
+    assert doc["parcel"] is None and [z["zone_uid"] for z in doc["zones"]] == ["B"]
+    assert doc["commune"]["name"] == "Bến Thành" and doc["envelope"] is None
 
 
 def test_cli_lookup(city: Database, env: dict[str, str]) -> None:

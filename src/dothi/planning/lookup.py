@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from dothi.auth.policy import Principal, may_read
 from dothi.db.engine import Database
 from dothi.db.schema import feature
-from dothi.db.spatial.base import FeatureRow
+from dothi.db.spatial.base import FeatureRow, PlaceRows
 from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
@@ -181,11 +181,26 @@ class _Reader:
         """Every plan's status, read once and only if a zone names a plan."""
         return statuses_by_id(self.conn)
 
-    def features(self, layer_id: str, geometry: BaseGeometry) -> list[FeatureRow]:
-        """Features of a readable layer meeting ``geometry`` (none for a hidden layer)."""
-        if layer_id not in self.readable:
-            return []
-        return self.db.port.intersecting(self.conn, layer_id, geometry, as_of=self.as_of)
+    def _layers(self) -> tuple[list[str], list[str]]:
+        meeting = [lid for lid in (ZONES, CONSTRAINTS) if lid in self.readable]
+        return meeting, [COMMUNES] if COMMUNES in self.readable else []
+
+    def place(self, point: BaseGeometry) -> PlaceRows:
+        """The parcel at ``point`` and the commune, zones and constraints there — read
+        together (one round trip on PostGIS), from the readable layers only."""
+        first = PARCELS if PARCELS in self.readable else None
+        meeting, containing = self._layers()
+        port = self.db.port
+        return port.place_rows(self.conn, point, first, meeting, containing, as_of=self.as_of)
+
+    def around(self, parcel: FeatureRow) -> PlaceRows:
+        """The commune, zones and constraints of a parcel found otherwise (by number)."""
+        assert parcel.geometry is not None
+        meeting, containing = self._layers()
+        port = self.db.port
+        return port.around(
+            self.conn, parcel.geometry, meeting, containing, at=parcel, as_of=self.as_of
+        )
 
 
 def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | None) -> _Reader:
@@ -216,14 +231,14 @@ def lookup_point(
     _in_vietnam(lon, lat)
     point = Point(lon, lat)
     r = _reader(db, conn, who, as_of)
-    parcels = r.features(PARCELS, point)
-    if parcels:
-        # On a shared edge the point meets two parcels: take the first (lowest row id).
-        return _lookup_parcel(r, parcels[0], point=(lon, lat))
-    answer = Lookup(point=(lon, lat), commune=_commune(r, point))
-    for z in r.features(ZONES, point):
+    # On a shared edge the point meets two parcels: the first (lowest row id) is taken.
+    rows = r.place(point)
+    if rows.at is not None:
+        return _lookup_parcel(r, rows, point=(lon, lat))
+    answer = Lookup(point=(lon, lat), commune=_commune(rows))
+    for z in rows.meeting.get(ZONES, []):
         _place_zone(r, answer, ZoneShare(z.fid, z.properties, None, None))
-    for c in r.features(CONSTRAINTS, point):
+    for c in rows.meeting.get(CONSTRAINTS, []):
         answer.constraints.append(
             ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
         )
@@ -281,7 +296,7 @@ def lookup_parcel(
     rows = db.port.find(conn, PARCELS, where=where, as_of=as_of, limit=1)
     if not rows or rows[0].geometry is None:
         raise _no_parcel(code, sheet, number)
-    return _lookup_parcel(r, rows[0], point=None)
+    return _lookup_parcel(r, r.around(rows[0]), point=None)
 
 
 def search_parcels(
@@ -315,7 +330,8 @@ def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lo
             f"Có nhiều thửa khớp «{q}» ({shown}…); ghi rõ hơn hoặc dùng /planning/search.",
             f"Several parcels match '{q}' ({shown}…); be more precise or use /planning/search.",
         )
-    return _lookup_parcel(_reader(db, conn, who, None), found[0], point=None)
+    r = _reader(db, conn, who, None)
+    return _lookup_parcel(r, r.around(found[0]), point=None)
 
 
 def _positive(text: str, name: str) -> int:
@@ -335,28 +351,29 @@ def _no_parcel(commune: str, sheet_no: int, parcel_no: int) -> NotFound:
     )
 
 
-def _commune(r: _Reader, geom: BaseGeometry) -> dict[str, Any] | None:
-    found = r.features(COMMUNES, geom)
+def _commune(rows: PlaceRows) -> dict[str, Any] | None:
+    found = rows.containing.get(COMMUNES)
     return found[0].properties if found else None
 
 
 def _lookup_parcel(
     r: _Reader,
-    parcel: FeatureRow,
+    rows: PlaceRows,
     *,
     point: tuple[float, float] | None,
 ) -> Lookup:
+    parcel = rows.at
+    assert parcel is not None and parcel.geometry is not None
     shape = parcel.geometry
-    assert shape is not None
     total = area_m2(shape)
     answer = Lookup(
         point=point,
-        commune=_commune(r, shapely.point_on_surface(shape)),
+        commune=_commune(rows),
         parcel={"parcel_uid": parcel.fid, **parcel.properties},
         parcel_area_m2=round(total, 1),
         parcel_geometry=shape,
     )
-    for z in r.features(ZONES, shape):
+    for z in rows.meeting.get(ZONES, []):
         assert z.geometry is not None
         part = area_m2(shapely.intersection(shape, z.geometry))
         if part < _MIN_AREA_M2:
@@ -366,7 +383,7 @@ def _lookup_parcel(
         _place_zone(r, answer, zone)
     answer.zones.sort(key=lambda z: -(z.area_m2 or 0))
     answer.proposed.sort(key=lambda z: -(z.area_m2 or 0))
-    for c in r.features(CONSTRAINTS, shape):
+    for c in rows.meeting.get(CONSTRAINTS, []):
         assert c.geometry is not None
         taken = area_m2(shapely.intersection(shape, c.geometry))
         if taken < _MIN_AREA_M2:

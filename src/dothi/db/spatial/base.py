@@ -115,6 +115,17 @@ class FeatureRow:
 
 
 @dataclass(frozen=True)
+class PlaceRows:
+    """What lies at a place: the first feature of one layer there (``at``, e.g. the parcel),
+    the features of other layers meeting it, and those meeting an interior point of it —
+    or meeting the bare point where there is no such feature."""
+
+    at: FeatureRow | None
+    meeting: dict[str, list[FeatureRow]]
+    containing: dict[str, list[FeatureRow]]
+
+
+@dataclass(frozen=True)
 class GeoJSONPage:
     """One page of features as GeoJSON text, and how many features match in all."""
 
@@ -289,6 +300,43 @@ class SpatialPort(abc.ABC):
         values = {"layer": layer_id, "x0": minx, "y0": miny, "x1": maxx, "y1": maxy}
         values["wkb"] = geometry.wkb
         return [self.to_row(r) for r in conn.execute(self._intersecting, values)]
+
+    def place_rows(
+        self,
+        conn: Connection,
+        point: BaseGeometry,
+        first: str | None,
+        meeting: Sequence[str],
+        containing: Sequence[str],
+        *,
+        as_of: datetime | None = None,
+    ) -> PlaceRows:
+        """The feature of layer ``first`` at ``point`` (lowest row id; None for no layer),
+        then the current features of the ``meeting`` layers that meet it and of the
+        ``containing`` layers that meet an interior point of it (the point itself when
+        nothing of ``first`` is there) — the reads of a planning lookup; now, or ``as_of``."""
+        hits = self.intersecting(conn, first, point, as_of=as_of) if first else []
+        at = hits[0] if hits else None
+        geometry = at.geometry if at else point
+        return self.around(conn, geometry, meeting, containing, at=at, as_of=as_of)
+
+    def around(
+        self,
+        conn: Connection,
+        geometry: BaseGeometry,
+        meeting: Sequence[str],
+        containing: Sequence[str],
+        *,
+        at: FeatureRow | None = None,
+        as_of: datetime | None = None,
+    ) -> PlaceRows:
+        """:meth:`place_rows` for a known geometry (``at`` is passed through)."""
+        probe = shapely.point_on_surface(geometry)
+        return PlaceRows(
+            at,
+            {lid: self.intersecting(conn, lid, geometry, as_of=as_of) for lid in meeting},
+            {lid: self.intersecting(conn, lid, probe, as_of=as_of) for lid in containing},
+        )
 
     @functools.cached_property
     def _intersecting(self) -> Select[Any]:
