@@ -382,7 +382,7 @@ class PostGISPort(SpatialPort):
         *,
         as_of: datetime | None = None,
     ) -> PlaceRows:
-        if as_of is not None:
+        if as_of is not None or not (first or meeting or containing):
             return super().place_rows(conn, point, first, meeting, containing, as_of=as_of)
         # One round trip instead of one per layer: a lookup's reads are mostly latency.
         stmt = _place_statement(first, tuple(meeting), tuple(containing))
