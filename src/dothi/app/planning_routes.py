@@ -1,5 +1,5 @@
 """HTTP routes of planning (mounted at ``/planning``): ``lookup``, ``sheet`` (PDF), ``search``,
-``compliance``, ``plans``. Thin adapters over :mod:`dothi.planning`."""
+``compliance``, ``regulations``, ``plans``. Thin adapters over :mod:`dothi.planning`."""
 
 from __future__ import annotations
 
@@ -208,6 +208,27 @@ def _shown(who: Principal) -> tuple[str, ...]:
     if who.role in ("admin", "editor"):
         return plans.STATUSES
     return tuple(s for s in plans.STATUSES if s != "draft")
+
+
+@router.get("/regulations")
+def planning_regulations() -> JSONResponse:
+    """Các ấn bản quy chuẩn và thời gian hiệu lực / regulation editions and their validity."""
+    today = datetime.now(UTC).date()
+    current = regs.edition_on(today).code
+    return JSONResponse(
+        {
+            "editions": [
+                {
+                    "code": e.code,
+                    "valid_from": e.valid_from.isoformat(),
+                    "valid_to": None if e.valid_to is None else e.valid_to.isoformat(),
+                    "in_force": e.code == current,
+                    "rules": e.rules,
+                }
+                for e in regs.editions()
+            ]
+        }
+    )
 
 
 @router.get("/plans")

@@ -1,5 +1,5 @@
 """The demo city's plans (illustrative): the approved 2026 zoning plan, its 2027 draft
-adjustment open for comments with a few answered comments, and the plans' registration.
+adjustment open for comments with a few answered comments, and two scenarios to compare.
 
 Everything here is marked illustrative (minh họa): no legal effect. Loading twice changes
 nothing.
@@ -17,6 +17,7 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.planning import consultation as cs
 from dothi.planning import plans
+from dothi.planning import scenarios as sc
 from dothi.planning.schema import comment
 
 PLAN_2026 = "minh-hoa-2026"
@@ -45,8 +46,35 @@ _COMMENTS = (
 )
 
 
+#: Two scenarios compared on the demo's planner page: the plan in force and its draft.
+_SCENARIOS = (
+    {
+        "id": "minh-hoa-a",
+        "name": "Phương án A: quy hoạch 2026 (minh họa) / Scenario A: the 2026 plan",
+        "plan_id": PLAN_2026,
+        "assumptions": {
+            "floor_area_per_person_m2": 30,
+            "household_size": 3.3,
+            "mixed_use_residential_share": 0.5,
+            "edition": "QCVN 01:2021/BXD",
+        },
+    },
+    {
+        "id": "minh-hoa-b",
+        "name": "Phương án B: điều chỉnh 2027 (minh họa) / Scenario B: the 2027 draft",
+        "plan_id": PLAN_2027,
+        "assumptions": {
+            "floor_area_per_person_m2": 30,
+            "household_size": 3.3,
+            "mixed_use_residential_share": 0.5,
+            "edition": "QCVN 01:2026/BXD",
+        },
+    },
+)
+
+
 def load_demo_planning(db: Database, settings: Settings) -> None:
-    """Register the demo plans and comment on the draft (once)."""
+    """Register the demo plans, their scenarios, and comment on the draft (once)."""
     with db.write() as conn:
         known = {p.id for p in plans.list_plans(conn)}
         if PLAN_2026 not in known:
@@ -77,6 +105,10 @@ def load_demo_planning(db: Database, settings: Settings) -> None:
             today = cs.today_in_vietnam()
             period = (today - timedelta(days=7), today + timedelta(days=30))
             plans.set_status(conn, PLAN_2027, "consultation", consultation=period)
+        saved = {s.id for s in sc.list_scenarios(conn, operator("demo"))}
+        for doc in _SCENARIOS:
+            if doc["id"] not in saved:
+                sc.add_scenario(conn, operator("demo"), {**doc, "illustrative": True})
         stmt = select(func.count()).where(comment.c.plan_id == PLAN_2027)
         if conn.execute(stmt).scalar_one():
             return

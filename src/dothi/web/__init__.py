@@ -104,7 +104,7 @@ def content_security_policy(web: WebSettings) -> str:
 def page_security_policy() -> str:
     """The CSP of the pages without a map: Dothi's own files and API only."""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'self'"
     )
