@@ -685,3 +685,35 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
     assert table.returncode == 0 and "Population capacity" in table.stdout
     one = dothi("compare", "pa-cli")
     assert one.returncode == 1 and "2–6 scenario ids" in one.stderr
+
+
+def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) -> None:
+    from dothi.spatial.layers import update_layer
+
+    with saved.write() as conn:
+        update_layer(conn, "building", access="restricted")
+        plans.add_plan(conn, "pk-trong", "Đồ án chưa có ô", "zoning")
+        plans.set_status(conn, "pk-trong", "approved", decision=("9/QĐ", date(2025, 1, 1)))
+        scenarios.add_scenario(
+            conn,
+            operator("cli:test"),
+            {"id": "pa-trong", "name": "Trống", "plan_id": "pk-trong", "assumptions": A},
+        )
+    client = TestClient(create_app(settings, saved))
+    # The public does not read the buildings: no existing population, and the answer says so.
+    doc = client.get("/planning/scenarios/pa-a/indicators").json()
+    assert doc["layers"]["not_readable"] == ["building"]
+    assert doc["population"]["existing"]["people"] == 0
+    assert doc["population"]["capacity"]["people"] == pytest.approx(2800, abs=3)
+    assert any("building" in n["en"] for n in doc["notes"])
+    empty = client.get("/planning/scenarios/pa-trong/indicators")
+    assert empty.status_code == 200, empty.text
+    e = empty.json()
+    assert e["zones"]["count"] == 0 and e["population"]["capacity"]["people"] == 0
+    assert e["land_use"]["rows"] == [] and e["green"]["m2_per_person"] is None
+    assert all(s["share_pct"] is None for s in e["services"])
+    both = client.get(
+        "/planning/scenarios/compare", params={"ids": "pa-trong,pa-a", "format": "svg"}
+    )
+    assert both.status_code == 200
+    ElementTree.fromstring(both.content)
