@@ -59,3 +59,39 @@ def test_ogcapi_against_its_openapi_document(
         except Exception as exc:  # collect every operation's failure, then report them all
             failures.append(f"{op.method.upper()} {op.path}: {exc}")
     assert failures == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_planning_routes_never_fail_with_a_server_error(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Generated requests to every ``/planning`` operation of the app's own API document,
+    anonymous and as an editor: whatever comes in, no 5xx."""
+    from planning_samples import consultation_city
+    from schemathesis.checks import not_a_server_error
+
+    tokens = consultation_city(db, settings, tmp_path)
+    app = create_app(settings, db)
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    failures: list[str] = []
+    for operation in schema.get_all_operations():
+        op = operation.ok()
+        if not op.path.startswith("/planning"):
+            continue
+
+        @hsettings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(case=op.as_strategy())
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=[not_a_server_error])
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {tokens['editor']}"},
+                checks=[not_a_server_error],
+            )
+
+        try:
+            check()
+        except Exception as exc:
+            failures.append(f"{op.method.upper()} {op.path}: {exc}")
+    assert failures == []
