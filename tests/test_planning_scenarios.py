@@ -364,7 +364,7 @@ def test_compare_json_csv_pdf_svg(client: TestClient) -> None:
     ]
     assert rows["edition.code"]["values"] == ["QCVN 01:2021/BXD", "QCVN 01:2026/BXD"]
     assert rows["services.clinic.radius_m"]["values"] == [500, None]
-    assert rows["land_use.green_public.area_ha"]["label"]["vi"].startswith("đất cây xanh")
+    assert rows["land_use.green_public.area_ha"]["label"]["vi"].startswith("Đất cây xanh")
     charts = {c["key"]: c for c in doc["charts"]}
     assert charts["green"]["references"] == [
         {"label": {"vi": "Chỉ tiêu QCVN 01:2021/BXD", "en": "Norm QCVN 01:2021/BXD"}, "value": 2},

@@ -119,7 +119,7 @@ def scenario_show(ctx: Context, scenario_id: str, as_json: bool) -> None:
         return
     click.echo(f"{doc['scenario']['name']} ({doc['scenario']['id']})")
     for row in rows([doc]):
-        unit = f" {row['unit']}" if row["unit"] else ""
+        unit = f" {row['unit']}" if row["unit"] and row["values"][0] is not None else ""
         click.echo(f"  {_label(row)}: {_value(row['values'][0])}{unit}")
     for note in doc["notes"]:
         click.echo(t(note["vi"], note["en"]))

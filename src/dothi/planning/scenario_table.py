@@ -61,9 +61,9 @@ _FIXED: list[tuple[str, str, str, str, str]] = [
     (
         "scenario.assumptions.mixed_use_residential_share",
         "scenario",
-        "Tỉ lệ sàn ở trong đất hỗn hợp",
-        "Housing share of mixed-use floor area",
-        "0–1",
+        "Tỉ lệ sàn ở trong đất hỗn hợp (0–1)",
+        "Housing share of mixed-use floor area (0–1)",
+        "",
     ),
     ("zones.count", "zones", "Số ô quy hoạch", "Planning zones", "ô · zones"),
     ("zones.area_ha", "zones", "Tổng diện tích các ô", "Total zone area", _HA),
@@ -124,8 +124,8 @@ def rows(docs: list[Doc]) -> list[Doc]:
                 _row(
                     f"land_use.{code}.{field}",
                     "land_use",
-                    f"{label['vi']} — {vi}",
-                    f"{label['en']} — {en}",
+                    f"{_capital(label['vi'])} — {vi}",
+                    f"{_capital(label['en'])} — {en}",
                     unit,
                     [b.get(field) for b in by],
                 )
@@ -184,6 +184,10 @@ def rows(docs: list[Doc]) -> list[Doc]:
             )
         )
     return out
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _functions(docs: list[Doc]) -> list[tuple[str, dict[str, str]]]:
