@@ -16,16 +16,21 @@ from test_map_page import CHROMIUM, CHROMIUM_ARGS, EVIL, _require
 from test_planning_consultation import NAME, _png
 
 from dothi.app.main import create_app
+from dothi.auth.accounts import create_account
 from dothi.auth.policy import operator
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.planning import consultation as cs
 from dothi.planning.schema import comment
 
+PASSWORD = "mật khẩu kiểm duyệt 2026"
+
 
 @pytest.fixture
 def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
     consultation_city(db, settings, tmp_path)
+    with db.write() as conn:
+        create_account(conn, "duyet", "editor", password=PASSWORD)
     # A closed consultation with one published, answered comment (sent while it was open).
     with db.write() as conn:
         made = conn.execute(
@@ -105,11 +110,29 @@ def test_consultation_page_in_chromium(
         refused = page.locator("#form-status").inner_text()
         assert "không phải application/pdf" in refused and "is not application/pdf" in refused
 
-        with db.write() as conn:
+        with db.read() as conn:
             stored = cs.get_comment(conn, operator("test"), comment_id)
             assert stored["zone_uid"] == "z2" and stored["has_identity"]
-            cs.moderate(conn, operator("test"), comment_id, "published", None)
-            cs.answer(conn, operator("test"), comment_id, "Sở Xây dựng tiếp thu.")
+        assert "Giữ hàng cây dầu" not in page.locator("#comments").inner_text()  # pending
+
+        # An official signs in, publishes the comment and answers it on the page.
+        page.fill("#login-name", "duyet")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button")
+        page.locator("#status", has_text="Đã đăng nhập: duyet").wait_for()
+        page.evaluate("window.dothiReady")
+        pending = page.locator("#pending li", has_text="Giữ hàng cây dầu")
+        assert NAME not in page.locator("#pending").inner_text()
+        pending.locator("button.reject").click()  # no reason given: refused
+        page.locator("#status.error", has_text="lý do").wait_for()
+        pending.locator("button.publish").click()
+        published = page.locator("#comments li", has_text="Giữ hàng cây dầu")
+        published.wait_for()
+        published.locator("textarea.answer-text").fill("Sở Xây dựng tiếp thu.")
+        published.locator("button.send-answer").click()
+        page.locator("#comments .answer", has_text="Sở Xây dựng tiếp thu.").wait_for()
+
+        # The public sees the comment and its answer.
         page.reload()
         page.evaluate("window.dothiReady")
         page.locator("#comments li", has_text="Giữ hàng cây dầu").wait_for()
@@ -129,5 +152,5 @@ def test_consultation_page_in_chromium(
             assert pdf.read(4) == b"%PDF"
         page.screenshot(path=str(tmp_path / "consultation.png"))
         browser.close()
-    # The refused upload's 415 is logged by the browser; nothing else may be.
-    assert [e for e in errors if "415" not in e] == []
+    # The refused upload's 415 and rejection's 400 are logged by the browser; nothing else.
+    assert [e for e in errors if "415" not in e and "400" not in e] == []

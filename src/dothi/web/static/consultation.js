@@ -21,10 +21,37 @@ function say(kind, vi, en) {
   status.replaceChildren(...bilingual(vi, en));
 }
 
+function headers(extra = {}) {
+  const out = { Accept: "application/json", ...extra };
+  if (token) out.Authorization = `Bearer ${token}`;
+  return out;
+}
+
 async function getJson(path) {
-  const response = await fetch(api(path), { headers: { Accept: "application/json" } });
+  const response = await fetch(api(path), { headers: headers() });
   if (!response.ok) throw new Error(`HTTP ${response.status} ${path}`);
   return response.json();
+}
+
+function note(kind, vi, en) {
+  const status = document.getElementById("status");
+  status.className = kind;
+  status.replaceChildren(...bilingual(vi, en));
+}
+
+// A moderation or answer request of an official; the page is redrawn after it.
+async function act(path, method, body) {
+  const response = await fetch(api(path), {
+    method, headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(body),
+  });
+  const doc = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    note("error", doc.description_vi ?? `Lỗi ${response.status}`, doc.description ?? "");
+  } else {
+    note("ok", "Đã lưu.", "Saved.");
+  }
+  await showComments(current);
+  window.dothiActed = response.status;
 }
 
 // Dates of a period are Viet Nam dates; compare them with today's date there.
@@ -35,6 +62,9 @@ const vnDate = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") :
 
 let topics = [];
 let current = null;
+// An official's sign-in token: moderation and answers (never kept beyond the page).
+let token = "";
+let staff = false;
 
 function planButton(plan) {
   const state = isOpen(plan) ? ["đang lấy ý kiến", "open"] : ["đã kết thúc", "closed"];
@@ -45,6 +75,24 @@ function planButton(plan) {
   button.dataset.plan = plan.id;
   button.addEventListener("click", () => choose(plan));
   return el("li", {}, button);
+}
+
+function moderationTools(c) {
+  const reason = el("input", { placeholder: "Lý do từ chối / reason for rejecting", className: "reason" });
+  const publish = el("button", { type: "button", className: "publish" }, "Công bố / Publish");
+  const reject = el("button", { type: "button", className: "reject" }, "Từ chối / Reject");
+  const path = `planning/comments/${c.id}/moderation`;
+  publish.addEventListener("click", () => act(path, "POST", { decision: "published" }));
+  reject.addEventListener("click", () => act(path, "POST", { decision: "rejected", note: reason.value }));
+  return el("div", { className: "tools" }, reason, publish, reject);
+}
+
+function answerTools(c) {
+  const text = el("textarea", { rows: 2, className: "answer-text", value: c.answer ?? "",
+    placeholder: "Trả lời chính thức / official answer" });
+  const send = el("button", { type: "button", className: "send-answer" }, "Trả lời / Answer");
+  send.addEventListener("click", () => act(`planning/comments/${c.id}/answer`, "PUT", { answer: text.value }));
+  return el("div", { className: "tools" }, text, send);
 }
 
 function commentItem(c) {
@@ -62,12 +110,19 @@ function commentItem(c) {
       el("strong", {}, "Trả lời / Answer: "), c.answer,
       el("div", { className: "meta" }, vnDate(c.answered_at))));
   }
+  if (staff) item.append(c.status === "pending" ? moderationTools(c) : answerTools(c));
   return item;
 }
 
 async function showComments(plan) {
   const list = document.getElementById("comments");
-  const doc = await getJson(`planning/plans/${encodeURIComponent(plan.id)}/comments?limit=500`);
+  const base = `planning/plans/${encodeURIComponent(plan.id)}/comments?limit=500`;
+  document.getElementById("moderation").hidden = !staff;
+  if (staff) {
+    const pending = await getJson(`${base}&status=pending`);
+    document.getElementById("pending").replaceChildren(...pending.comments.map(commentItem));
+  }
+  const doc = await getJson(staff ? `${base}&status=published` : base);
   list.replaceChildren(...doc.comments.map(commentItem));
   if (!doc.comments.length) {
     list.replaceChildren(el("li", { className: "muted" }, ...bilingual("Chưa có góp ý nào được công bố.",
@@ -187,5 +242,26 @@ async function start() {
   const wanted = plans.find((p) => p.id === params.get("plan")) ?? plans.find(isOpen) ?? plans[0];
   await choose(wanted);
 }
+
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = document.getElementById("login-name").value.trim();
+  const password = document.getElementById("login-password");
+  const response = await fetch(api("api/login"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ name, password: password.value }),
+  });
+  password.value = "";
+  const doc = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    note("error", doc.description_vi ?? `Lỗi ${response.status}`, doc.description ?? "");
+    return;
+  }
+  token = doc.token;
+  staff = doc.role === "admin" || doc.role === "editor";
+  note("ok", `Đã đăng nhập: ${doc.account}.`, `Signed in: ${doc.account}.`);
+  window.dothiReady = current ? showComments(current) : Promise.resolve();
+});
 
 window.dothiReady = start();
