@@ -465,9 +465,29 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
         "390,0 m²",
         "3 750,0 m²",
         "không thay thế chứng chỉ quy hoạch",
+        "xám: thửa, nhà lân cận",
     ):
         assert expected in text, (expected, text)
     # No parcel at this point: nothing to print.
     lon, lat = _lonlat(E0 + 50, N0 + 50)
     none = client.get("/planning/sheet", params={"lon": lon, "lat": lat})
     assert none.status_code == 404 and none.json()["description_vi"]
+
+
+def test_sheet_surroundings(city: Database) -> None:
+    from dothi.auth.policy import ANONYMOUS
+    from dothi.planning.lookup import area_m2, surroundings
+    from dothi.spatial.layers import update_layer
+
+    west, south = _lonlat(E0 - 50, N0 - 50)
+    east, north = _lonlat(E0 + 250, N0 + 250)
+    with city.read() as conn:
+        found = surroundings(city, conn, ANONYMOUS, (west, south, east, north))
+    # Both parcels lie in the box (the parcel itself and its neighbour); there is no building
+    # layer here.
+    areas = sorted(round(area_m2(g)) for g in found)
+    assert areas == [200, 600]
+    with city.write() as conn:
+        update_layer(conn, "land_parcel", access="restricted")
+    with city.read() as conn:
+        assert surroundings(city, conn, ANONYMOUS, (west, south, east, north)) == []

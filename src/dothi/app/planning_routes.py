@@ -86,9 +86,12 @@ def planning_sheet(request: Request, who: CurrentPrincipal) -> Response:
         raise NotFound(
             "Không có thửa đất tại điểm này để in phiếu.", "There is no parcel here to print."
         )
+    db: Database = request.app.state.db
+    with db.read() as conn:
+        context = pl.surroundings(db, conn, who, sheet.map_bounds(answer))
     name = f"phieu-quy-hoach-{answer.parcel.get('parcel_uid', 'thua')}.pdf"
     return Response(
-        sheet.render_sheet(answer),
+        sheet.render_sheet(answer, context=context),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}"'},
     )

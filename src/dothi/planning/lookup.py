@@ -393,3 +393,26 @@ def _lookup_parcel(
             ConstraintHit(c.fid, kind, c.properties, round(taken, 1), c.geometry)
         )
     return answer
+
+
+#: Layers drawn around a parcel on its planning sheet.
+CONTEXT_LAYERS = (PARCELS, "building")
+
+
+def surroundings(
+    db: Database,
+    conn: Connection,
+    who: Principal,
+    bounds: tuple[float, float, float, float],
+    *,
+    limit: int = 500,
+) -> list[BaseGeometry]:
+    """Parcels and buildings (of the layers the caller may read) within ``bounds``, to
+    show where a parcel lies; at most ``limit`` of each."""
+    access = layer_access(conn, CONTEXT_LAYERS)
+    out: list[BaseGeometry] = []
+    for layer_id in CONTEXT_LAYERS:
+        if layer_id in access and may_read(who, layer_id, access[layer_id]):
+            rows = db.port.find(conn, layer_id, bbox=bounds, limit=limit)
+            out += [r.geometry for r in rows if r.geometry is not None]
+    return out

@@ -27,15 +27,37 @@ class _Sheet(FPDF):
         self.multi_cell(0, 3.5, f"{DISCLAIMER['vi']} / {DISCLAIMER['en']}")
 
 
-def _draw_map(pdf: FPDF, answer: Lookup, x: float, y: float) -> None:
-    """The parcel (bold), its zones (thin) and constraints (dashed), fitted in a square."""
+def map_bounds(answer: Lookup) -> tuple[float, float, float, float]:
+    """The area (lon/lat bounds) the sheet's map excerpt shows around the parcel."""
+    parcel = answer.parcel_geometry
+    assert parcel is not None
+    minx, miny, maxx, maxy = parcel.buffer(max(1e-5, parcel.length / 4)).bounds
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def _draw_context(pdf: FPDF, context: list[BaseGeometry], view: BaseGeometry, ring: Any) -> None:
+    """Neighbouring parcels and buildings in light grey: where the parcel lies."""
+    pdf.set_draw_color(170)
+    pdf.set_fill_color(225)
+    pdf.set_line_width(0.1)
+    for geom in context:
+        clipped = shapely.intersection(geom, view)
+        for part in getattr(clipped, "geoms", [clipped]):
+            if part.geom_type == "Polygon" and not part.is_empty:
+                pdf.polygon(ring(part.exterior.coords), style="DF")
+    pdf.set_draw_color(0)
+
+
+def _draw_map(pdf: FPDF, answer: Lookup, x: float, y: float, context: list[BaseGeometry]) -> None:
+    """The parcel (bold), its zones (thin) and constraints (dashed), fitted in a square,
+    over the neighbouring parcels and buildings (grey)."""
     parcel = answer.parcel_geometry
     assert parcel is not None
     shapes: list[tuple[BaseGeometry, float, bool]] = [
         (z.geometry, 0.2, False) for z in answer.zones + answer.proposed if z.geometry is not None
     ]
     shapes += [(c.geometry, 0.3, True) for c in answer.constraints if c.geometry is not None]
-    view = shapely.box(*parcel.buffer(max(1e-5, parcel.length / 4)).bounds)
+    view = shapely.box(*map_bounds(answer))
     minx, miny, maxx, maxy = view.bounds
     scale = _MAP_MM / max(maxx - minx, maxy - miny)
     pdf.rect(x, y, _MAP_MM, _MAP_MM)
@@ -43,6 +65,7 @@ def _draw_map(pdf: FPDF, answer: Lookup, x: float, y: float) -> None:
     def ring(coords: Any) -> list[tuple[float, float]]:
         return [(x + (cx - minx) * scale, y + (maxy - cy) * scale) for cx, cy in coords]
 
+    _draw_context(pdf, context, view, ring)
     for geom, width, dashed in [*shapes, (parcel, 0.8, False)]:
         clipped = shapely.intersection(geom, view)
         pdf.set_line_width(width)
@@ -54,8 +77,14 @@ def _draw_map(pdf: FPDF, answer: Lookup, x: float, y: float) -> None:
     pdf.set_line_width(0.2)
 
 
-def render_sheet(answer: Lookup, *, now: datetime | None = None) -> bytes:
-    """The PDF of one parcel's planning information."""
+def render_sheet(
+    answer: Lookup,
+    *,
+    now: datetime | None = None,
+    context: list[BaseGeometry] | None = None,
+) -> bytes:
+    """The PDF of one parcel's planning information; ``context``: neighbouring parcels and
+    buildings drawn under the map excerpt (see :func:`map_bounds`)."""
     if answer.parcel is None or answer.parcel_geometry is None:
         raise ValueError("a planning sheet needs a parcel")  # callers look up a parcel first
     pdf = _Sheet(format="A4")
@@ -83,8 +112,22 @@ def render_sheet(answer: Lookup, *, now: datetime | None = None) -> bytes:
         pdf.cell(40, 5.5, label)
         pdf.set_font("noto", size=9)
         pdf.multi_cell(60, 5.5, value, new_x="LMARGIN", new_y="NEXT")
-    _draw_map(pdf, answer, pdf.w - pdf.r_margin - _MAP_MM, top)
-    pdf.set_y(max(pdf.get_y(), top + _MAP_MM) + 4)
+    _draw_map(pdf, answer, pdf.w - pdf.r_margin - _MAP_MM, top, context or [])
+    pdf.set_font("noto", size=7)
+    pdf.set_xy(pdf.w - pdf.r_margin - _MAP_MM, top + _MAP_MM + 0.5)
+    pdf.cell(
+        _MAP_MM,
+        3.5,
+        "Đậm: thửa · mảnh: ô quy hoạch · nét đứt: ràng buộc · xám: thửa, nhà lân cận",
+        new_x="LEFT",
+        new_y="NEXT",
+    )
+    pdf.cell(
+        _MAP_MM,
+        3.5,
+        "Bold: parcel · thin: zones · dashed: constraints · grey: nearby parcels, buildings",
+    )
+    pdf.set_y(max(pdf.get_y(), top + _MAP_MM) + 6)
     _rules_table(pdf, answer)
     _constraints(pdf, answer)
     return bytes(pdf.output())
