@@ -125,13 +125,19 @@ def test_comment_moderation_answer_life_cycle(site: dict[str, Any], db: Database
     assert public["comments"][0]["answer"] == answer["answer"]
     assert "status" not in public["comments"][0]  # moderation details are for staff
     assert c.get(f"/planning/comments/{ids[2]}").status_code == 404  # rejected: not public
+    # A place is public to about 10 m; officials see it as sent.
+    c.post(moderation, json={"decision": "published"}, headers=site["editor"])
+    shown = c.get(f"/planning/comments/{ids[2]}").json()
+    assert shown["lon"] == round(X0 + 1.5 * W, 4) and shown["lat"] == round(Y0 + W / 2, 4)
+    exact = c.get(f"/planning/comments/{ids[2]}", headers=site["editor"]).json()
+    assert exact["lon"] == pytest.approx(X0 + 1.5 * W, abs=1e-9)
     by_zone = c.get("/planning/plans/qh-moi/comments?zone_uid=z1").json()["comments"]
     assert [x["id"] for x in by_zone] == [ids[1]]
     topics = {t["id"] for t in c.get("/planning/comment-topics").json()["topics"]}
     assert {"transport", "green_space", "other"} <= topics
     with db.read() as conn:
         actions = [e.action for e in list_audit(conn)]
-    assert actions.count("comment_moderate") == 3 and actions.count("comment_answer") == 1
+    assert actions.count("comment_moderate") == 4 and actions.count("comment_answer") == 1
 
 
 def test_identity_is_sealed_and_never_public(

@@ -271,13 +271,16 @@ def _files(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def _public(r: Any, files: list[dict[str, Any]], staff: bool) -> dict[str, Any]:
-    """A comment as shown: never identity or client key; moderation details to staff only."""
+    """A comment as shown: never identity or client key; moderation details to staff only.
+    The public sees a place to about 10 m (4 decimals): enough for the plan, while a point
+    someone put at their own house stays vague."""
+    digits = 7 if staff else 4
     out: dict[str, Any] = {
         "id": r.id,
         "plan_id": r.plan_id,
         "zone_uid": r.zone_uid,
-        "lon": r.lon,
-        "lat": r.lat,
+        "lon": None if r.lon is None else round(r.lon, digits),
+        "lat": None if r.lat is None else round(r.lat, digits),
         "topic": r.topic,
         "topic_label": {"vi": TOPICS[r.topic][0], "en": TOPICS[r.topic][1]},
         "body": r.body,
