@@ -43,9 +43,8 @@ def _number(params: dict[str, str], name: str) -> float:
     return value
 
 
-def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
-    """The lookup the query parameters ask for (one way to find the place)."""
-    params = dict(request.query_params)
+def _lookup_kind(params: dict[str, str]) -> str:
+    """Which way to find the place the query parameters give (exactly one is allowed)."""
     unknown = sorted(set(params) - _KNOWN)
     if unknown:
         raise InvalidInput(
@@ -62,18 +61,32 @@ def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
             "coordinates: X northing, Y easting), or commune+sheet_no+parcel_no, or q "
             "(an address).",
         )
+    return given[0]
+
+
+def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
+    """The lookup the query parameters ask for (one way to find the place)."""
+    params = dict(request.query_params)
+    kind = _lookup_kind(params)
     as_of = parse_datetime(params.get("datetime"))
     db: Database = request.app.state.db
     # Independent reads: no BEGIN/COMMIT round trips on PostgreSQL.
     with db.read(snapshot=False) as conn:
-        return _answer(db, conn, who, given[0], params, as_of)
+        return _answer(db, conn, who, kind, params, as_of)
 
 
 @router.get("/lookup")
-def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
+async def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     """Tra cứu quy hoạch theo điểm, tọa độ VN-2000 trên giấy chứng nhận, thửa đất hoặc địa
     chỉ / planning lookup by point, VN-2000 certificate coordinates, parcel or address."""
-    answer = _lookup_from(request, who)
+    params = dict(request.query_params)
+    if _lookup_kind(params) in ("point", "certificate") and "datetime" not in params:
+        # A point lookup is a few index reads (one statement on PostGIS), well under a
+        # millisecond: run in the event loop, the trip to the thread pool costs more.
+        answer = _lookup_from(request, who)
+    else:
+        # Address and parcel-number searches and history reads may take longer.
+        answer = await run_in_threadpool(_lookup_from, request, who)
     return Response(orjson.dumps(answer.as_dict()), media_type="application/json")
 
 
