@@ -91,13 +91,13 @@ def test_vietnamese_messages_and_usage_errors(env: dict[str, str], tmp_path: Pat
 def test_demo_loads_and_layers_lists_counts(env: dict[str, str]) -> None:
     out = dothi(env, "demo", "--no-serve")
     assert out.returncode == 0, out.stderr
-    assert "Demo city loaded: 1715 features" in out.stdout
+    assert "Demo city loaded: 1818 features" in out.stdout
     listing = {
         ly["id"]: ly["feature_count"]
         for ly in json.loads(dothi(env, "layers", "list", "--json").stdout)
     }
     assert listing["admin_commune"] == 168 and listing["admin_province"] == 34
-    assert sum(listing.values()) == 1715
+    assert sum(listing.values()) == 1818
 
 
 def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ each feature's ``Layer`` column — is read with :func:`~dothi.planning.layer_na
 A recognised name fills the properties the table gives for its code (``land_use_function``,
 ``land_use_code``…) where a feature leaves them empty, and is kept on the feature as it was
 written (``source_layer``) with its stage (``existing`` / ``planned``). Values a feature
-gives are never replaced. A name that is not recognised changes nothing; the import report
-says so once. Everything works on whole Arrow batches, before the rows are validated.
+gives are never replaced. A file layer name that is not recognised changes nothing and is
+not reported (most data is not named per the Circular); ``Layer`` values that are not
+recognised are reported once. Everything works on whole Arrow batches, before the rows are
+validated.
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ class CircularNaming:
         #: Every property the hook may write, in column order.
         self.props = [self.name_prop, self.stage_prop, *fill_props]
         self._fill_props = set(fill_props)
-        self.source_layer = source_layer
         self.file_name = parse_layer_name(source_layer, table)
         cols = [n for n in schema.names if n != geom_col]
         mapping = map_columns(cols, layer.property_schema)
@@ -172,13 +173,6 @@ class CircularNaming:
     def warnings(self) -> list[str]:
         """What the report should say, once per import (Vietnamese / English)."""
         out: list[str] = []
-        if self.file_name is None and self.row_column is None:
-            shown = self.source_layer or ""
-            out.append(
-                f"Tên lớp «{shown}» không theo cách đặt tên của {_CIRCULAR}: đối tượng giữ "
-                f"nguyên / layer name '{shown}' does not follow the naming of {_CIRCULAR_EN}: "
-                "features left as they are"
-            )
         if self.unnamed:
             total = sum(self.unnamed.values())
             listed = ", ".join(f"«{v}» ×{n}" for v, n in self.unnamed.most_common(_SHOWN))
