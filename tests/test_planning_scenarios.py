@@ -405,6 +405,7 @@ def test_compare_json_csv_pdf_svg(client: TestClient) -> None:
     # SVG: well-formed, one bar per scenario and category, the legend names both.
     s = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b", "format": "svg"})
     assert s.status_code == 200 and s.headers["content-type"].startswith("image/svg+xml")
+    assert "sandbox" in s.headers["content-security-policy"]
     root = ElementTree.fromstring(s.content)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"

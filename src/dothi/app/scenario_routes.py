@@ -101,11 +101,13 @@ def scenario_compare(request: Request, who: CurrentPrincipal) -> Response:
         return _json(doc)
     body = {"csv": report.to_csv, "pdf": report.to_pdf, "svg": report.to_svg}[kind](doc)
     name = f"so-sanh-phuong-an-{'-'.join(ids)}.{kind}"
-    return Response(
-        body,
-        media_type=FORMATS[kind],
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    headers = {
+        "Content-Disposition": f'inline; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+        # Opened on its own, an SVG is a document of this site: it may draw, never run.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    }
+    return Response(body, media_type=FORMATS[kind], headers=headers)
 
 
 @router.get("/scenarios/{scenario_id}")
