@@ -40,11 +40,7 @@ _MEDIA_TYPES = {
 }
 _OWN_FILES = ("map.js", "map.css", "pages.css", "consultation.js", "planner.js")
 #: Pages without a map, each ``templates/<name>.html``.
-_PAGES = tuple(
-    p
-    for p in ("consultation", "planner")
-    if (STATIC_DIR.parent / "templates" / f"{p}.html").is_file()
-)
+_PAGES = ("consultation", "planner")
 
 
 def _not_found() -> NotFound:
@@ -88,7 +84,7 @@ def web_router(web: WebSettings) -> APIRouter:
     def own_file(name: str) -> Response:
         """The page's own script or style."""
         path = STATIC_DIR / name
-        if name not in _OWN_FILES or not path.is_file():
+        if name not in _OWN_FILES:
             raise _not_found()
         # Revalidated on each load (ETag), so that an upgrade is seen at once.
         return FileResponse(
