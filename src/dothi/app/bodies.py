@@ -1,7 +1,9 @@
-"""Request bodies: JSON of an accepted media type and a bounded size, or a clear 4xx."""
+"""Request bodies (JSON of an accepted media type and a bounded size) and query parameters
+(only known ones), or a clear 4xx."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import orjson
@@ -34,3 +36,16 @@ async def json_body(request: Request, kinds: tuple[str, ...] = ("application/jso
         raise InvalidInput(
             "Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."
         ) from None
+
+
+def query_params(request: Request, allowed: Collection[str]) -> dict[str, str]:
+    """The query parameters, if each is one of ``allowed``: a misspelt one is an error, not
+    silently ignored."""
+    params = dict(request.query_params)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
+            f"Unsupported parameter(s): {', '.join(unknown)}.",
+        )
+    return params

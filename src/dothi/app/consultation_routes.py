@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.app.bodies import json_body
+from dothi.app.bodies import json_body, query_params
 from dothi.auth.personal_data import data_key
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
@@ -60,15 +60,6 @@ def _int(params: dict[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
-def _only(params: dict[str, str], allowed: set[str]) -> None:
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise InvalidInput(
-            f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
-            f"Unsupported parameter(s): {', '.join(unknown)}.",
-        )
-
-
 @router.get("/comment-topics")
 def comment_topics() -> JSONResponse:
     """Chủ đề góp ý / comment topics."""
@@ -80,8 +71,7 @@ def comment_topics() -> JSONResponse:
 @router.get("/plans/{plan_id}/comments")
 def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Góp ý về đồ án (đã công bố; cán bộ xem mọi trạng thái) / a plan's comments."""
-    params = dict(request.query_params)
-    _only(params, {"status", "topic", "zone_uid", "limit", "offset"})
+    params = query_params(request, ("status", "topic", "zone_uid", "limit", "offset"))
     db = _db(request)
     _visible_plan(db, who, plan_id)
     limit = _int(params, "limit", 100, 1, 500)
@@ -202,8 +192,7 @@ def comment_attachment(
 )
 def consultation_report(request: Request, plan_id: str, who: CurrentPrincipal) -> Response:
     """Báo cáo tổng hợp ý kiến (JSON, CSV, PDF) / synthesis of the consultation."""
-    params = dict(request.query_params)
-    _only(params, {"format", "table"})
+    params = query_params(request, ("format", "table"))
     fmt, table = params.get("format", "json"), params.get("table", "comments")
     if fmt not in ("json", "csv", "pdf") or table not in ("comments", "counts"):
         raise InvalidInput(

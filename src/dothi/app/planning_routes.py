@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 
 from dothi.app.auth_deps import CurrentPrincipal
-from dothi.app.bodies import json_body
+from dothi.app.bodies import json_body, query_params
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import DothiError, InvalidInput, NotFound
@@ -45,12 +45,6 @@ def _number(params: dict[str, str], name: str) -> float:
 
 def _lookup_kind(params: dict[str, str]) -> str:
     """Which way to find the place the query parameters give (exactly one is allowed)."""
-    unknown = sorted(set(params) - _KNOWN)
-    if unknown:
-        raise InvalidInput(
-            f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
-            f"Unsupported parameter(s): {', '.join(unknown)}.",
-        )
     given = [kind for kind, names in _KEYS.items() if any(n in params for n in names)]
     if len(given) != 1 or not all(n in params for n in _KEYS[given[0]]):
         raise InvalidInput(
@@ -66,7 +60,7 @@ def _lookup_kind(params: dict[str, str]) -> str:
 
 def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
     """The lookup the query parameters ask for (one way to find the place)."""
-    params = dict(request.query_params)
+    params = query_params(request, _KNOWN)
     kind = _lookup_kind(params)
     as_of = parse_datetime(params.get("datetime"))
     db: Database = request.app.state.db
@@ -79,7 +73,7 @@ def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
 async def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     """Tra cứu quy hoạch theo điểm, tọa độ VN-2000 trên giấy chứng nhận, thửa đất hoặc địa
     chỉ / planning lookup by point, VN-2000 certificate coordinates, parcel or address."""
-    params = dict(request.query_params)
+    params = query_params(request, _KNOWN)
     if _lookup_kind(params) in ("point", "certificate") and "datetime" not in params:
         # A point lookup is a few index reads (one statement on PostGIS), well under a
         # millisecond: run in the event loop, the trip to the thread pool costs more.

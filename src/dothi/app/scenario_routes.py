@@ -26,7 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.app.bodies import json_body
+from dothi.app.bodies import json_body, query_params
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning import scenario_report as report
@@ -43,17 +43,6 @@ FORMATS = {
 }
 
 
-def _only(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    params = dict(request.query_params)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise InvalidInput(
-            f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
-            f"Unsupported parameter(s): {', '.join(unknown)}.",
-        )
-    return params
-
-
 def _json(doc: Any, status: int = 200) -> Response:
     body = orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(body, status_code=status, media_type="application/json")
@@ -62,7 +51,7 @@ def _json(doc: Any, status: int = 200) -> Response:
 @router.get("/scenarios")
 def scenario_list(request: Request, who: CurrentPrincipal) -> Response:
     """Các phương án / scenarios the caller may see (``?plan_id=`` for one plan's)."""
-    params = _only(request, ("plan_id",))
+    params = query_params(request, ("plan_id",))
     db: Database = request.app.state.db
     with db.read() as conn:
         found = sc.list_scenarios(conn, who, params.get("plan_id"))
@@ -87,7 +76,7 @@ async def scenario_add(request: Request, who: CurrentPrincipal) -> Response:
 def scenario_compare(request: Request, who: CurrentPrincipal) -> Response:
     """So sánh 2–6 phương án / compare 2–6 scenarios (``?ids=a,b``, ``format=json|csv|pdf|
     svg``)."""
-    params = _only(request, ("ids", "format"))
+    params = query_params(request, ("ids", "format"))
     kind = params.get("format", "json")
     if kind not in FORMATS:
         raise InvalidInput(
@@ -148,6 +137,6 @@ def scenario_indicators_route(
     request: Request, scenario_id: str, who: CurrentPrincipal
 ) -> Response:
     """Chỉ tiêu của một phương án / the indicators of one scenario."""
-    _only(request, ())
+    query_params(request, ())
     db: Database = request.app.state.db
     return _json(scenario_indicators(db, who, scenario_id))

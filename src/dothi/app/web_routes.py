@@ -38,7 +38,14 @@ _MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".map": "application/json",
 }
-_OWN_FILES = ("map.js", "map.css", "pages.css", "consultation.js", "planner.js")
+_OWN_FILES = (
+    "map.js",
+    "map.css",
+    "pages.css",
+    "consultation.js",
+    "planner.js",
+    "signin.js",
+)
 #: Pages without a map, each ``templates/<name>.html``.
 _PAGES = ("consultation", "planner")
 

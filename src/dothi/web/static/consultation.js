@@ -1,6 +1,8 @@
 // The consultation page: plans open for comment, the comment form, published comments with
 // their answers, and the synthesis once a consultation has closed. Everything people wrote
 // reaches the page as text (textContent) only, never as HTML.
+import { signIn } from "./signin.js";
+
 const api = (path) => new URL(path, document.baseURI);
 const params = new URLSearchParams(location.search);
 const MAX_FILES = 3;
@@ -245,17 +247,10 @@ async function start() {
 
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const name = document.getElementById("login-name").value.trim();
-  const password = document.getElementById("login-password");
-  const response = await fetch(api("api/login"), {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ name, password: password.value }),
-  });
-  password.value = "";
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    note("error", doc.description_vi ?? `Lỗi ${response.status}`, doc.description ?? "");
+  const { ok, status, doc } = await signIn(document.getElementById("login-name"),
+    document.getElementById("login-password"));
+  if (!ok) {
+    note("error", doc.description_vi ?? `Lỗi ${status}`, doc.description ?? "");
     return;
   }
   token = doc.token;

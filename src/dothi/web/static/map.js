@@ -3,6 +3,7 @@
 // Titles, property values and attributions are user data: they reach the page as text
 // (textContent, text nodes) only, never as HTML.
 import * as maplibregl from "./vendor/maplibre-gl/maplibre-gl.mjs";
+import { signIn } from "./signin.js";
 
 const config = JSON.parse(document.getElementById("dothi-config").textContent);
 // Colours that stay apart from each other, given to the layers in the order they come.
@@ -332,17 +333,10 @@ async function chooseParcel(p) {
 
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const name = document.getElementById("login-name").value.trim();
-  const password = document.getElementById("login-password");
-  const response = await fetch(api("api/login"), {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ name, password: password.value }),
-  });
-  password.value = "";
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    showStatus(doc.description_vi || `Lỗi ${response.status}`, doc.description || "");
+  const { ok, status, doc } = await signIn(document.getElementById("login-name"),
+    document.getElementById("login-password"));
+  if (!ok) {
+    showStatus(doc.description_vi || `Lỗi ${status}`, doc.description || "");
     return;
   }
   token = doc.token;

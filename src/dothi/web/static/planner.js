@@ -1,6 +1,8 @@
 // The planner page: saved scenarios of plans, compared side by side as a table and as the
 // server's SVG charts, with the CSV and PDF downloads; officials sign in to see draft plans'
 // scenarios and to save new ones. Names and labels reach the page as text only.
+import { signIn } from "./signin.js";
+
 const api = (path) => new URL(path, document.baseURI);
 let token = "";
 
@@ -120,16 +122,9 @@ document.getElementById("compare").addEventListener("click", () => { window.doth
 
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const name = document.getElementById("login-name").value.trim();
-  const password = document.getElementById("login-password");
-  const response = await fetch(api("api/login"), {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ name, password: password.value }),
-  });
-  password.value = "";
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) return say(doc.description_vi ?? `Lỗi ${response.status}`, doc.description ?? "");
+  const { ok, status, doc } = await signIn(document.getElementById("login-name"),
+    document.getElementById("login-password"));
+  if (!ok) return say(doc.description_vi ?? `Lỗi ${status}`, doc.description ?? "");
   token = doc.token;
   window.dothiReady = loadScenarios().then(() =>
     say(`Đã đăng nhập: ${doc.account}.`, `Signed in: ${doc.account}.`, "ok"));
