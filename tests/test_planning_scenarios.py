@@ -23,6 +23,7 @@ from shapely.geometry import Point, Polygon
 
 from dothi.app.main import create_app
 from dothi.auth.accounts import create_account
+from dothi.auth.audit import list_audit
 from dothi.auth.policy import Principal, operator
 from dothi.auth.tokens import create_token
 from dothi.config import Settings
@@ -454,6 +455,15 @@ def test_scenario_life_cycle_over_http(client: TestClient, tokens: dict[str, str
     assert client.delete(f"/planning/scenarios/{sid}", headers=editor).status_code == 204
     assert client.get(f"/planning/scenarios/{sid}").status_code == 404
     assert client.get("/planning/plans/pk-1").status_code == 200  # the plan stays
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.read() as conn:
+        mine = [e.action for e in list_audit(conn) if e.target == f"scenario:{sid}"]
+    assert sorted(mine) == [
+        "scenario_create",
+        "scenario_delete",
+        "scenario_update",
+        "scenario_update",
+    ]
 
 
 def test_who_may_see_and_change(client: TestClient, tokens: dict[str, str]) -> None:

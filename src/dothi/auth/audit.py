@@ -39,6 +39,9 @@ ACTIONS = (
     "comment_answer",
     "personal_data_read",
     "personal_data_erase",
+    "scenario_create",
+    "scenario_update",
+    "scenario_delete",
 )
 #: ``ok``: done; ``denied``: refused for lack of rights or bad credentials; ``failed``:
 #: allowed but not done (invalid input, conflict, error).

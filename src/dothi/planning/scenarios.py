@@ -357,7 +357,7 @@ def add_scenario(
             id=scenario_id, created_by=who.actor[:100], created_at=now, updated_at=now, **values
         )
     )
-    audit(conn, who, "create", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, "scenario_create", target=f"scenario:{scenario_id}", client=client)
     return get_scenario(conn, scenario_id, who)
 
 
@@ -392,7 +392,7 @@ def update_scenario(
             parsed = replace(parsed, date=chosen_by)
         values["assumptions"] = json.dumps(parsed.to_dict(), ensure_ascii=False)
     conn.execute(scenario.update().where(scenario.c.id == scenario_id).values(**values))
-    audit(conn, who, "update", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, "scenario_update", target=f"scenario:{scenario_id}", client=client)
     return get_scenario(conn, scenario_id, who)
 
 
@@ -403,4 +403,4 @@ def delete_scenario(
     require_planner(who)
     get_scenario(conn, scenario_id, who)
     conn.execute(scenario.delete().where(scenario.c.id == scenario_id))
-    audit(conn, who, "delete", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, "scenario_delete", target=f"scenario:{scenario_id}", client=client)
