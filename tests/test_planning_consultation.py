@@ -257,6 +257,8 @@ def test_bad_attachments_store_nothing(
         ("qh-moi", {"body": "x" * 5001}, 400, "1–5000"),
         ("qh-moi", {"email": "a@b.c"}, 400, "không được hỗ trợ"),
         ("qh-moi", {"identity": {"cccd": "0791"}}, 400, "identity chỉ gồm"),
+        ("qh-moi", {"identity": {"email": "khong-phai-email"}}, 400, "email không hợp lệ"),
+        ("qh-moi", {"identity": {"phone": "gọi tôi"}}, 400, "Số điện thoại"),
     ],
 )
 def test_bad_comments_are_refused(

@@ -10,6 +10,7 @@ moderation before it is public; officials answer it. One client address may send
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -48,6 +49,8 @@ STATUSES = ("pending", "published", "rejected")
 RATE_LIMITS = ((timedelta(minutes=10), 5), (timedelta(days=1), 20))
 MAX_BODY_CHARS = 5000
 _IDENTITY_FIELDS = {"name": 200, "phone": 30, "email": 200, "address": 300}
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[\d \-.]+")
 
 
 def _text(raw: Any, what_vi: str, what_en: str, limit: int) -> str:
@@ -115,6 +118,16 @@ def parse_comment(doc: Any) -> NewComment:
     for key, value in given.items():
         if value not in (None, ""):
             identity[key] = _text(value, key, key, _IDENTITY_FIELDS[key])
+    if "email" in identity and not _EMAIL.fullmatch(identity["email"]):
+        raise InvalidInput("Địa chỉ email không hợp lệ.", "The e-mail address is not valid.")
+    phone = identity.get("phone")
+    if phone is not None and not (
+        _PHONE.fullmatch(phone) and 8 <= sum(c.isdigit() for c in phone) <= 15
+    ):
+        raise InvalidInput(
+            "Số điện thoại chỉ gồm chữ số, dấu cách, -, + (8–15 chữ số).",
+            "A phone number has digits, spaces, - and + only (8–15 digits).",
+        )
     files = parse_attachments(doc.get("attachments"))
     return NewComment(body, topic, zone_uid, point, identity, files)
 
