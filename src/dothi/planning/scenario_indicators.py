@@ -13,8 +13,9 @@ How each figure is made (areas and distances in the frame of
   existing status (``existing``, ``unknown`` or none): footprint × floors (floors missing:
   height ÷ the norm set's storey height, at least 1; neither: 1 floor) for the types
   ``residential``, ``house``, ``apartments`` (all) and ``mixed`` (the mixed-use share),
-  ÷ ``floor_area_per_person_m2``. Buildings of type ``unspecified`` are not counted as
-  housing; their floor area is shown apart.
+  ÷ ``floor_area_per_person_m2``. Buildings of type ``unspecified`` count as their zone's
+  use (housing in a residential zone, the mixed-use share in a mixed-use one, else none);
+  their floor area is also shown apart.
 - **land-use balance** (cơ cấu sử dụng đất): area (ha), share (%) and m² per resident of
   capacity, per ``land_use_function``.
 - **green space per person**: area of ``green_public`` zones ÷ population capacity, against
@@ -180,9 +181,15 @@ def _existing(data: PlanData, norms: NormSet, mixed_share: float) -> dict[str, A
     from_height = np.maximum(1.0, np.round(data.building_height / norms.value("storey_height_m")))
     floors[unknown] = np.where(np.isnan(from_height[unknown]), 1.0, from_height[unknown])
     floor_area = data.building_area * floors * data.building_existing
+    # A building of unknown type (most of a footprint survey or OpenStreetMap) is taken to
+    # serve its zone's use: housing in a residential zone, the mixed-use share in a mixed one.
+    zone_share = np.select(
+        [data.functions == "residential", data.functions == "mixed_use"], [1.0, mixed_share], 0.0
+    )
+    unknown_type = data.building_type == "unspecified"
     share = np.select(
-        [np.isin(data.building_type, _HOUSING), data.building_type == "mixed"],
-        [1.0, mixed_share],
+        [np.isin(data.building_type, _HOUSING), data.building_type == "mixed", unknown_type],
+        [1.0, mixed_share, zone_share[data.building_zone] if len(zone_share) else 0.0],
         0.0,
     )
     housing = floor_area * share
