@@ -377,3 +377,13 @@ def test_synthesis_report(site: dict[str, Any], db: Database, settings: Settings
     out = settings.data_dir / "bao-cao.csv"
     main(["planning", "consultation", "report", "qh-moi", "--format", "csv", "--output", str(out)])
     assert out.read_bytes() == c.get(report + "?format=csv").content
+
+
+def test_three_files_at_the_size_limit_are_taken(site: dict[str, Any], db: Database) -> None:
+    big = b"%PDF-1.4\n" + b"0" * (MAX_BYTES - 9)
+    files = [_file(f"ho-so-{i}.pdf", "application/pdf", big) for i in range(3)]
+    answer = _post(site, attachments=files)
+    assert answer.status_code == 201, answer.text[:200]
+    with db.read() as conn:
+        sizes = conn.execute(select(attachment.c.size)).scalars().all()
+    assert sizes == [MAX_BYTES] * 3

@@ -15,8 +15,10 @@ from dothi.errors import InvalidInput
 MAX_BODY = 20 * 2**20
 
 
-async def json_body(request: Request, kinds: tuple[str, ...] = ("application/json",)) -> Any:
-    """The JSON body, if its media type is one of ``kinds`` and it is not too large."""
+async def json_body(
+    request: Request, kinds: tuple[str, ...] = ("application/json",), *, limit: int = MAX_BODY
+) -> Any:
+    """The JSON body, if its media type is one of ``kinds`` and it is at most ``limit`` bytes."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in kinds:
         raise InvalidInput(
@@ -26,7 +28,7 @@ async def json_body(request: Request, kinds: tuple[str, ...] = ("application/jso
             status=415,
         )
     raw = await request.body()
-    if len(raw) > MAX_BODY:
+    if len(raw) > limit:
         raise InvalidInput(
             "Nội dung quá lớn.", "The request body is too large.", code="TooLarge", status=413
         )

@@ -93,7 +93,7 @@ def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
 @router.post("/plans/{plan_id}/comments", status_code=201)
 async def post_comment(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Gửi góp ý (chờ kiểm duyệt) / send a comment (published after moderation)."""
-    new = cs.parse_comment(await json_body(request))
+    new = cs.parse_comment(await json_body(request, limit=cs.MAX_REQUEST_BYTES))
     db = _db(request)
     key = data_key(request.app.state.settings)
     client = client_address(request)

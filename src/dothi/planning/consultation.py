@@ -25,7 +25,7 @@ from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.db.spatial.base import as_utc
 from dothi.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from dothi.planning.attachments import Attachment, parse_attachments
+from dothi.planning.attachments import MAX_BYTES, MAX_FILES, Attachment, parse_attachments
 from dothi.planning.plans import Plan, get_plan
 from dothi.planning.schema import attachment, comment
 
@@ -48,6 +48,8 @@ STATUSES = ("pending", "published", "rejected")
 #: (window, most comments from one client address within it).
 RATE_LIMITS = ((timedelta(minutes=10), 5), (timedelta(days=1), 20))
 MAX_BODY_CHARS = 5000
+#: A comment request at its largest: every attachment at its limit, in base64 (4/3), and text.
+MAX_REQUEST_BYTES = MAX_FILES * (MAX_BYTES * 4 // 3 + 4) + 2**20
 _IDENTITY_FIELDS = {"name": 200, "phone": 30, "email": 200, "address": 300}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[\d \-.]+")
