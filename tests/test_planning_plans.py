@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from samples import ORIGIN, square, write_geojson
-from shapely.geometry import box
+from shapely.geometry import box, shape
 
 from dothi.app.main import create_app
 from dothi.auth.accounts import create_account
@@ -24,6 +24,7 @@ from dothi.db.engine import Database
 from dothi.errors import Conflict, InvalidInput, NotFound
 from dothi.planning import plans
 from dothi.spatial.importer import ImportOptions, import_file
+from dothi.spatial.layers import update_layer
 
 PERIOD = (date(2026, 11, 1), date(2026, 12, 31))
 
@@ -155,3 +156,50 @@ def test_cli_plans(db: Database, env: dict[str, str]) -> None:
         log = list_audit(conn)
     assert [e.action for e in log] == ["plan_status", "plan_create"]
     assert {e.actor for e in log} == {"cli:kts"}
+
+
+def test_plan_boundary_is_the_union_of_its_zones(
+    client: tuple[TestClient, str], db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    http, token = client
+    with db.write() as conn:
+        plans.add_plan(conn, "qh-ghep", "Hai ô liền nhau", "detailed")
+        plans.set_status(conn, "qh-ghep", "approved", decision=("2/QĐ", date(2020, 1, 1)))
+    x, y = ORIGIN[0] + 0.05, ORIGIN[1] + 0.05
+    common = {"land_use_function": "residential", "plan_id": "qh-ghep", "illustrative": True}
+    common |= {"plan_decision_no": "2/QĐ", "plan_decision_date": "2020-01-01"}
+    zones = [
+        {
+            "zone_uid": "g1",
+            "zone_code": "G1",
+            **common,
+            "plan_level": "detailed",
+            "geometry": box(x, y, x + 0.001, y + 0.001),
+        },
+        {
+            "zone_uid": "g2",
+            "zone_code": "G2",
+            **common,
+            "plan_level": "detailed",
+            "geometry": box(x + 0.001, y, x + 0.002, y + 0.001),
+        },
+    ]
+    path = write_geojson(tmp_path / "g.geojson", zones)
+    import_file(db, settings, path, ImportOptions(layer_id="planning_zone", key="zone_uid"))
+    doc = http.get("/planning/plans/qh-ghep/boundary").json()
+    assert doc["type"] == "Feature" and doc["properties"]["zones"] == 2
+    assert doc["geometry"]["type"] == "Polygon"  # the shared edge is gone
+    minx, miny, maxx, maxy = shape(doc["geometry"]).bounds
+    assert (minx, miny, maxx, maxy) == pytest.approx((x, y, x + 0.002, y + 0.001))
+    one = http.get("/planning/plans/qh-cu/boundary").json()["properties"]["area_m2"]
+    assert doc["properties"]["area_m2"] == pytest.approx(one / 200, rel=1e-2)  # 0.002² vs 0.02²
+    assert http.get("/planning/plans/qh-nhap/boundary").status_code == 404  # a draft
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (
+        http.get("/planning/plans/qh-nhap/boundary", headers=auth).json()["properties"]["zones"]
+        == 1
+    )
+    with db.write() as conn:
+        update_layer(conn, "planning_zone", access="restricted")
+    hidden = http.get("/planning/plans/qh-ghep/boundary").json()
+    assert hidden["geometry"] is None and hidden["properties"]["zones"] == 0

@@ -250,6 +250,19 @@ def planning_plans(request: Request, who: CurrentPrincipal) -> JSONResponse:
     return JSONResponse({"plans": [p.to_dict() for p in found]})
 
 
+@router.get("/plans/{plan_id}/boundary")
+def planning_plan_boundary(request: Request, plan_id: str, who: CurrentPrincipal) -> Response:
+    """Ranh giới đồ án (hợp các ô quy hoạch), GeoJSON / the plan's boundary (the union of its
+    zones) as a GeoJSON Feature."""
+    db: Database = request.app.state.db
+    with db.read() as conn:
+        found = plans.get_plan(conn, plan_id)
+        if found.status not in _shown(who):
+            raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
+        doc = pl.plan_boundary(db, conn, who, plan_id)
+    return Response(orjson.dumps(doc), media_type="application/geo+json")
+
+
 @router.get("/plans/{plan_id}")
 def planning_plan(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Một đồ án quy hoạch / one plan."""

@@ -416,3 +416,26 @@ def surroundings(
             rows = db.port.find(conn, layer_id, bbox=bounds, limit=limit)
             out += [r.geometry for r in rows if r.geometry is not None]
     return out
+
+
+def plan_boundary(db: Database, conn: Connection, who: Principal, plan_id: str) -> dict[str, Any]:
+    """The plan's boundary as a GeoJSON Feature: the union of its zones (of the zones layer,
+    if the caller may read it), with their count and area. Null geometry when there is none."""
+    access = layer_access(conn, (ZONES,))
+    rows: list[FeatureRow] = []
+    if ZONES in access and may_read(who, ZONES, access[ZONES]):
+        where = [feature.c.properties["plan_id"].as_string() == plan_id]
+        rows = db.port.find(conn, ZONES, where=where)
+    shapes = [r.geometry for r in rows if r.geometry is not None]
+    union = shapely.union_all(shapes) if shapes else None
+    return {
+        "type": "Feature",
+        "id": plan_id,
+        "geometry": None if union is None else shapely.geometry.mapping(union),
+        "properties": {
+            "plan_id": plan_id,
+            "zones": len(shapes),
+            "area_m2": None if union is None else round(area_m2(union), 1),
+            "derived_from": ZONES,
+        },
+    }
