@@ -491,3 +491,27 @@ def test_sheet_surroundings(city: Database) -> None:
         update_layer(conn, "land_parcel", access="restricted")
     with city.read() as conn:
         assert surroundings(city, conn, ANONYMOUS, (west, south, east, north)) == []
+
+
+def test_place_rows_reads_access_and_tolerates_missing_layers(city: Database) -> None:
+    from shapely.geometry import Point
+
+    lon, lat = _lonlat(E0 + 10, N0 + 15)
+    with city.read() as conn:
+        rows = city.port.place_rows(
+            conn,
+            Point(lon, lat),
+            "land_parcel",
+            ("planning_zone", "khong_co_lop"),
+            ("admin_commune",),
+            with_access=True,
+        )
+    assert rows.at is not None and rows.at.fid == "26734-12-45"
+    assert sorted(z.fid for z in rows.meeting["planning_zone"]) == ["A", "B", "HT"]
+    assert rows.meeting["khong_co_lop"] == []
+    assert [c.fid for c in rows.containing["admin_commune"]] == ["26734"]
+    assert rows.access == {
+        "land_parcel": "public",
+        "planning_zone": "public",
+        "admin_commune": "public",
+    }

@@ -230,9 +230,17 @@ def lookup_point(
     """What applies at a WGS 84 point: its commune, the parcel there (if any) and so on."""
     _in_vietnam(lon, lat)
     point = Point(lon, lat)
-    r = _reader(db, conn, who, as_of)
+    # Every layer's rows and access levels in one read (one round trip on PostGIS); rows of
+    # layers the caller may not read are dropped before anything is made of them.
+    rows = db.port.place_rows(
+        conn, point, PARCELS, (ZONES, CONSTRAINTS), (COMMUNES,), as_of=as_of, with_access=True
+    )
+    access = rows.access or {}
+    r = _Reader(db, conn, frozenset(i for i, a in access.items() if may_read(who, i, a)), as_of)
+    if rows.at is not None and PARCELS not in r.readable:
+        rows = r.place(point)  # parcels hidden: what lies at the bare point
     # On a shared edge the point meets two parcels: the first (lowest row id) is taken.
-    rows = r.place(point)
+    rows = rows.only(r.readable, PARCELS)
     if rows.at is not None:
         return _lookup_parcel(r, rows, point=(lon, lat))
     answer = Lookup(point=(lon, lat), commune=_commune(rows))

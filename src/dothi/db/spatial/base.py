@@ -12,7 +12,7 @@ import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
 )
 
-from dothi.db.schema import feature
+from dothi.db.schema import feature, layer
 
 Predicate = Literal["intersects", "contains", "within"]
 BBox = tuple[float, float, float, float]
@@ -123,6 +123,17 @@ class PlaceRows:
     at: FeatureRow | None
     meeting: dict[str, list[FeatureRow]]
     containing: dict[str, list[FeatureRow]]
+    #: The access level of each layer read that exists (when asked for with the rows).
+    access: dict[str, str] | None = None
+
+    def only(self, layers: frozenset[str], first: str | None) -> PlaceRows:
+        """The rows of ``layers`` only (``at`` belongs to layer ``first``)."""
+        return PlaceRows(
+            self.at if first in layers else None,
+            {lid: rows for lid, rows in self.meeting.items() if lid in layers},
+            {lid: rows for lid, rows in self.containing.items() if lid in layers},
+            self.access,
+        )
 
 
 @dataclass(frozen=True)
@@ -310,15 +321,24 @@ class SpatialPort(abc.ABC):
         containing: Sequence[str],
         *,
         as_of: datetime | None = None,
+        with_access: bool = False,
     ) -> PlaceRows:
         """The feature of layer ``first`` at ``point`` (lowest row id; None for no layer),
         then the current features of the ``meeting`` layers that meet it and of the
         ``containing`` layers that meet an interior point of it (the point itself when
-        nothing of ``first`` is there) — the reads of a planning lookup; now, or ``as_of``."""
+        nothing of ``first`` is there) — the reads of a planning lookup; now, or ``as_of``.
+        ``with_access`` also reads each layer's access level, for the caller to drop what
+        it may not show."""
+        access = None
+        if with_access:
+            wanted = [lid for lid in (first, *meeting, *containing) if lid]
+            stmt = select(layer.c.id, layer.c.access).where(layer.c.id.in_(wanted))
+            access = {r.id: r.access for r in conn.execute(stmt)}
         hits = self.intersecting(conn, first, point, as_of=as_of) if first else []
         at = hits[0] if hits else None
         geometry = at.geometry if at else point
-        return self.around(conn, geometry, meeting, containing, at=at, as_of=as_of)
+        rows = self.around(conn, geometry, meeting, containing, at=at, as_of=as_of)
+        return replace(rows, access=access)
 
     def around(
         self,

@@ -157,16 +157,19 @@ def _place_statement(
 ) -> TextClause:
     """:meth:`PostGISPort.place_rows` as one statement (parameter ``wkb``, the point): the
     first layer's feature at the point, then each other layer's features meeting it (or an
-    interior point of it), from the layers' partitions. Built once per set of layers."""
+    interior point of it), then (``k`` = 3) each layer's access level. Layers are named as
+    constants, so that the planner reads only their partitions (and none for a layer that
+    does not exist). Built once per set of layers."""
     cols = _PLACE_COLUMNS
     point = "ST_GeomFromWKB(:wkb, 4326)"
+    current = "valid_to IS NULL"
     if first is None:
         with_hit = ""
         here = f"{point} AS g"
     else:
         with_hit = (
-            f'hit AS (SELECT {cols}, properties, geom FROM "{_partition(first)}" '
-            f"WHERE valid_to IS NULL AND ST_Intersects(geom, {point}) ORDER BY rid LIMIT 1), "
+            f"hit AS (SELECT {cols}, properties, geom FROM feature WHERE layer_id = '{first}' "
+            f"AND {current} AND ST_Intersects(geom, {point}) ORDER BY rid LIMIT 1), "
         )
         here = f"coalesce((SELECT geom FROM hit), {point}) AS g"
     parts = []
@@ -175,15 +178,20 @@ def _place_statement(
             f"SELECT 0 AS k, '{first}' AS layer, {cols}, ST_AsBinary(geom) AS wkb, "
             "properties FROM hit"
         )
+    fcols = ", ".join(f"f.{c.strip()}" for c in cols.split(","))
     for k, (layers, probe) in enumerate(((meeting, "here.g"), (containing, "here.p")), 1):
         for lid in layers:
-            fcols = ", ".join(f"f.{c.strip()}" for c in cols.split(","))
             parts.append(
                 f"SELECT {k} AS k, '{lid}' AS layer, {fcols}, ST_AsBinary(f.geom) AS wkb, "
-                "f.properties "
-                f'FROM "{_partition(lid)}" f, here '
-                f"WHERE f.valid_to IS NULL AND ST_Intersects(f.geom, {probe})"
+                f"f.properties FROM feature f, here WHERE f.layer_id = '{lid}' "
+                f"AND f.{current} AND ST_Intersects(f.geom, {probe})"
             )
+    names = ", ".join(f"'{lid}'" for lid in (first, *meeting, *containing) if lid)
+    nulls = ", ".join("NULL" for _ in cols.split(","))
+    parts.append(
+        f"SELECT 3, id, {nulls}, NULL, jsonb_build_object('access', access) FROM layer "
+        f"WHERE id IN ({names})"
+    )
     sql = (
         f"WITH {with_hit}here AS MATERIALIZED (SELECT g, ST_PointOnSurface(g) AS p "
         f"FROM (SELECT {here}) s) " + " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3"
@@ -381,21 +389,27 @@ class PostGISPort(SpatialPort):
         containing: Sequence[str],
         *,
         as_of: datetime | None = None,
+        with_access: bool = False,
     ) -> PlaceRows:
         if as_of is not None or not (first or meeting or containing):
-            return super().place_rows(conn, point, first, meeting, containing, as_of=as_of)
-        # One round trip instead of one per layer: a lookup's reads are mostly latency.
+            return super().place_rows(
+                conn, point, first, meeting, containing, as_of=as_of, with_access=with_access
+            )
+        # One round trip instead of one per layer (and one for access): a lookup's reads
+        # are mostly latency.
         stmt = _place_statement(first, tuple(meeting), tuple(containing))
         at: FeatureRow | None = None
         near: dict[str, list[FeatureRow]] = {lid: [] for lid in meeting}
         inside: dict[str, list[FeatureRow]] = {lid: [] for lid in containing}
+        access: dict[str, str] = {}
         for r in conn.execute(stmt, {"wkb": point.wkb}):
-            row = self.to_row(r)
-            if r.k == 0:
-                at = row
+            if r.k == 3:
+                access[r.layer] = r.properties["access"]
+            elif r.k == 0:
+                at = self.to_row(r)
             else:
-                (near if r.k == 1 else inside)[r.layer].append(row)
-        return PlaceRows(at, near, inside)
+                (near if r.k == 1 else inside)[r.layer].append(self.to_row(r))
+        return PlaceRows(at, near, inside, access if with_access else None)
 
     def tile_layer(self, conn: Connection, layer_id: str, query: TileQuery) -> TileLayer | None:
         stmt = _tile_statement()
