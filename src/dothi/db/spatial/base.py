@@ -12,7 +12,7 @@ import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -330,15 +330,24 @@ class SpatialPort(abc.ABC):
         ``with_access`` also reads each layer's access level, for the caller to drop what
         it may not show."""
         access = None
+        asked, near, inside = first, list(meeting), list(containing)
         if with_access:
             wanted = [lid for lid in (first, *meeting, *containing) if lid]
             stmt = select(layer.c.id, layer.c.access).where(layer.c.id.in_(wanted))
             access = {r.id: r.access for r in conn.execute(stmt)}
-        hits = self.intersecting(conn, first, point, as_of=as_of) if first else []
+            # A layer that does not exist has no rows: no need to ask.
+            asked = first if first in access else None
+            near = [lid for lid in meeting if lid in access]
+            inside = [lid for lid in containing if lid in access]
+        hits = self.intersecting(conn, asked, point, as_of=as_of) if asked else []
         at = hits[0] if hits else None
-        geometry = at.geometry if at else point
-        rows = self.around(conn, geometry, meeting, containing, at=at, as_of=as_of)
-        return replace(rows, access=access)
+        rows = self.around(conn, at.geometry if at else point, near, inside, at=at, as_of=as_of)
+        return PlaceRows(
+            at,
+            {lid: rows.meeting.get(lid, []) for lid in meeting},
+            {lid: rows.containing.get(lid, []) for lid in containing},
+            access,
+        )
 
     def around(
         self,
