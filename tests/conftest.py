@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -101,3 +102,26 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     return values
+
+
+class _MissingGlyphs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_missing_glyphs() -> Iterator[None]:
+    """A PDF that prints a character its font lacks shows a blank: fail the test instead."""
+    handler = _MissingGlyphs()
+    logger = logging.getLogger("fpdf.output")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    missing = [m for m in handler.seen if "missing the following glyphs" in m]
+    assert missing == [], missing

@@ -12,7 +12,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fpdf import FPDF
@@ -130,6 +130,10 @@ def counts_csv(s: Synthesis) -> bytes:
     return _csv(["Ô quy hoạch / Zone", "topic", "Chủ đề / Topic", "Số góp ý / Comments"], rows)
 
 
+def _vn_date(day: date | None) -> str:
+    return "–" if day is None else day.strftime("%d/%m/%Y")
+
+
 def _heading(pdf: FPDF, vi: str, en: str) -> None:
     pdf.ln(3)
     pdf.set_font("noto", "B", 11)
@@ -149,7 +153,7 @@ def render_pdf(s: Synthesis, *, now: datetime | None = None) -> bytes:
     pdf.multi_cell(0, 5, "Synthesis of the public consultation", align="C", new_x="LMARGIN")
     pdf.ln(2)
     p = s.plan
-    period = f"{p.consultation_from} → {p.consultation_to}"
+    period = f"{_vn_date(p.consultation_from)} – {_vn_date(p.consultation_to)}"
     day = (now or datetime.now(UTC)).astimezone(VIETNAM_TIME).strftime("%d/%m/%Y")
     for label, value in (
         ("Đồ án / Plan", f"{p.name} ({p.id})"),
