@@ -65,12 +65,13 @@ CEILINGS = {"zone": "PostGIS raw (Python)", "same": "PostGIS raw, same reads"}
 
 
 def _same_reads_sql() -> str:
-    """The one statement of a Dothi point lookup: the parcel at the point, the zones and
-    constraints meeting it, the commune, and the layers' access levels."""
-    from dothi.db.spatial.postgis import _place_statement
-
-    layers = ("land_parcel", ("planning_zone", "planning_constraint"), ("admin_commune",))
-    return str(_place_statement(*layers)).replace(":wkb", "%(wkb)s")
+    """The one call of a Dothi point lookup (``dothi_place_rows``, created by ``dothi init``):
+    the parcel at the point, the zones and constraints meeting it, the commune, and the
+    layers' access levels."""
+    return (
+        "SELECT * FROM dothi_place_rows(%(wkb)s, 'land_parcel', "
+        "ARRAY['planning_zone', 'planning_constraint'], ARRAY['admin_commune'])"
+    )
 
 
 # -- data --------------------------------------------------------------------------------

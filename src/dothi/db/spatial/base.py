@@ -231,6 +231,12 @@ class SpatialPort(abc.ABC):
     def create_feature_table(self, conn: Connection) -> None:
         """Create the feature table with its indexes, spatial index included."""
 
+    def create_functions(self, conn: Connection) -> None:  # noqa: B027
+        """Create the database functions the port calls (none by default)."""
+
+    def drop_functions(self, conn: Connection) -> None:  # noqa: B027
+        """Drop what :meth:`create_functions` made."""
+
     @abc.abstractmethod
     def drop_feature_table(self, conn: Connection) -> None:
         """Undo :meth:`create_feature_table` (for downgrades)."""
