@@ -75,7 +75,7 @@ async def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     chỉ / planning lookup by point, VN-2000 certificate coordinates, parcel or address."""
     params = query_params(request, _KNOWN)
     if _lookup_kind(params) in ("point", "certificate") and "datetime" not in params:
-        # A point lookup is a few index reads (one statement on PostGIS), well under a
+        # A point lookup is a few index reads (one call on PostGIS), well under a
         # millisecond: run in the event loop, the trip to the thread pool costs more.
         answer = _lookup_from(request, who)
     else:
