@@ -138,6 +138,7 @@ def test_consultation_page_in_chromium(
         page.locator("#comments li", has_text="Giữ hàng cây dầu").wait_for()
         shown = page.locator("#comments").inner_text()
         assert EVIL in shown and "Sở Xây dựng tiếp thu." in shown and NAME not in shown
+        assert "ô / zone I-2" in shown  # the zone's code, not its id
         assert page.locator("#comments img").count() == 0
         assert page.evaluate("window.pwned") is None
         assert "hien-trang.png" in shown

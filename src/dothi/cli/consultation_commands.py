@@ -36,7 +36,7 @@ def consultation_list(ctx: Context, plan_id: str, status: str | None) -> None:
         )
     for c in items:
         first_line = c["body"].splitlines()[0][:80]
-        click.echo(f"{c['id']:>6} {c['status']:<10} {c['zone_uid'] or '-':<16} {first_line}")
+        click.echo(f"{c['id']:>6}  {c['status']:<10}  {c['zone_uid'] or '-'}  {first_line}")
     click.echo(t(f"{total} góp ý.", f"{total} comment(s)."))
 
 

@@ -64,6 +64,8 @@ const vnDate = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") :
 
 let topics = [];
 let current = null;
+// Zone codes of the chosen plan by zone id: comments name a zone by its id.
+const zoneCodes = new Map();
 // An official's sign-in token: moderation and answers (never kept beyond the page).
 let token = "";
 let staff = false;
@@ -99,7 +101,7 @@ function answerTools(c) {
 
 function commentItem(c) {
   const topic = c.topic_label ? `${c.topic_label.vi} / ${c.topic_label.en}` : c.topic;
-  const where = c.zone_uid ? ` · ô / zone ${c.zone_uid}` : "";
+  const where = c.zone_uid ? ` · ô / zone ${zoneCodes.get(c.zone_uid) ?? c.zone_uid}` : "";
   const item = el("li", {},
     el("div", { className: "meta" }, `#${c.id} · ${vnDate(c.created_at)} · ${topic}${where}`),
     el("p", {}, c.body));
@@ -154,12 +156,14 @@ async function choose(plan) {
   }
   const zone = document.getElementById("zone");
   zone.replaceChildren(el("option", { value: "" }, "Toàn đồ án / Whole plan"));
+  zoneCodes.clear();
   const filter = encodeURIComponent(`plan_id='${plan.id.replace(/'/g, "''")}'`);
   try {
     const zones = await getJson(
       `ogcapi/collections/planning_zone/items?f=json&limit=1000&filter=${filter}`);
     for (const f of zones.features) {
       const p = f.properties;
+      zoneCodes.set(f.id, p.zone_code ?? f.id);
       zone.append(el("option", { value: f.id },
         `${p.zone_code ?? f.id} — ${p.function_label ?? p.land_use_function ?? ""}`));
     }
