@@ -3,6 +3,7 @@ Vietnamese letter) and numbers written the Vietnamese way."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,13 @@ def fmt(value: Any, digits: int = 1) -> str:
         text = f"{value:,.{digits}f}"
         return text.replace(",", " ").replace(".", ",")
     return str(value)
+
+
+def title_block(pdf: FPDF, vi: str, en: str, now: datetime | None = None) -> None:
+    """A document's centred title (Vietnamese), its English subtitle and the date."""
+    pdf.set_font("noto", "B", 15)
+    pdf.cell(0, 8, vi, new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font("noto", size=9)
+    pdf.cell(0, 5, en, new_x="LMARGIN", new_y="NEXT", align="C")
+    day = (now or datetime.now(UTC)).strftime("%d/%m/%Y")
+    pdf.cell(0, 5, f"Ngày / Date: {day}", new_x="LMARGIN", new_y="NEXT", align="C")

@@ -12,14 +12,14 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dothi.planning.pdf import add_fonts
+from dothi.planning.pdf import add_fonts, title_block
 
 Doc = dict[str, Any]
 COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#8e44ad", "#c0392b", "#7f8c8d")
@@ -258,12 +258,7 @@ def to_pdf(comparison: Doc, *, now: datetime | None = None) -> bytes:
     add_fonts(pdf)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    pdf.set_font("noto", "B", 15)
-    pdf.cell(0, 8, "SO SÁNH PHƯƠNG ÁN QUY HOẠCH", new_x="LMARGIN", new_y="NEXT", align="C")
-    pdf.set_font("noto", size=9)
-    pdf.cell(0, 5, "Planning scenarios compared", new_x="LMARGIN", new_y="NEXT", align="C")
-    day = (now or datetime.now(UTC)).strftime("%d/%m/%Y")
-    pdf.cell(0, 5, f"Ngày / Date: {day}", new_x="LMARGIN", new_y="NEXT", align="C")
+    title_block(pdf, "SO SÁNH PHƯƠNG ÁN QUY HOẠCH", "Planning scenarios compared", now)
     pdf.ln(2)
     docs = comparison["scenarios"]
     for i, d in enumerate(docs):

@@ -7,7 +7,7 @@ to, the buildable envelope, the date and the disclaimer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -15,7 +15,7 @@ from fpdf import FPDF
 from shapely.geometry.base import BaseGeometry
 
 from dothi.planning.lookup import DISCLAIMER, Lookup
-from dothi.planning.pdf import add_fonts, fmt
+from dothi.planning.pdf import add_fonts, fmt, title_block
 
 _MAP_MM = 80.0
 
@@ -91,12 +91,7 @@ def render_sheet(
     add_fonts(pdf)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
-    pdf.set_font("noto", "B", 15)
-    pdf.cell(0, 8, "PHIẾU THÔNG TIN QUY HOẠCH", new_x="LMARGIN", new_y="NEXT", align="C")
-    pdf.set_font("noto", size=9)
-    pdf.cell(0, 5, "Planning information sheet", new_x="LMARGIN", new_y="NEXT", align="C")
-    day = (now or datetime.now(UTC)).strftime("%d/%m/%Y")
-    pdf.cell(0, 5, f"Ngày / Date: {day}", new_x="LMARGIN", new_y="NEXT", align="C")
+    title_block(pdf, "PHIẾU THÔNG TIN QUY HOẠCH", "Planning information sheet", now)
     pdf.ln(3)
     p = answer.parcel
     commune = (answer.commune or {}).get("name", "–")
