@@ -3,14 +3,15 @@
 #   scripts/dev.sh demo   — the demo city on http://127.0.0.1:8000/
 #   scripts/dev.sh test   — lint, type checks and the whole test suite (SQLite and PostGIS)
 #   scripts/dev.sh setup  — only the set-up
+#   scripts/dev.sh bench NAME [args] — the benchmark bench/NAME.py (e.g. ogcapi_bench)
 # Extra arguments go to `dothi demo` or to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 task=${1:-}
 shift || true
-case "$task" in demo|test|setup) ;; *)
-  echo "Cách dùng / usage: scripts/dev.sh demo|test|setup [args]" >&2; exit 2 ;;
+case "$task" in demo|test|setup|bench) ;; *)
+  echo "Cách dùng / usage: scripts/dev.sh demo|test|setup|bench [args]" >&2; exit 2 ;;
 esac
 
 PYTHON=${PYTHON:-python3}
@@ -18,32 +19,71 @@ VENV=${DOTHI_VENV:-.venv}
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-missing_debs() {
-  local p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
-  done
+# Each need is checked by the file the code uses, not by a package name that may be
+# installed without it (Debian's `postgis` package, say, has no server extension).
+need_file() {  # PATH PACKAGE...
+  [ -e "$1" ] && return 0
+  shift
+  echo "== Cài gói Debian / installing Debian packages: $*"
+  if [ -z "${DOTHI_APT_UPDATED:-}" ]; then
+    as_root apt-get update -qq
+    DOTHI_APT_UPDATED=1
+  fi
+  local log
+  log=$(mktemp)
+  # apt's progress only when it fails: the test output stays readable.
+  if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+      "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "Không cài được / could not install: $*" >&2
+    exit 1
+  fi
+  rm -f "$log"
 }
 
-install_debs() {
-  local need
-  need=$(missing_debs "$@")
-  [ -z "$need" ] && return 0
-  echo "== Cài gói Debian / installing Debian packages: $need"
-  as_root apt-get update -qq
-  # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends $need
+need_command() {  # COMMAND PACKAGE...
+  local cmd=$1
+  shift
+  command -v "$cmd" >/dev/null && return 0
+  need_file "/nonexistent/$cmd" "$@"
+}
+
+# The newest PostgreSQL server on the machine (installing Debian's if there is none), and
+# the PostGIS extension for that very version.
+need_postgis() {
+  local pg_ctl version
+  pg_ctl=$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$pg_ctl" ]; then
+    need_file /nonexistent/pg_ctl postgresql
+    pg_ctl=$(ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)
+  fi
+  version=$(basename "$(dirname "$(dirname "$pg_ctl")")")
+  need_file "/usr/share/postgresql/$version/extension/postgis.control" \
+    "postgresql-$version-postgis-3" "postgresql-$version-postgis-3-scripts"
+}
+
+# Noto Sans, with every Vietnamese glyph, for the PDF documents.
+need_fonts() { need_file /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf fonts-noto-core; }
+
+# What the tests run: PostgreSQL + PostGIS for the second backend, GDAL's tools for the
+# client tests and benchmarks, Chromium for the pages' browser tests.
+need_test_tools() {
+  need_postgis
+  need_command ogr2ogr gdal-bin
+  need_file /usr/bin/chromium chromium
+  need_fonts
 }
 
 check_python() {
   if ! command -v "$PYTHON" >/dev/null; then
-    install_debs python3 python3-venv
+    need_command "$PYTHON" python3 python3-venv
   fi
   "$PYTHON" - <<'PY' || { echo "Dothi cần Python ≥ 3.11 / needs Python 3.11+" >&2; exit 1; }
 import sys
 sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
-  "$PYTHON" -m venv --help >/dev/null 2>&1 || install_debs python3-venv
+  "$PYTHON" -c "import ensurepip" 2>/dev/null || need_file /nonexistent/ensurepip python3-venv
 }
 
 setup_venv() {
@@ -62,7 +102,7 @@ setup_venv() {
 # MapLibre GL JS for the map page, from package-lock.json; again when the lockfile changes.
 setup_web() {
   local stamp
-  command -v npm >/dev/null || install_debs nodejs npm
+  need_command npm nodejs npm
   command -v npm >/dev/null || {
     echo "Dothi cần npm cho trang bản đồ / needs npm for the map page (apt-get install npm)" >&2
     exit 1
@@ -79,19 +119,30 @@ setup_web() {
 check_python
 case "$task" in
   demo)
+    need_fonts
     setup_venv ""
     setup_web
     exec "$VENV/bin/dothi" demo "$@"
     ;;
   setup)
-    install_debs postgresql postgis gdal-bin chromium fonts-noto-core
+    need_test_tools
     setup_venv "[test]"
     setup_web
     ;;
+  bench)
+    # The peers and ceilings run beside Dothi: wrk drives the HTTP load, pgbench the raw SQL.
+    need_test_tools
+    need_command wrk wrk
+    setup_venv "[test]"
+    name=${1:-}
+    [ -f "bench/$name.py" ] || {
+      echo "Cách dùng / usage: scripts/dev.sh bench NAME (bench/NAME.py)" >&2; exit 2
+    }
+    shift
+    exec "$VENV/bin/python" "bench/$name.py" "$@"
+    ;;
   test)
-    # PostgreSQL + PostGIS for the second backend, GDAL's tools for the benchmark,
-    # Chromium (and a font with Vietnamese glyphs) for the map page's browser test.
-    install_debs postgresql postgis gdal-bin chromium fonts-noto-core
+    need_test_tools
     setup_venv "[test]"
     setup_web
     echo "== ruff"
