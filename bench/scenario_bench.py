@@ -250,7 +250,7 @@ def in_process(url: str, runs: int) -> tuple[list[float], dict[str, Any]]:
     """``compare()`` of the two scenarios ``runs`` times in this process."""
     from dothi.auth.policy import operator
     from dothi.db.engine import Database
-    from dothi.planning.scenario_indicators import compare
+    from dothi.planning.scenarios.indicators import compare
 
     db = Database(url)
     seconds: list[float] = []

@@ -35,6 +35,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from dothi.capabilities import migration_folders  # noqa: E402
 from dothi.config import Settings  # noqa: E402
 from dothi.db.engine import Database  # noqa: E402
 from dothi.demo.loader import load_demo  # noqa: E402
@@ -112,7 +113,7 @@ def p95(values: list[float]) -> float:
 def run_backend(name: str, url: str, data_dir: Path, count: int) -> list[str]:
     """Load the demo city into ``url`` and time every zoom; returns table lines."""
     db = Database(url)
-    db.migrate()
+    db.migrate(migration_folders())
     load_demo(db, Settings(data_dir=data_dir, database_url=url))
     with db.read() as conn:
         ids = [ly.id for ly, _n in public_layers(conn)]

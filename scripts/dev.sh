@@ -150,6 +150,8 @@ case "$task" in
     "$VENV/bin/ruff" format --check src tests bench tools
     echo "== mypy"
     "$VENV/bin/mypy"
+    echo "== import layers (pyproject.toml [tool.importlinter])"
+    "$VENV/bin/lint-imports" --no-cache --no-logo
     echo "== pytest"
     exec "$VENV/bin/pytest" "$@"
     ;;

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from pgserver import PostGISServer, find_bindir
 
+from dothi.capabilities import migration_folders
 from dothi.config import Settings
 from dothi.db.engine import Database
 
@@ -37,7 +38,7 @@ def postgis_server() -> Iterator[PostGISServer | None]:
     server = PostGISServer(bindir).start()
     url = server.create_database("dothi_template")
     db = Database(url)
-    db.migrate()
+    db.migrate(migration_folders())
     db.dispose()
     try:
         yield server
@@ -84,7 +85,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 def db(settings: Settings) -> Iterator[Database]:
     """A migrated, empty database on the backend under test."""
     database = Database(settings.database_url)
-    database.migrate()
+    database.migrate(migration_folders())
     try:
         yield database
     finally:

@@ -12,8 +12,8 @@ from dothi.auth.accounts import create_account
 from dothi.auth.tokens import create_token
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.planning import consultation as cs
 from dothi.planning import plans
+from dothi.planning.consultation import comments as cs
 from dothi.spatial.importer import ImportOptions, import_file
 
 X0, Y0 = ORIGIN

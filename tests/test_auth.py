@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dothi.app.auth_deps import CurrentPrincipal, client_address, install_auth
 from dothi.auth import accounts, audit, policy, tokens
 from dothi.auth.policy import ANONYMOUS, Principal, can_edit, can_read
 from dothi.auth.schema import account, api_token, audit_log
+from dothi.capabilities import migration_folders
 from dothi.db.engine import Database
 from dothi.errors import Conflict, DothiError, Forbidden, InvalidInput, NotFound, Unauthorized
 from dothi.spatial.layers import Layer, create_layer
+from dothi.webkit.deps import CurrentPrincipal, client_address, install_auth
 
 PASSWORD = "mật khẩu đủ dài 2026"
 
@@ -278,20 +278,15 @@ def test_current_principal(db: Database) -> None:
 
 def test_migration_0002_downgrades_and_upgrades(db: Database) -> None:
     from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect
 
-    import dothi.db.migrations
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(dothi.db.migrations.__file__).parent))
-    cfg.attributes["port"] = db.port
+    cfg = db.alembic_config(migration_folders())
     auth_tables = {"agency", "account", "layer_grant", "api_token", "audit_log"}
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0001")
         conn.commit()
         assert not auth_tables & set(inspect(conn).get_table_names())
-    db.migrate()
+    db.migrate(migration_folders())
     with db.engine.connect() as conn:
         assert auth_tables <= set(inspect(conn).get_table_names())

@@ -157,3 +157,5 @@ def test_role_change_and_audit_retention(env: dict[str, str], db: Database) -> N
     recent = dothi(env, "audit", "list", "--days", "1", "--action", "role_set")
     assert recent.returncode == 0 and "role_set" in recent.stdout and "hoa" not in recent.stdout
     assert dothi(env, "audit", "purge", "--older-than-days", "0").returncode == 2
+    typo = dothi(env, "audit", "list", "--action", "plan_stats")
+    assert typo.returncode == 2 and "plan_status" in typo.stderr  # planning's actions are known

@@ -11,11 +11,13 @@ import pyogrio.raw
 import pytest
 from samples import square, write_geojson
 
+from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning.layer_names import naming_table, parse_layer_name
-from dothi.spatial.importer import ImportOptions, ImportReport, import_file
+from dothi.spatial.import_report import ImportReport
+from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layers import core_layer
 
 PLAN = {
@@ -64,7 +66,7 @@ def run(
     key = core_layer(layer)
     assert key is not None
     opts = ImportOptions(layer_id=layer, key=key.key_property, source_layer=source_layer)
-    return import_file(db, settings, path, opts)
+    return import_file(db, settings, path, opts, hooks=import_hooks())
 
 
 def stored(db: Database, layer: str) -> dict[str, dict[str, Any]]:

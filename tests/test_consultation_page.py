@@ -20,8 +20,8 @@ from dothi.auth.accounts import create_account
 from dothi.auth.policy import operator
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.planning import consultation as cs
-from dothi.planning.schema import comment
+from dothi.planning.consultation import comments as cs
+from dothi.planning.tables import comment
 
 PASSWORD = "mật khẩu kiểm duyệt 2026"
 

@@ -26,9 +26,9 @@ from dothi.auth.personal_data import data_key
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import TooManyRequests
-from dothi.planning import consultation as cs
-from dothi.planning.attachments import MAX_BYTES, strip_jpeg
-from dothi.planning.schema import attachment, comment, plan
+from dothi.planning.consultation import comments as cs
+from dothi.planning.consultation.attachments import MAX_BYTES, strip_jpeg
+from dothi.planning.tables import attachment, comment, plan
 
 NAME, PHONE = "Nguyễn Thị Hồng Nhung", "0903123456"
 

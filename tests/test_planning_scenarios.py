@@ -30,9 +30,10 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import Forbidden, InvalidInput
 from dothi.geo import crs as crsmod
-from dothi.planning import plans, regulations, scenarios
+from dothi.planning import plans, regulations
 from dothi.planning.lookup import area_m2
-from dothi.planning.scenario_data import load_plan_data
+from dothi.planning.scenarios import store as scenarios
+from dothi.planning.scenarios.data import load_plan_data
 from dothi.spatial.importer import ImportOptions, import_file
 
 # Drawn in metres in VN-2000 / TM-3 of TP HCM (EPSG:9210), as in test_planning_lookup.py.

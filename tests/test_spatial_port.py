@@ -8,6 +8,7 @@ import pytest
 from samples import ORIGIN, square, write_geojson
 from shapely.geometry import LineString, Point, box, shape
 
+from dothi.capabilities import migration_folders
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.db.schema import feature
@@ -177,7 +178,7 @@ def test_sqlite_plans_bbox_queries_from_the_rtree(tmp_path: Path) -> None:
     # (layer_id, fid) index and tested every feature.
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'd.sqlite'}")
     lite = Database(settings.database_url)
-    lite.migrate()
+    lite.migrate(migration_folders())
     path = write_geojson(tmp_path / "grid.geojson", GRID)
     import_file(lite, settings, path, ImportOptions(layer_id="o", key="ma"))
     stmt = lite.port.filtered("o", bbox=(ORIGIN[0], ORIGIN[1], ORIGIN[0] + 0.001, ORIGIN[1]))

@@ -8,20 +8,7 @@ real bugs escape as other exceptions.
 
 from __future__ import annotations
 
-import os
-
-
-def current_language() -> str:
-    """Return ``"vi"`` or ``"en"``: ``DOTHI_LANG``, else the locale; Vietnamese by default.
-
-    Only a locale that names English (``en_US.UTF-8``…) switches to English: the bare
-    ``C``/``POSIX`` locales of servers and containers keep Vietnamese.
-    """
-    for var in ("DOTHI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "").strip().lower()
-        if value:
-            return "en" if value.startswith("en") else "vi"
-    return "vi"
+from dothi.i18n import current_language
 
 
 class DothiError(Exception):

@@ -9,9 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from dothi.app.auth_deps import client_address
 from dothi.auth.login import sign_in
 from dothi.db.engine import Database
+from dothi.webkit.deps import client_address
 
 router = APIRouter(tags=["auth"])
 

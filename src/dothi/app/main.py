@@ -11,20 +11,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
-from dothi.app.auth_deps import install_auth
-from dothi.app.consultation_routes import router as consultation_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
-from dothi.app.planning_routes import router as planning_router
-from dothi.app.scenario_routes import router as scenario_router
 from dothi.app.spatial_routes import router as spatial_router
 from dothi.app.tiles_routes import router as tiles_router
 from dothi.app.web_routes import web_router
+from dothi.capabilities import BUILTIN, migration_folders
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError, TooManyRequests
 from dothi.spatial.queries import public_layers
 from dothi.web import load_web_settings
+from dothi.webkit.deps import install_auth
 
 log = logging.getLogger("dothi.app")
 
@@ -34,10 +32,11 @@ def _error(status: int, code: str, vi: str, en: str) -> JSONResponse:
 
 
 def create_app(settings: Settings, db: Database | None = None, *, migrate: bool = True) -> FastAPI:
-    """Build the app for a database (migrated to the current schema on start)."""
+    """Build the app for a database (migrated to the current schema on start), with the
+    platform's routes and those of every built-in capability."""
     database = db or Database(settings.database_url)
     if migrate:
-        database.migrate()
+        database.migrate(migration_folders())
     app = FastAPI(
         title="Dothi",
         version=__version__,
@@ -94,12 +93,12 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(login_router, prefix="/api")
-    app.include_router(planning_router, prefix="/planning")
-    app.include_router(consultation_router, prefix="/planning")
-    app.include_router(scenario_router, prefix="/planning")
+    for capability in BUILTIN:
+        for mount in capability.mounts:
+            app.include_router(mount.router, prefix=mount.prefix)
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
-    app.include_router(web_router(load_web_settings()))
+    app.include_router(web_router(load_web_settings(), BUILTIN))
     return app
 
 

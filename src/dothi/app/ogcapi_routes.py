@@ -11,8 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
-from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.app.bodies import json_body
+from dothi import params as qp
 from dothi.auth.audit import audit, audit_now
 from dothi.auth.policy import Principal, can_read, require_edit, require_read, visible_layers
 from dothi.db.engine import Database
@@ -25,6 +24,8 @@ from dothi.ogcapi.queryables import queryables as layer_queryables
 from dothi.spatial import edits, queries
 from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
+from dothi.webkit.bodies import json_body
+from dothi.webkit.deps import CurrentPrincipal, client_address
 
 router = APIRouter(include_in_schema=False)
 _JSON = "application/json"
@@ -207,7 +208,7 @@ def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Re
     with db.read(snapshot=False) as conn:
         layer = _visible(request, conn, layer_id, who)
         row = queries.one_feature(
-            db, conn, layer_id, fid, queries.parse_datetime(params.get("datetime"))
+            db, conn, layer_id, fid, qp.parse_datetime(params.get("datetime"))
         )
     body = ogc.feature_json(row, target, _base(request), layer_id)
     headers = {"Content-Crs": f"<{target.uri}>", "ETag": etag_of(row)}

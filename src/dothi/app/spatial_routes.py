@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection
 
-from dothi.app.auth_deps import CurrentPrincipal
+from dothi import params as qp
 from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.spatial import queries
 from dothi.spatial.history import layer_history
 from dothi.spatial.layers import Layer, feature_counts, get_layer, list_layers
+from dothi.webkit.deps import CurrentPrincipal
 
 router = APIRouter(tags=["layers"])
 
@@ -67,9 +68,9 @@ def features(
     offset: Annotated[int, Query()] = 0,
 ) -> dict[str, Any]:
     """A page of features as a GeoJSON FeatureCollection, with a ``next`` link."""
-    box = queries.parse_bbox(bbox)
-    when = queries.parse_datetime(datetime)
-    size = queries.parse_limit(limit)
+    box = qp.parse_bbox(bbox)
+    when = qp.parse_datetime(datetime)
+    size = qp.parse_limit(limit)
     db = _db(request)
     with db.read() as conn:
         _visible(conn, layer_id, who)
@@ -100,7 +101,7 @@ def feature(
     db = _db(request)
     with db.read() as conn:
         _visible(conn, layer_id, who)
-        row = queries.one_feature(db, conn, layer_id, fid, queries.parse_datetime(datetime))
+        row = queries.one_feature(db, conn, layer_id, fid, qp.parse_datetime(datetime))
     return queries.to_geojson(row)
 
 

@@ -29,13 +29,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-from dothi.app.auth_deps import CurrentPrincipal
 from dothi.auth.policy import Principal, require_read, visible_layers
 from dothi.db.engine import Database
 from dothi.errors import NotFound
+from dothi.params import parse_datetime
 from dothi.spatial.layers import Layer, check_layer_id, get_layer, list_layers
-from dothi.spatial.queries import parse_datetime
 from dothi.tiles import grid, mvt, tilejson
+from dothi.webkit.deps import CurrentPrincipal
 
 router = APIRouter(tags=["tiles"])
 

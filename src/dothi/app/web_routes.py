@@ -1,7 +1,7 @@
 """HTTP routes of the web pages: the map, the other pages, their scripts and styles, MapLibre.
 
 - ``GET /`` — the map page, or (503) a bilingual page telling how to install MapLibre;
-- ``GET /consultation``, ``GET /planner`` — public consultation; planners' scenarios;
+- ``GET /<page>`` — the capabilities' pages without a map (``/consultation``, ``/planner``);
 - ``GET /static/{name}`` — the pages' own scripts and styles;
 - ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``.
 """
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from dothi.capability import Capability, Page
 from dothi.db.engine import Database
 from dothi.errors import NotFound
 from dothi.spatial.queries import public_layers
@@ -38,25 +40,20 @@ _MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".map": "application/json",
 }
-_OWN_FILES = (
-    "map.js",
-    "map.css",
-    "pages.css",
-    "consultation.js",
-    "planner.js",
-    "signin.js",
-)
-#: Pages without a map, each ``templates/<name>.html``.
-_PAGES = ("consultation", "planner")
+#: The kit's own scripts and styles; capabilities add their pages' (``Capability.static``).
+_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js")
 
 
 def _not_found() -> NotFound:
     return NotFound("Không tìm thấy tệp.", "No such file.")
 
 
-def web_router(web: WebSettings) -> APIRouter:
-    """The routes of the map page for these settings."""
+def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRouter:
+    """The routes of the map page for these settings, and of the capabilities' pages."""
     router = APIRouter(include_in_schema=False)
+    files = {name: STATIC_DIR / name for name in _KIT_FILES}
+    for capability in capabilities:
+        files.update((path.name, path) for path in capability.static)
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
@@ -73,25 +70,25 @@ def web_router(web: WebSettings) -> APIRouter:
         headers["Content-Security-Policy"] = content_security_policy(web)
         return HTMLResponse(map_page(web, layers), headers=headers)
 
-    def other_page(page: str) -> HTMLResponse:
+    def other_page(page: Page) -> HTMLResponse:
         headers = {
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-cache",
             "Content-Security-Policy": page_security_policy(),
         }
-        return HTMLResponse(page_html(page), headers=headers)
+        return HTMLResponse(page_html(page.html), headers=headers)
 
-    for page in _PAGES:
+    for page in (p for capability in capabilities for p in capability.pages):
         # The page's text is read per request: small, and an upgrade shows at once.
         router.add_api_route(
-            f"/{page}", functools.partial(other_page, page), response_class=HTMLResponse
+            f"/{page.name}", functools.partial(other_page, page), response_class=HTMLResponse
         )
 
     @router.api_route("/static/{name}", methods=["GET", "HEAD"])
     def own_file(name: str) -> Response:
         """The page's own script or style."""
-        path = STATIC_DIR / name
-        if name not in _OWN_FILES:
+        path = files.get(name)
+        if path is None:
             raise _not_found()
         # Revalidated on each load (ETag), so that an upgrade is seen at once.
         return FileResponse(

@@ -5,10 +5,12 @@
 - :mod:`dothi.auth.tokens` — API tokens, shown once and stored hashed;
 - :mod:`dothi.auth.audit` — the audit log (``from dothi.auth.audit import audit``; not
   re-exported here, so that ``dothi.auth.audit`` stays the module);
-- :mod:`dothi.auth.schema` — their tables.
+- :mod:`dothi.auth.schema` — their tables (:data:`MIGRATIONS`: their revisions).
 
-The web dependency is :func:`dothi.app.auth_deps.current_principal`.
+The web dependency is :func:`dothi.webkit.deps.current_principal`.
 """
+
+from pathlib import Path
 
 from dothi.auth.accounts import (
     Account,
@@ -45,6 +47,7 @@ from dothi.auth.tokens import (
 
 __all__ = [
     "ANONYMOUS",
+    "MIGRATIONS",
     "ROLES",
     "Account",
     "Grant",
@@ -71,3 +74,6 @@ __all__ = [
     "visible_layer_ids",
     "visible_layers",
 ]
+
+#: The folder of the auth tables' Alembic revisions.
+MIGRATIONS = Path(__file__).parent / "migrations"

@@ -17,6 +17,7 @@ from dothi.db.engine import Database
 from dothi.db.spatial.base import as_utc
 from dothi.errors import InvalidInput
 
+#: Actions of the platform itself; a capability declares its own (:func:`declare_actions`).
 ACTIONS = (
     "read_restricted",
     "create",
@@ -33,16 +34,30 @@ ACTIONS = (
     "grant",
     "revoke",
     "audit_purge",
-    "plan_create",
-    "plan_status",
-    "comment_moderate",
-    "comment_answer",
     "personal_data_read",
     "personal_data_erase",
-    "scenario_create",
-    "scenario_update",
-    "scenario_delete",
 )
+_known: set[str] = set(ACTIONS)
+
+
+def declare_actions(*names: str) -> tuple[str, ...]:
+    """Declare a capability's audit actions (at most 32 characters each); returns them.
+
+    A capability declares its actions in the module its code takes them from, so that
+    an action is known wherever it is written.
+    """
+    for name in names:
+        if not name or len(name) > 32 or not name.replace("_", "").isalnum():
+            raise ValueError(f"bad audit action name {name!r}")  # a bug, not user input
+    _known.update(names)
+    return names
+
+
+def known_actions() -> tuple[str, ...]:
+    """Every action declared so far, the platform's first."""
+    return ACTIONS + tuple(sorted(_known - set(ACTIONS)))
+
+
 #: ``ok``: done; ``denied``: refused for lack of rights or bad credentials; ``failed``:
 #: allowed but not done (invalid input, conflict, error).
 OUTCOMES = ("ok", "denied", "failed")
@@ -84,7 +99,7 @@ def audit(
     For refusals and reads use :func:`audit_now`: there the caller's transaction rolls
     back or only reads.
     """
-    if action not in ACTIONS:
+    if action not in _known:
         raise ValueError(f"unknown audit action {action!r}")  # a bug, not user input
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from dothi.auth.audit import audit, list_audit, purge_audit
+from dothi.auth.audit import audit, known_actions, list_audit, purge_audit
 from dothi.auth.policy import operator
-from dothi.cli.common import Context, default_user, pass_ctx, t
+from dothi.console import Context, default_user, pass_ctx
+from dothi.i18n import t
 
 
 @click.group("audit")
@@ -42,6 +43,11 @@ def audit_list(
     as_json: bool,
 ) -> None:
     """Các mục mới nhất trước / the newest entries first."""
+    if action is not None and action not in known_actions():
+        raise click.BadParameter(
+            "không có hành động này / no such action; known: " + ", ".join(known_actions()),
+            param_hint="--action",
+        )
     since = None if days is None else datetime.now(UTC) - timedelta(days=days)
     with ctx.database().read() as conn:
         found = list_audit(conn, action=action, layer_id=layer_id, since=since, limit=limit)

@@ -7,13 +7,15 @@ from pathlib import Path
 import click
 import orjson
 
-from dothi.cli.common import Context, default_user, pass_ctx, progress_bar, t
+from dothi.console import Context, default_user, pass_ctx, progress_bar
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
+from dothi.i18n import t
+from dothi.params import parse_datetime
 from dothi.spatial import history
 from dothi.spatial.export import FORMATS, export_layer
-from dothi.spatial.importer import ImportOptions, ImportReport, import_file
+from dothi.spatial.import_report import ImportReport
+from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layers import ACCESS_LEVELS, feature_counts, get_layer, list_layers
-from dothi.spatial.queries import parse_datetime
 
 
 def print_report(report: ImportReport) -> None:
@@ -95,7 +97,7 @@ def import_cmd(
     )
     db = ctx.database()
     with progress_bar(t("Đang nhập", "Importing")) as bar:
-        report = import_file(db, ctx.settings, path, opts, progress=bar)
+        report = import_file(db, ctx.settings, path, opts, progress=bar, hooks=ctx.import_hooks)
     print_report(report)
 
 

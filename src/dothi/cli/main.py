@@ -1,4 +1,5 @@
-"""The ``dothi`` command: init, import, export, layers, serve, demo.
+"""The ``dothi`` command: init, import, export, layers, serve, demo, and the commands of
+every built-in capability (``dothi planning``…).
 
 Every error a user can fix is printed as one line in their language (``DOTHI_LANG`` or
 the locale) with a non-zero exit code; no tracebacks unless ``DOTHI_DEBUG=1``.
@@ -12,25 +13,23 @@ import sys
 import click
 
 from dothi import __version__
-from dothi.cli import (
-    audit_commands,
-    data_commands,
-    planning_commands,
-    server_commands,
-    users_commands,
-)
-from dothi.cli.common import Context, pass_ctx, t
+from dothi.capabilities import BUILTIN, import_hooks, migration_folders
+from dothi.cli import audit_commands, data_commands, server_commands, users_commands
+from dothi.console import Context, pass_ctx
 from dothi.errors import DothiError
+from dothi.i18n import t
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dothi")
-def cli() -> None:
+@click.pass_context
+def cli(click_ctx: click.Context) -> None:
     """Dothi — nền tảng dữ liệu đô thị thông minh / smart-city data platform.
 
     Thư mục dữ liệu: DOTHI_DATA_DIR (mặc định ./dothi-data); cơ sở dữ liệu:
     DOTHI_DATABASE_URL (mặc định SQLite trong thư mục dữ liệu).
     """
+    click_ctx.obj = Context(migration_folders(), import_hooks())
 
 
 @cli.command()
@@ -45,7 +44,9 @@ data_commands.register(cli)
 server_commands.register(cli)
 users_commands.register(cli)
 audit_commands.register(cli)
-planning_commands.register(cli)
+for capability in BUILTIN:
+    for command in capability.commands:
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,8 @@ import time
 
 import click
 
-from dothi.cli.common import Context, pass_ctx, t
+from dothi.console import Context, pass_ctx
+from dothi.i18n import t
 from dothi.spatial.layers import feature_counts
 
 

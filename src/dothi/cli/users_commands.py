@@ -14,8 +14,9 @@ import click
 from dothi.auth import accounts, tokens
 from dothi.auth.audit import audit
 from dothi.auth.policy import ROLES, Principal, operator
-from dothi.cli.common import Context, default_user, pass_ctx, t
+from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
+from dothi.i18n import t
 
 
 def _me() -> Principal:

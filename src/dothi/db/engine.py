@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -128,19 +129,34 @@ class Database:
                 conn = conn.execution_options(dothi_write=True)
             yield conn
 
-    def migrate(self) -> None:
-        """Create the schema or bring it to the current version (``dothi init``)."""
+    def migrate(self, folders: Sequence[Path]) -> None:
+        """Create the schema or bring it to the current version (``dothi init``).
+
+        ``folders`` hold the revisions of the capabilities and shared services above the
+        database (:func:`dothi.capabilities.migration_folders`); the foundation's own
+        revisions are always included. Revisions form one graph whatever folder they sit
+        in, so a database keeps its revision ids when a revision moves to another folder.
+        """
         from alembic import command
+
+        cfg = self.alembic_config(folders)
+        with self._connect(write=True) as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+            if conn.in_transaction():
+                conn.commit()
+
+    def alembic_config(self, folders: Sequence[Path]) -> Any:
+        """The Alembic configuration over the foundation's revisions and ``folders``."""
         from alembic.config import Config
 
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))
-        with self._connect(write=True) as conn:
-            cfg.attributes["connection"] = conn
-            cfg.attributes["port"] = self.port
-            command.upgrade(cfg, "head")
-            if conn.in_transaction():
-                conn.commit()
+        cfg.set_main_option("path_separator", "os")
+        locations = [_MIGRATIONS / "versions", *folders]
+        cfg.set_main_option("version_locations", os.pathsep.join(str(f) for f in locations))
+        cfg.attributes["port"] = self.port
+        return cfg
 
     def is_initialised(self) -> bool:
         """True when the Dothi tables exist."""

@@ -11,10 +11,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.demo.planning import load_demo_planning
-from dothi.spatial.importer import ImportOptions, ImportReport, import_file
+from dothi.spatial.import_report import ImportReport
+from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layers import update_layer
 
 
@@ -50,7 +52,7 @@ def load_demo(
                 title_en=entry.get("title_en"),
                 user="demo",
             )
-            report = import_file(db, settings, target, opts)
+            report = import_file(db, settings, target, opts, hooks=import_hooks())
             with db.write() as conn:
                 update_layer(
                     conn,

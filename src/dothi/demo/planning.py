@@ -15,10 +15,10 @@ from dothi.auth.personal_data import data_key
 from dothi.auth.policy import operator
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.planning import consultation as cs
 from dothi.planning import plans
-from dothi.planning import scenarios as sc
-from dothi.planning.schema import comment
+from dothi.planning.consultation import comments as cs
+from dothi.planning.scenarios import store as sc
+from dothi.planning.tables import comment
 
 PLAN_2026 = "minh-hoa-2026"
 PLAN_2027 = "minh-hoa-2027"

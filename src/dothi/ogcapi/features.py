@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from dothi import __version__
+from dothi import params as qp
 from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -32,7 +33,6 @@ from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi.cql2_ast import CONFORMANCE as CQL2_CONFORMANCE
 from dothi.ogcapi.cql2_sql import compile_filter, parse_filter
 from dothi.ogcapi.queryables import queryables
-from dothi.spatial import queries
 from dothi.spatial.layers import Layer
 
 CONFORMANCE = [
@@ -180,16 +180,16 @@ def parse_items_query(params: Mapping[str, str], layer: Layer, port: SpatialPort
             f"Unsupported parameter(s): {', '.join(unknown)}.",
         )
     try:
-        limit = int(params.get("limit", queries.DEFAULT_LIMIT))
+        limit = int(params.get("limit", qp.DEFAULT_LIMIT))
         offset = int(params.get("offset", 0))
     except ValueError:
         raise _bad(
             "limit và offset phải là số nguyên.", "limit and offset must be integers."
         ) from None
-    limit = queries.parse_limit(limit)
-    offset = queries.parse_offset(offset)
+    limit = qp.parse_limit(limit)
+    offset = qp.parse_offset(offset)
     bbox_crs = ocrs.parse_crs(params.get("bbox-crs"))
-    box = queries.parse_bbox(params.get("bbox"), geographic=bbox_crs.is_storage)
+    box = qp.parse_bbox(params.get("bbox"), geographic=bbox_crs.is_storage)
     if box is not None:
         box = ocrs.bbox_to_wgs84(box, bbox_crs)
     when = params.get("datetime")
@@ -202,7 +202,7 @@ def parse_items_query(params: Mapping[str, str], layer: Layer, port: SpatialPort
         limit=limit,
         offset=offset,
         bbox=box,
-        as_of=queries.parse_datetime(when),
+        as_of=qp.parse_datetime(when),
         crs=ocrs.parse_crs(params.get("crs")),
     )
     for name in props:

@@ -6,7 +6,7 @@ from typing import Any
 
 from dothi import __version__
 from dothi.ogcapi.crs import supported_uris
-from dothi.spatial.queries import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from dothi.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 _LINK = {
     "type": "object",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from dothi.errors import Conflict, InvalidInput, NotFound
-from dothi.planning.schema import plan
+from dothi.planning.tables import plan
 
 LEVELS = ("general", "zoning", "detailed")
 STATUSES = ("draft", "consultation", "approved", "superseded")

@@ -14,8 +14,8 @@ import shapely
 from fpdf import FPDF
 from shapely.geometry.base import BaseGeometry
 
+from dothi.pdf import add_fonts, fmt, title_block
 from dothi.planning.lookup import DISCLAIMER, Lookup
-from dothi.planning.pdf import add_fonts, fmt, title_block
 
 _MAP_MM = 80.0
 

@@ -7,8 +7,8 @@ dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,10 @@ from dothi.db.engine import Database
 from dothi.db.schema import changeset
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
-from dothi.planning.import_naming import circular_naming
 from dothi.spatial import geometry as geomod
-from dothi.spatial.batches import BatchPreparer, RowNote
+from dothi.spatial.batches import BatchPreparer
+from dothi.spatial.import_hooks import BatchHook, ImportHook
+from dothi.spatial.import_report import ImportReport
 from dothi.spatial.layers import (
     Layer,
     check_access,
@@ -56,42 +57,6 @@ class ImportOptions:
     source_layer: str | None = None
     user: str = "cli"
     batch_size: int = 10_000
-
-
-@dataclass
-class ImportReport:
-    """What an import did, row by row where it matters."""
-
-    layer_id: str
-    changeset_id: int = 0
-    source: str = ""
-    source_crs: str | None = None
-    encoding: str | None = None
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    repaired: int = 0
-    rejected: int = 0
-    flagged: int = 0
-    notes: list[RowNote] = field(default_factory=list)
-    report_path: Path | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """The counters as a dict (stored in the change set)."""
-        return {
-            k: getattr(self, k)
-            for k in (
-                "read",
-                "inserted",
-                "updated",
-                "unchanged",
-                "repaired",
-                "rejected",
-                "flagged",
-            )
-        }
 
 
 def _resolve_source_crs(opts: ImportOptions, src: Source) -> pyproj.CRS | None:
@@ -160,8 +125,14 @@ def import_file(
     path: Path,
     opts: ImportOptions,
     progress: Progress | None = None,
+    *,
+    hooks: Sequence[ImportHook] = (),
 ) -> ImportReport:
-    """Import the features of ``path`` into layer ``opts.layer_id`` (created if new)."""
+    """Import the features of ``path`` into layer ``opts.layer_id`` (created if new).
+
+    ``hooks`` are the capabilities' import hooks (:mod:`dothi.spatial.import_hooks`): each
+    may fill the batches of the imports it recognises.
+    """
     check_layer_id(opts.layer_id)
     if opts.access is not None:
         check_access(opts.access)
@@ -196,20 +167,22 @@ def import_file(
                     detect=src.detect,
                     id_prefix=str(cs_id),
                 )
-                # Planning layers named per Circular 16/2025/TT-BXD fill what features omit.
-                naming = circular_naming(layer, src.layer, reader.schema, geom_col)
-                preparer.check_columns(naming.schema(reader.schema) if naming else reader.schema)
+                active = _active_hooks(hooks, layer, src.layer, reader.schema, geom_col)
+                schema = reader.schema
+                for hook in active:
+                    schema = hook.schema(schema)
+                preparer.check_columns(schema)
                 keyed = preparer.key_column is not None
                 writer = UpsertWriter(db, conn, layer, cs_id, now, opts.user, report, notes)
                 with writer.streaming(new_storage=created):
                     for batch in _batches(reader, src):
-                        if naming is not None:
-                            batch = naming.apply(batch)
+                        for hook in active:
+                            batch = hook.apply(batch)
                         writer.write(preparer.prepare(batch), keyed)
                         _tick(progress, report, total)
                 report.warnings.extend(preparer.warnings)
-                if naming is not None:
-                    report.warnings.extend(naming.warnings())
+                for hook in active:
+                    report.warnings.extend(hook.warnings())
                 report.encoding = (
                     preparer.detected or src.legacy or (None if src.detect else src.gdal_encoding)
                 )
@@ -224,6 +197,18 @@ def import_file(
         notes.close()
         report.report_path = notes.path
     return report
+
+
+def _active_hooks(
+    hooks: Sequence[ImportHook],
+    layer: Layer,
+    source_layer: str | None,
+    schema: pa.Schema,
+    geom_col: str,
+) -> list[BatchHook]:
+    """The hooks that take part in this import, in the order given."""
+    found = (hook(layer, source_layer, schema, geom_col) for hook in hooks)
+    return [h for h in found if h is not None]
 
 
 def _new_changeset(conn: Connection, layer_id: str, user: str, now: datetime, src: str) -> int:
@@ -309,4 +294,4 @@ def _batches(reader: pa.RecordBatchReader, src: Source) -> Iterator[pa.RecordBat
         yield batch
 
 
-__all__ = ["ImportOptions", "ImportReport", "RowNote", "import_file"]
+__all__ = ["ImportOptions", "ImportReport", "import_file"]

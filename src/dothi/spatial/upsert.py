@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
@@ -20,10 +19,8 @@ from dothi.db.schema import feature
 from dothi.db.spatial.base import VersionBatch
 from dothi.spatial.batches import PreparedBatch, RowNote
 from dothi.spatial.geometry import spatial_order
+from dothi.spatial.import_report import ImportReport
 from dothi.spatial.layers import Layer
-
-if TYPE_CHECKING:
-    from dothi.spatial.importer import ImportReport
 
 _LOOKUP_CHUNK = 5_000
 _SAMPLE = 100

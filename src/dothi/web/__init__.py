@@ -1,5 +1,6 @@
-"""The web pages: the map (trang bản đồ) with its settings and MapLibre GL JS, and the pages
-without a map (consultation, planner).
+"""The web pages kit: the map (trang bản đồ) with its settings and MapLibre GL JS, the
+styles and sign-in script every page shares, and the security policy of the pages without a
+map (which the capabilities bring: consultation, planner).
 
 MapLibre GL JS comes from the npm registry (``package.json`` and its lockfile at the root
 of the repository, installed by ``npm ci``) and is served from ``node_modules``; nothing of
@@ -110,9 +111,9 @@ def page_security_policy() -> str:
     )
 
 
-def page_html(name: str) -> str:
-    """The HTML of a page without a map (``consultation``, ``planner``)."""
-    return (_TEMPLATE.parent / f"{name}.html").read_text(encoding="utf-8")
+def page_html(path: Path) -> str:
+    """The HTML of a page without a map (a capability's, e.g. ``consultation``)."""
+    return path.read_text(encoding="utf-8")
 
 
 def layer_items(layers: Sequence[tuple[str, str, str]]) -> str:

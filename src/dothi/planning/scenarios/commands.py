@@ -10,12 +10,13 @@ from typing import Any
 import click
 
 from dothi.auth.policy import operator
-from dothi.cli.common import Context, default_user, pass_ctx, t
+from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
-from dothi.planning import scenario_report as report
-from dothi.planning import scenarios as sc
-from dothi.planning.scenario_indicators import compare, parse_ids, scenario_indicators
-from dothi.planning.scenario_table import rows
+from dothi.i18n import t
+from dothi.planning.scenarios import report
+from dothi.planning.scenarios import store as sc
+from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
+from dothi.planning.scenarios.table import rows
 
 
 @click.group("scenario")

@@ -21,10 +21,16 @@ from sqlalchemy import Connection, func, select
 from dothi.auth.policy import Principal
 from dothi.db.spatial.base import as_utc
 from dothi.errors import Forbidden
-from dothi.planning.consultation import TOPICS, VIETNAM_TIME, is_closed, is_staff, today_in_vietnam
-from dothi.planning.pdf import add_fonts
+from dothi.pdf import add_fonts
+from dothi.planning.consultation.comments import (
+    TOPICS,
+    VIETNAM_TIME,
+    is_closed,
+    is_staff,
+    today_in_vietnam,
+)
 from dothi.planning.plans import Plan
-from dothi.planning.schema import comment
+from dothi.planning.tables import comment
 
 _NO_ZONE = "(toàn đồ án / whole plan)"
 

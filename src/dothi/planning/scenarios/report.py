@@ -1,9 +1,9 @@
 """The comparison of scenarios as files: CSV (the table), SVG (the charts) and PDF (both).
 
-Every output draws the rows and charts of :mod:`dothi.planning.scenario_table`, so the
+Every output draws the rows and charts of :mod:`dothi.planning.scenarios.table`, so the
 figures are the same everywhere. Charts are laid out once as simple shapes (bars, lines,
 text) and then written as SVG or drawn in the PDF; the PDF uses the Noto Sans fonts of
-every planning PDF (:mod:`dothi.planning.pdf`), which have every Vietnamese letter.
+every planning PDF (:mod:`dothi.pdf`), which have every Vietnamese letter.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dothi.planning.pdf import add_fonts, title_block
+from dothi.pdf import add_fonts, title_block
 
 Doc = dict[str, Any]
 COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#8e44ad", "#c0392b", "#7f8c8d")

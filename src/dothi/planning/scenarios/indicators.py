@@ -1,7 +1,7 @@
 """Indicators of a scenario (chỉ tiêu của phương án), and scenarios compared side by side.
 
 How each figure is made (areas and distances in the frame of
-:mod:`dothi.planning.scenario_data`, a local equal-area projection of the WGS 84 ellipsoid):
+:mod:`dothi.planning.scenarios.data`, a local equal-area projection of the WGS 84 ellipsoid):
 
 - **permitted floor area** of a zone = its area × ``max_far``; without a coefficient, area ×
   ``max_coverage_pct`` / 100 × ``max_floors``; without either, none (counted in
@@ -73,9 +73,9 @@ from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning import plans
 from dothi.planning import regulations as regs
-from dothi.planning.scenario_data import SERVICES, PlanData, load_plan_data
-from dothi.planning.scenario_table import charts, rows
-from dothi.planning.scenarios import NormSet, Scenario, get_scenario, norm_set_named
+from dothi.planning.scenarios.data import SERVICES, PlanData, load_plan_data
+from dothi.planning.scenarios.store import NormSet, Scenario, get_scenario, norm_set_named
+from dothi.planning.scenarios.table import charts, rows
 from dothi.spatial.layers import core_layer
 
 MAX_COMPARED = 6

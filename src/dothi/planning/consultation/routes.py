@@ -1,5 +1,5 @@
 """HTTP routes of the public consultation (mounted at ``/planning``). Thin adapters over
-:mod:`dothi.planning.consultation` and :mod:`dothi.planning.consultation_report`:
+:mod:`dothi.planning.consultation.comments` and :mod:`dothi.planning.consultation.report`:
 
 - ``GET /comment-topics`` — the topics a comment may have (vi/en);
 - ``GET|POST /plans/{plan_id}/comments`` — published comments (officials: any status); comment;
@@ -17,15 +17,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.app.bodies import json_body, query_params
 from dothi.auth.personal_data import data_key
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput, NotFound
-from dothi.planning import consultation as cs
-from dothi.planning import consultation_report as report
+from dothi.planning.consultation import comments as cs
+from dothi.planning.consultation import report
 from dothi.planning.plans import Plan, get_plan
+from dothi.webkit.bodies import json_body, query_params
+from dothi.webkit.deps import CurrentPrincipal, client_address
 
 router = APIRouter(tags=["consultation"])
 

@@ -1,4 +1,4 @@
-"""``dothi planning lookup``: what applies to a place or a parcel, from the command line."""
+"""``dothi planning``: lookups, plans, and the consultation and scenario sub-groups."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import click
 
 from dothi.auth.audit import audit
 from dothi.auth.policy import operator
-from dothi.cli.common import Context, default_user, pass_ctx, t
-from dothi.cli.consultation_commands import consultation_group
-from dothi.cli.scenario_commands import scenario_group
+from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
+from dothi.i18n import t
+from dothi.planning import actions, plans
 from dothi.planning import lookup as pl
-from dothi.planning import plans
+from dothi.planning.consultation.commands import consultation_group
+from dothi.planning.scenarios.commands import scenario_group
 
 
 @click.group("planning")
@@ -149,7 +150,7 @@ def plan_add(
         made = plans.add_plan(
             conn, plan_id, name, level, scale=scale, authority=authority, supersedes=supersedes
         )
-        audit(conn, operator(default_user()), "plan_create", target=f"plan:{made.id}")
+        audit(conn, operator(default_user()), actions.PLAN_CREATE, target=f"plan:{made.id}")
     click.echo(t(f"Đã đăng ký đồ án {made.id} (nháp).", f"Plan {made.id} registered (draft)."))
 
 
@@ -194,12 +195,11 @@ def plan_status(
     decision = (decision_no, day) if decision_no is not None and day is not None else None
     with ctx.database().write() as conn:
         moved = plans.set_status(conn, plan_id, status, consultation=period, decision=decision)
-        audit(conn, operator(default_user()), "plan_status", target=f"plan:{plan_id}:{status}")
+        audit(
+            conn, operator(default_user()), actions.PLAN_STATUS, target=f"plan:{plan_id}:{status}"
+        )
     click.echo(t(f"Đồ án {moved.id}: {moved.status}.", f"Plan {moved.id}: {moved.status}."))
 
 
-def register(cli: click.Group) -> None:
-    """Add ``dothi planning`` to the ``dothi`` group."""
-    planning_group.add_command(consultation_group)
-    planning_group.add_command(scenario_group)
-    cli.add_command(planning_group)
+planning_group.add_command(consultation_group)
+planning_group.add_command(scenario_group)

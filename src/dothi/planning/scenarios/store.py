@@ -18,7 +18,7 @@ the plan's id) and the assumptions its indicators are computed with:
 ``norm_set``
     the set of per-person infrastructure norms in ``data/norms.json`` (default: its first).
 
-The indicators themselves are computed by :mod:`dothi.planning.scenario_indicators`. Plans
+The indicators themselves are computed by :mod:`dothi.planning.scenarios.indicators`. Plans
 are never deleted; scenarios may be. A draft plan's scenarios are visible to the planners
 (editors and admins) only, like the plan itself.
 """
@@ -40,10 +40,10 @@ from sqlalchemy import Connection, select
 from dothi.auth.audit import audit
 from dothi.auth.policy import Principal
 from dothi.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from dothi.planning import plans
+from dothi.planning import actions, plans
 from dothi.planning import regulations as regs
-from dothi.planning.schema import plan as plan_table
-from dothi.planning.schema import scenario
+from dothi.planning.tables import plan as plan_table
+from dothi.planning.tables import scenario
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Ids that would collide with the routes under /planning/scenarios/.
@@ -357,7 +357,7 @@ def add_scenario(
             id=scenario_id, created_by=who.actor[:100], created_at=now, updated_at=now, **values
         )
     )
-    audit(conn, who, "scenario_create", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, actions.SCENARIO_CREATE, target=f"scenario:{scenario_id}", client=client)
     return get_scenario(conn, scenario_id, who)
 
 
@@ -392,7 +392,7 @@ def update_scenario(
             parsed = replace(parsed, date=chosen_by)
         values["assumptions"] = json.dumps(parsed.to_dict(), ensure_ascii=False)
     conn.execute(scenario.update().where(scenario.c.id == scenario_id).values(**values))
-    audit(conn, who, "scenario_update", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, actions.SCENARIO_UPDATE, target=f"scenario:{scenario_id}", client=client)
     return get_scenario(conn, scenario_id, who)
 
 
@@ -403,4 +403,4 @@ def delete_scenario(
     require_planner(who)
     get_scenario(conn, scenario_id, who)
     conn.execute(scenario.delete().where(scenario.c.id == scenario_id))
-    audit(conn, who, "scenario_delete", target=f"scenario:{scenario_id}", client=client)
+    audit(conn, who, actions.SCENARIO_DELETE, target=f"scenario:{scenario_id}", client=client)

@@ -54,7 +54,7 @@ scenario = Table(
     Column("description", Text),
     Column("plan_id", String(64), ForeignKey("plan.id"), nullable=False),
     # JSON object: floor area per person, household size, residential share of mixed-use
-    # floor area, regulation edition, norm set (see dothi.planning.scenarios.Assumptions).
+    # floor area, regulation edition, norm set (see dothi.planning.scenarios.store.Assumptions).
     Column("assumptions", Text, nullable=False),
     Column("illustrative", Boolean, nullable=False, default=False),
     Column("created_by", String(100)),

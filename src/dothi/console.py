@@ -1,11 +1,12 @@
-"""Helpers shared by the CLI commands: settings, database, progress, messages."""
+"""The console kit: what every ``dothi`` command shares (settings and database opened once,
+the acting user, progress, files written whole). Messages: :func:`dothi.i18n.t`."""
 
 from __future__ import annotations
 
 import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,18 +15,23 @@ import click
 
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
-from dothi.errors import InvalidInput, current_language
+from dothi.errors import InvalidInput
+from dothi.spatial.import_hooks import ImportHook
 from dothi.spatial.sources import check_allowed
 
 
-def t(vi: str, en: str) -> str:
-    return en if current_language() == "en" else vi
-
-
 class Context:
-    """Settings and database, opened once per command."""
+    """Settings and database, opened once per command.
 
-    def __init__(self) -> None:
+    The ``dothi`` group makes it with what the built-in capabilities bring: the folders of
+    their migrations and their import hooks.
+    """
+
+    def __init__(
+        self, migration_folders: Sequence[Path], import_hooks: Sequence[ImportHook]
+    ) -> None:
+        self.migration_folders = tuple(migration_folders)
+        self.import_hooks = tuple(import_hooks)
         self._settings: Settings | None = None
         self._db: Database | None = None
 
@@ -40,11 +46,11 @@ class Context:
         if self._db is None:
             self._db = Database(self.settings.database_url)
             if migrate:
-                self._db.migrate()
+                self._db.migrate(self.migration_folders)
         return self._db
 
 
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
+pass_ctx = click.make_pass_decorator(Context)
 
 
 def default_user() -> str:

@@ -25,9 +25,15 @@ from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.db.spatial.base import as_utc
 from dothi.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from dothi.planning.attachments import MAX_BYTES, MAX_FILES, Attachment, parse_attachments
+from dothi.planning import actions
+from dothi.planning.consultation.attachments import (
+    MAX_BYTES,
+    MAX_FILES,
+    Attachment,
+    parse_attachments,
+)
 from dothi.planning.plans import Plan, get_plan
-from dothi.planning.schema import attachment, comment
+from dothi.planning.tables import attachment, comment
 
 ZONES = "planning_zone"
 #: Viet Nam keeps UTC+7 all year: a consultation period's dates are local dates.
@@ -383,7 +389,7 @@ def moderate(
             moderated_at=datetime.now(UTC),
         )
     )
-    audit(conn, who, "comment_moderate", target=f"comment:{comment_id}")
+    audit(conn, who, actions.COMMENT_MODERATE, target=f"comment:{comment_id}")
     return get_comment(conn, who, comment_id)
 
 
@@ -398,7 +404,7 @@ def answer(conn: Connection, who: Principal, comment_id: int, text: Any) -> dict
         .where(comment.c.id == comment_id)
         .values(answer=body, answered_by=who.name, answered_at=datetime.now(UTC))
     )
-    audit(conn, who, "comment_answer", target=f"comment:{comment_id}")
+    audit(conn, who, actions.COMMENT_ANSWER, target=f"comment:{comment_id}")
     return get_comment(conn, who, comment_id)
 
 

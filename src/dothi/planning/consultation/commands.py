@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from dothi.auth.policy import operator
-from dothi.cli.common import Context, default_user, pass_ctx, t, write_output
-from dothi.planning import consultation as cs
-from dothi.planning import consultation_report as report
+from dothi.console import Context, default_user, pass_ctx, write_output
+from dothi.i18n import t
+from dothi.planning.consultation import comments as cs
+from dothi.planning.consultation import report
 from dothi.planning.plans import get_plan
 
 

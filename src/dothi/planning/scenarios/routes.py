@@ -1,5 +1,5 @@
 """HTTP routes of planning scenarios (mounted at ``/planning``): thin adapters over
-:mod:`dothi.planning.scenarios` and :mod:`dothi.planning.scenario_indicators`.
+:mod:`dothi.planning.scenarios.store` and :mod:`dothi.planning.scenarios.indicators`.
 
 - ``GET /planning/scenarios[?plan_id=]`` — the scenarios the caller may see;
 - ``POST /planning/scenarios`` — save one (editors and admins): ``{"name", "plan_id",
@@ -25,13 +25,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from dothi.app.auth_deps import CurrentPrincipal, client_address
-from dothi.app.bodies import json_body, query_params
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput
-from dothi.planning import scenario_report as report
-from dothi.planning import scenarios as sc
-from dothi.planning.scenario_indicators import compare, parse_ids, scenario_indicators
+from dothi.planning.scenarios import report
+from dothi.planning.scenarios import store as sc
+from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
+from dothi.webkit.bodies import json_body, query_params
+from dothi.webkit.deps import CurrentPrincipal, client_address
 
 router = APIRouter(tags=["planning"])
 

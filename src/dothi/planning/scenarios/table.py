@@ -1,7 +1,7 @@
 """The comparison of scenarios as a table (rows) and as charts, from their indicators.
 
-Both are plain data (see :mod:`dothi.planning.scenario_indicators` for the shape): the JSON
-answer carries them for web pages, and :mod:`dothi.planning.scenario_report` draws the same
+Both are plain data (see :mod:`dothi.planning.scenarios.indicators` for the shape): the JSON
+answer carries them for web pages, and :mod:`dothi.planning.scenarios.report` draws the same
 rows and charts as CSV, SVG and PDF, so every output shows the same figures.
 """
 

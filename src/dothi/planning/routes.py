@@ -12,15 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 
-from dothi.app.auth_deps import CurrentPrincipal
-from dothi.app.bodies import json_body, query_params
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import DothiError, InvalidInput, NotFound
+from dothi.params import parse_datetime
 from dothi.planning import compliance, plans, sheet
 from dothi.planning import lookup as pl
 from dothi.planning import regulations as regs
-from dothi.spatial.queries import parse_datetime
+from dothi.webkit.bodies import json_body, query_params
+from dothi.webkit.deps import CurrentPrincipal
 
 router = APIRouter(tags=["planning"])
 

@@ -1,0 +1,38 @@
+"""What planning brings to Dothi: its routes under ``/planning``, the ``dothi planning``
+commands, the consultation and planner pages, its tables' migrations, its audit actions
+and the Circular 16/2025/TT-BXD import hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dothi.capability import Capability, Mount, Page
+from dothi.planning import actions
+from dothi.planning.commands import planning_group
+from dothi.planning.consultation.routes import router as consultation_router
+from dothi.planning.import_naming import circular_naming
+from dothi.planning.routes import router as planning_router
+from dothi.planning.scenarios.routes import router as scenario_router
+
+_HERE = Path(__file__).parent
+_PAGES = _HERE / "pages"
+
+PLANNING = Capability(
+    name="planning",
+    title_vi="Thông tin quy hoạch",
+    title_en="Planning information",
+    mounts=(
+        Mount("/planning", planning_router),
+        Mount("/planning", consultation_router),
+        Mount("/planning", scenario_router),
+    ),
+    commands=(planning_group,),
+    pages=(
+        Page("consultation", _PAGES / "consultation.html"),
+        Page("planner", _PAGES / "planner.html"),
+    ),
+    static=(_PAGES / "consultation.js", _PAGES / "planner.js"),
+    migrations=_HERE / "migrations",
+    audit_actions=actions.ACTIONS,
+    import_hooks=(circular_naming,),
+)
