@@ -30,6 +30,7 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import Forbidden, InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.transform import transformer
 from dothi.planning import plans, regulations, scenarios
 from dothi.planning.lookup import area_m2
 from dothi.planning.scenario_data import load_plan_data
@@ -42,7 +43,7 @@ WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _xy(x: float, y: float) -> tuple[float, float]:
-    lon, lat = crsmod.transformer(TM3, WGS84).transform(E0 + x, N0 + y)
+    lon, lat = transformer(TM3, WGS84).transform(E0 + x, N0 + y)
     return float(lon), float(lat)
 
 

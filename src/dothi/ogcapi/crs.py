@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from dothi.errors import InvalidInput
-from dothi.geo import crs as crsmod
+from dothi.geo.transform import transformer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -76,7 +76,7 @@ def parse_crs(uri: str | None) -> OutputCrs:
 def _mover(
     src: pyproj.CRS, dst: pyproj.CRS
 ) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
-    t = crsmod.transformer(src, dst)
+    t = transformer(src, dst)
 
     def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         x, y = t.transform(coords[:, 0], coords[:, 1])
@@ -125,7 +125,7 @@ def bbox_to_wgs84(
         source.crs.is_geographic and (np.abs(second).max() > 90 or np.abs(first).max() > 180)
     ):
         raise _outside(source)
-    x, y = crsmod.transformer(source.crs, pyproj.CRS.from_epsg(4326)).transform(first, second)
+    x, y = transformer(source.crs, pyproj.CRS.from_epsg(4326)).transform(first, second)
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise _outside(source)
     return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
