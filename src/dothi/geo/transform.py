@@ -1,7 +1,8 @@
-"""Transformers between CRSs, and the guarantee that VN-2000 ones use EPSG:6960.
+"""Moving coordinates between CRSs, and the guarantee that VN-2000 moves use EPSG:6960.
 
 :func:`transformer` builds (and caches per thread) the ``always_xy`` transformer between two
-CRSs.
+CRSs; :func:`move`, :func:`move_xy` and :func:`mover` are the one way Dothi moves shapely
+geometries and coordinates with it.
 
 VN-2000 ↔ WGS 84 always goes through the national transformation EPSG:6960 (Decision
 05/2007/QĐ-BTNMT); see :func:`transformer` for why PROJ's own choice cannot be trusted here,
@@ -16,8 +17,12 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, overload
 
+import numpy as np
+import numpy.typing as npt
 import pyproj
+import shapely
 from pyproj.exceptions import ProjError
 from pyproj.transformer import TransformerGroup
 
@@ -25,8 +30,12 @@ from dothi.errors import DothiError
 from dothi.geo.crs import check_not_bound, is_vn2000
 
 __all__ = [
+    "Mover",
     "WrongDatumTransformation",
     "check_vn2000_operation",
+    "move",
+    "move_xy",
+    "mover",
     "transformer",
 ]
 
@@ -232,3 +241,51 @@ def transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
     for crs in (src, dst):
         check_not_bound(crs)
     return _thread_cache()(src, dst)
+
+
+# --------------------------------------------------------------------------- moving
+
+#: What :func:`shapely.transform` calls: an (n, 2) array of x, y in, the moved one out.
+Mover = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+
+_G = TypeVar("_G")
+
+
+def _coordinates(t: pyproj.Transformer) -> Mover:
+    def run(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        x, y = t.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack((x, y))
+
+    return run
+
+
+def mover(src: pyproj.CRS, dst: pyproj.CRS) -> Mover:
+    """The coordinate function of :func:`transformer` (``src`` → ``dst``, x first), for
+    :func:`shapely.transform` or for moving many batches with one transformer."""
+    return _coordinates(transformer(src, dst))
+
+
+def move(geoms: _G, src: pyproj.CRS, dst: pyproj.CRS) -> _G:
+    """``geoms`` (one shapely geometry or an array of them) moved from ``src`` to ``dst``.
+
+    Coordinates are x first in both CRSs (longitude, easting), whatever axis order the CRS
+    defines; the result is 2D, as with :func:`shapely.transform`'s default.
+    """
+    out: _G = shapely.transform(geoms, mover(src, dst))
+    return out
+
+
+@overload
+def move_xy(x: float, y: float, src: pyproj.CRS, dst: pyproj.CRS) -> tuple[float, float]: ...
+
+
+@overload
+def move_xy(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], src: pyproj.CRS, dst: pyproj.CRS
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+
+def move_xy(x: Any, y: Any, src: pyproj.CRS, dst: pyproj.CRS) -> tuple[Any, Any]:
+    """Coordinates ``x``, ``y`` (numbers or arrays, x first) moved from ``src`` to ``dst``."""
+    moved_x, moved_y = transformer(src, dst).transform(x, y)
+    return moved_x, moved_y

@@ -32,7 +32,7 @@ from dothi.db.spatial.base import FeatureRow, PlaceRows
 from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
-from dothi.geo.transform import transformer
+from dothi.geo.transform import move_xy
 from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import layer_access
 
@@ -267,7 +267,7 @@ def certificate_to_lonlat(x: float, y: float, crs: str) -> tuple[float, float]:
             f"'{crs}' is not a projected VN-2000 CRS (e.g. vn2000-tm3:ho-chi-minh).",
         )
     wgs84 = pyproj.CRS.from_epsg(4326)
-    lon, lat = transformer(src, wgs84).transform(y, x)
+    lon, lat = move_xy(y, x, src, wgs84)
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput(
             f"Tọa độ X={x}, Y={y} không chuyển được sang WGS 84.",

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
 from dothi.geo.extent import vietnam_extent
-from dothi.geo.transform import transformer
+from dothi.geo.transform import mover
 
 Projector = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
 
@@ -55,13 +55,7 @@ def projector(src: pyproj.CRS | None) -> Projector | None:
     """A function mapping (n, 2) source coordinates to WGS 84 lon/lat, or None if no-op."""
     if src is None or crsmod.is_geographic_wgs84(src):
         return None
-    t = transformer(src, pyproj.CRS.from_epsg(4326))
-
-    def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        x, y = t.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return run
+    return mover(src, pyproj.CRS.from_epsg(4326))
 
 
 @dataclass
