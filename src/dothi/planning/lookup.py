@@ -32,6 +32,7 @@ from dothi.db.spatial.base import FeatureRow, PlaceRows
 from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
+from dothi.geo.extent import in_vietnam
 from dothi.geo.transform import move_xy
 from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import layer_access
@@ -212,7 +213,7 @@ def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | No
 
 
 def _in_vietnam(lon: float, lat: float) -> None:
-    if not (102.0 <= lon <= 117.9 and 8.0 <= lat <= 23.5):
+    if not in_vietnam(lon, lat):
         raise InvalidInput(
             f"Điểm ({lon}, {lat}) nằm ngoài lãnh thổ Việt Nam; kinh độ trước, vĩ độ sau.",
             f"The point ({lon}, {lat}) is outside Viet Nam; longitude first, then latitude.",
