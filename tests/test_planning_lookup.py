@@ -477,7 +477,8 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
 
 def test_sheet_surroundings(city: Database) -> None:
     from dothi.auth.policy import ANONYMOUS
-    from dothi.planning.lookup import area_m2, surroundings
+    from dothi.geo.metric import geodesic_area as area_m2
+    from dothi.planning.lookup import surroundings
     from dothi.spatial.layers import update_layer
 
     west, south = _lonlat(E0 - 50, N0 - 50)

@@ -30,9 +30,9 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import Forbidden, InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.metric import geodesic_area as area_m2
 from dothi.geo.transform import transformer
 from dothi.planning import plans, regulations, scenarios
-from dothi.planning.lookup import area_m2
 from dothi.planning.scenario_data import load_plan_data
 from dothi.spatial.importer import ImportOptions, import_file
 

@@ -2,7 +2,8 @@
 
 :func:`transformer` builds (and caches per thread) the ``always_xy`` transformer between two
 CRSs; :func:`move`, :func:`move_xy` and :func:`mover` are the one way Dothi moves shapely
-geometries and coordinates with it.
+geometries and coordinates with it (:func:`move_with` with a transformer made elsewhere, such
+as a local metric projection).
 
 VN-2000 ↔ WGS 84 always goes through the national transformation EPSG:6960 (Decision
 05/2007/QĐ-BTNMT); see :func:`transformer` for why PROJ's own choice cannot be trusted here,
@@ -34,6 +35,7 @@ __all__ = [
     "WrongDatumTransformation",
     "check_vn2000_operation",
     "move",
+    "move_with",
     "move_xy",
     "mover",
     "transformer",
@@ -271,7 +273,13 @@ def move(geoms: _G, src: pyproj.CRS, dst: pyproj.CRS) -> _G:
     Coordinates are x first in both CRSs (longitude, easting), whatever axis order the CRS
     defines; the result is 2D, as with :func:`shapely.transform`'s default.
     """
-    out: _G = shapely.transform(geoms, mover(src, dst))
+    return move_with(geoms, transformer(src, dst))
+
+
+def move_with(geoms: _G, t: pyproj.Transformer) -> _G:
+    """``geoms`` (one shapely geometry or an array of them) moved by the transformer ``t``
+    (one made with ``always_xy``), e.g. one from :func:`dothi.geo.metric.local_metric`."""
+    out: _G = shapely.transform(geoms, _coordinates(t))
     return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import pyproj
@@ -33,6 +33,7 @@ from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
 from dothi.geo.extent import in_vietnam
+from dothi.geo.metric import geodesic_area as area_m2
 from dothi.geo.transform import move_xy
 from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import layer_access
@@ -48,19 +49,6 @@ DISCLAIMER = {
     "en": "For information only; not a planning certificate or a building permit.",
 }
 _RULES = ("max_coverage_pct", "min_floors", "max_floors", "max_far", "max_height_m")
-
-
-@cache
-def _geod() -> pyproj.Geod:
-    return pyproj.Geod(ellps="WGS84")
-
-
-def area_m2(geom: BaseGeometry) -> float:
-    """Geodesic area of a lon/lat geometry in square metres (0 for points and lines)."""
-    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-        return 0.0
-    area, _ = _geod().geometry_area_perimeter(geom)
-    return abs(float(area))
 
 
 @dataclass(frozen=True)
