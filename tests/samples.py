@@ -18,7 +18,8 @@ import pyproj
 import shapely
 from shapely.geometry import Point, Polygon, mapping
 
-from dothi.geo.crs import resolve_crs, transformer
+from dothi.geo.crs import resolve_crs
+from dothi.geo.transform import transformer
 
 # Around Bến Thành market, TP Hồ Chí Minh (WGS 84 lon/lat).
 ORIGIN = (106.6980, 10.7725)

@@ -19,7 +19,8 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.errors import InvalidInput
-from dothi.geo.crs import resolve_crs, transformer
+from dothi.geo.crs import resolve_crs
+from dothi.geo.transform import transformer
 from dothi.ogcapi.cql2_sql import compile_filter, parse_filter
 from dothi.ogcapi.queryables import queryables
 from dothi.spatial.importer import ImportOptions, import_file

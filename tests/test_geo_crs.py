@@ -27,19 +27,16 @@ from dothi.geo import crs as gcrs
 from dothi.geo.crs import (
     EDITIONS,
     Edition,
-    WrongDatumTransformation,
-    check_vn2000_operation,
     crs_to_spec,
     is_geographic_wgs84,
     is_vn2000,
-    looks_projected,
     province_candidates,
     provinces,
     resolve_crs,
     tm3_epsg,
-    transformer,
-    vietnam_extent,
 )
+from dothi.geo.extent import looks_projected, vietnam_extent
+from dothi.geo.transform import WrongDatumTransformation, check_vn2000_operation, transformer
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 DATA_FILE = Path(gcrs.__file__).parent / "data" / "vn2000_provinces.json"

@@ -15,7 +15,8 @@ from shapely.geometry import shape
 from dothi.app.main import create_app
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.geo.crs import resolve_crs, transformer
+from dothi.geo.crs import resolve_crs
+from dothi.geo.transform import transformer
 from dothi.spatial.importer import ImportOptions, import_file
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

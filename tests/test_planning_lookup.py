@@ -17,6 +17,7 @@ from dothi.app.main import create_app
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.geo import crs as crsmod
+from dothi.geo.transform import transformer
 from dothi.spatial.importer import ImportOptions, import_file
 
 # Everything is drawn in metres in VN-2000 / TM-3 of TP HCM (EPSG:9210), near Bến Thành.
@@ -25,13 +26,13 @@ TM3 = crsmod.resolve_crs("vn2000-tm3:ho-chi-minh")
 
 
 def _lonlat(e: float, n: float) -> tuple[float, float]:
-    lon, lat = crsmod.transformer(TM3, pyproj.CRS.from_epsg(4326)).transform(e, n)
+    lon, lat = transformer(TM3, pyproj.CRS.from_epsg(4326)).transform(e, n)
     return float(lon), float(lat)
 
 
 def _m(x0: float, y0: float, x1: float, y1: float) -> Polygon:
     """A rectangle given in metres from (E0, N0), in WGS 84."""
-    t = crsmod.transformer(TM3, pyproj.CRS.from_epsg(4326))
+    t = transformer(TM3, pyproj.CRS.from_epsg(4326))
     ring = [(E0 + x0, N0 + y0), (E0 + x1, N0 + y0), (E0 + x1, N0 + y1), (E0 + x0, N0 + y1)]
     return Polygon([t.transform(e, n) for e, n in ring])
 
@@ -476,7 +477,8 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
 
 def test_sheet_surroundings(city: Database) -> None:
     from dothi.auth.policy import ANONYMOUS
-    from dothi.planning.lookup import area_m2, surroundings
+    from dothi.geo.metric import geodesic_area as area_m2
+    from dothi.planning.lookup import surroundings
     from dothi.spatial.layers import update_layer
 
     west, south = _lonlat(E0 - 50, N0 - 50)

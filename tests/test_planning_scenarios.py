@@ -30,8 +30,9 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import Forbidden, InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.metric import geodesic_area as area_m2
+from dothi.geo.transform import transformer
 from dothi.planning import plans, regulations
-from dothi.planning.lookup import area_m2
 from dothi.planning.scenarios import store as scenarios
 from dothi.planning.scenarios.data import load_plan_data
 from dothi.spatial.importer import ImportOptions, import_file
@@ -43,7 +44,7 @@ WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _xy(x: float, y: float) -> tuple[float, float]:
-    lon, lat = crsmod.transformer(TM3, WGS84).transform(E0 + x, N0 + y)
+    lon, lat = transformer(TM3, WGS84).transform(E0 + x, N0 + y)
     return float(lon), float(lat)
 
 

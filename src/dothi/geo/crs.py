@@ -1,14 +1,14 @@
-"""Coordinate reference systems: CRS specs, VN-2000 TM-3 by province, safe transformers.
+"""Naming coordinate reference systems: CRS specs and VN-2000 TM-3 zones by province.
 
 Everything Dothi stores carries a CRS *spec* string (``"EPSG:9210"``, ``"OGC:CRS84"``) made by
 :func:`crs_to_spec`; users may also write Vietnamese shorthands such as
 ``vn2000-tm3:da-nang`` or ``vn2000-tm3:107°45'`` (hệ tọa độ VN-2000, múi chiếu 3°), which
 :func:`resolve_crs` turns into a :class:`pyproj.CRS`.
 
-VN-2000 ↔ WGS 84 always goes through the national transformation EPSG:6960 (Decision
-05/2007/QĐ-BTNMT); see :func:`transformer` for why PROJ's own choice cannot be trusted here.
 The province → central meridian tables live in ``data/vn2000_provinces.json`` because some
-values are still unconfirmed and must be correctable without a code change.
+values are still unconfirmed and must be correctable without a code change. Moving
+coordinates between CRSs (EPSG:6960 for VN-2000) is :mod:`dothi.geo.transform`'s job, Viet
+Nam's extent :mod:`dothi.geo.extent`'s.
 """
 
 from __future__ import annotations
@@ -18,36 +18,27 @@ import functools
 import json
 import math
 import re
-import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, cast
 
-import numpy as np
 import pyproj
-from numpy.typing import ArrayLike
-from pyproj.exceptions import CRSError, ProjError
-from pyproj.transformer import TransformerGroup
+from pyproj.exceptions import CRSError
 
-from dothi.errors import ConfigError, DothiError, InvalidInput
+from dothi.errors import ConfigError, InvalidInput
 
 __all__ = [
     "Edition",
     "ProvinceTM3",
-    "WrongDatumTransformation",
-    "check_vn2000_operation",
+    "check_not_bound",
     "crs_to_spec",
     "is_geographic_wgs84",
     "is_vn2000",
-    "looks_projected",
     "province_candidates",
     "provinces",
     "resolve_crs",
     "tm3_epsg",
-    "transformer",
-    "vietnam_extent",
 ]
 
 Edition = Literal["2001", "2025"]
@@ -62,30 +53,8 @@ _EDITION_EN = {
     "2025": "34-province list from 1 July 2025 (Circular 24/2025/TT-BNNMT)",
 }
 
-# EPSG:6960 "VN-2000 to WGS 84 (2)" as published in Decision 05/2007/QĐ-BTNMT, coordinate-frame
-# convention: tx, ty, tz (m), rx, ry, rz (arc-seconds), scale (ppm). Kept in code, not in the
-# JSON, on purpose: this is the independent reference the check compares PROJ's pipeline with,
-# so a damaged proj.db cannot vouch for itself.
-_EPSG_6960_CF = (
-    -191.90441429,
-    -39.30318279,
-    -111.45032835,
-    -0.00928836,
-    0.01975479,
-    -0.00427372,
-    0.252906278,
-)
-# A Helmert whose translation lies this close to 6960's is some VN-2000 ↔ WGS 84 shift (5194,
-# a wrong-sign +towgs84, a rounded copy...). All VN-2000 shifts in circulation are within a
-# few metres of each other; other datums' are far off (Hà Nội 1972 ↔ WGS 84: ~190 m away).
-_VN2000_TRANSLATION_RADIUS_M = 25.0
-
 _VN2000_DATUM = "vietnam 2000"
 _WGS84_DATUM_PREFIX = "world geodetic system 1984"
-
-# Mainland, Hoàng Sa (east to ~112.7°E) and Trường Sa (east to ~117.8°E, south to ~7.2°N), up
-# to Lũng Cú (~23.4°N), with ~0.5° of margin so boundary data is not flagged.
-_VIETNAM_EXTENT = (101.5, 6.5, 118.5, 24.0)
 
 _ACCEPTED_FORMS_VI = (
     "EPSG:<mã> (ví dụ EPSG:4326, EPSG:9210), urn:ogc:def:crs:EPSG::<mã>, "
@@ -101,17 +70,6 @@ _ACCEPTED_FORMS_EN = (
     "vn2000-tm3:<province code | province name | slug | central meridian such as 107.75 or "
     "107°45'>[@2001|@2025]"
 )
-
-
-class WrongDatumTransformation(DothiError):
-    """A VN-2000 ↔ WGS 84 transformation that is not the national EPSG:6960 one.
-
-    This is never the user's fault: it means PROJ's database or the code chose another
-    operation, which would misplace features by 0.5–1 m (or ~224 m with no shift at all).
-    """
-
-    status = 500
-    code = "WrongDatumTransformation"
 
 
 @dataclass(frozen=True)
@@ -514,8 +472,7 @@ def crs_to_spec(crs: pyproj.CRS) -> str:
     which Dothi ignores because it always transforms with ``always_xy``). A CRS carrying a
     TOWGS84 datum shift is refused, as is one PROJ cannot match to an EPSG code.
     """
-    if crs.is_bound:
-        raise _bound_crs_error(crs)
+    check_not_bound(crs)
     if crs.to_authority() == ("OGC", "CRS84"):
         return _CRS84
     try:
@@ -540,8 +497,14 @@ def crs_to_spec(crs: pyproj.CRS) -> str:
     )
 
 
-def _bound_crs_error(crs: pyproj.CRS) -> InvalidInput:
-    return InvalidInput(
+def check_not_bound(crs: pyproj.CRS) -> None:
+    """Refuse a CRS that carries its own datum shift (TOWGS84/+towgs84, a "bound" CRS).
+
+    Such shifts are often copied with the wrong sign for VN-2000, so Dothi never uses them.
+    """
+    if not crs.is_bound:
+        return
+    raise InvalidInput(
         f"Hệ tọa độ '{crs.name}' kèm tham số chuyển đổi TOWGS84/+towgs84. Tham số này hay bị "
         "chép sai dấu cho VN-2000 (sai 0,5–1 m), nên không được chấp nhận: hãy cho biết hệ "
         "tọa độ bằng mã EPSG hoặc vn2000-tm3:<tỉnh>; Dothi tự dùng phép chuyển đổi quốc gia "
@@ -574,197 +537,3 @@ def is_geographic_wgs84(crs: pyproj.CRS) -> bool:
     if not _datum_name(crs).startswith(_WGS84_DATUM_PREFIX):
         return False
     return all(axis.unit_name == "degree" for axis in crs.axis_info[:2])
-
-
-def vietnam_extent() -> tuple[float, float, float, float]:
-    """Generous lon/lat box (west, south, east, north) around Vietnam, islands included.
-
-    Covers the mainland, Hoàng Sa and Trường Sa; coordinates outside it are almost surely in
-    the wrong CRS or have swapped axes.
-    """
-    return _VIETNAM_EXTENT
-
-
-def looks_projected(xs: ArrayLike, ys: ArrayLike) -> bool:
-    """True if the values cannot be lon/lat degrees (some |x| > 180 or |y| > 90).
-
-    NaN and infinite values are ignored. The importer uses this to refuse bare projected
-    coordinates that arrive without a CRS rather than guess one.
-    """
-    x = np.asarray(xs, dtype=float).ravel()
-    y = np.asarray(ys, dtype=float).ravel()
-    x = x[np.isfinite(x)]
-    y = y[np.isfinite(y)]
-    return bool((x.size and np.abs(x).max() > 180.0) or (y.size and np.abs(y).max() > 90.0))
-
-
-# --------------------------------------------------------------------------- transformations
-
-
-@dataclass(frozen=True)
-class _Helmert:
-    params: tuple[float, ...]  # tx, ty, tz, rx, ry, rz (coordinate frame), scale
-    inverse: bool
-
-
-def _helmert_steps(definition: str) -> list[_Helmert]:
-    steps = []
-    for chunk in re.split(r"\+step\b", definition)[1:]:
-        opts: dict[str, str] = {}
-        for token in chunk.split():
-            name, _, value = token.lstrip("+").partition("=")
-            opts[name] = value
-        if opts.get("proj") != "helmert":
-            continue
-        values = [float(opts.get(k) or 0.0) for k in ("x", "y", "z", "rx", "ry", "rz", "s")]
-        if opts.get("convention") == "position_vector":
-            # Position vector rotates the other way: normalise to coordinate frame so one
-            # comparison covers both (this is the +towgs84 sign trap).
-            values[3:6] = [-v for v in values[3:6]]
-        steps.append(_Helmert(tuple(values), inverse="inv" in opts))
-    return steps
-
-
-def _is_6960(step: _Helmert) -> bool:
-    return all(
-        math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
-        for a, b in zip(step.params, _EPSG_6960_CF, strict=True)
-    )
-
-
-def _is_vn2000_like(step: _Helmert) -> bool:
-    tx, ty, tz = step.params[:3]
-    ref = _EPSG_6960_CF[:3]
-    near = math.dist((tx, ty, tz), ref) < _VN2000_TRANSLATION_RADIUS_M
-    near_negated = math.dist((-tx, -ty, -tz), ref) < _VN2000_TRANSLATION_RADIUS_M
-    return near or near_negated
-
-
-def _pipeline(t: pyproj.Transformer) -> str | None:
-    try:
-        return t.to_proj4()
-    except ProjError:
-        return None
-
-
-def check_vn2000_operation(t: pyproj.Transformer) -> None:
-    """Raise :class:`WrongDatumTransformation` unless ``t`` shifts VN-2000 with EPSG:6960.
-
-    Checks the PROJ pipeline itself, not names: it must be a single operation (not a set
-    PROJ picks from per point), contain exactly one VN-2000 Helmert step, with the
-    parameters of Decision 05/2007/QĐ-BTNMT in either sign convention, applied in the right
-    direction when the source or target CRS is known. This rejects EPSG:5194, a wrong-sign
-    +towgs84 and a missing datum shift alike.
-    """
-    definition = _pipeline(t)
-    if definition is None:
-        raise WrongDatumTransformation(
-            "Phép chuyển đổi không xác định một thao tác duy nhất: PROJ sẽ tự chọn theo từng "
-            "điểm và có thể dùng EPSG:5194 (chỉ cho đồng bằng sông Cửu Long). Hãy tạo phép "
-            "chuyển đổi bằng dothi.geo.crs.transformer().",
-            "The transformer is not a single operation: PROJ would choose per point and may "
-            "use EPSG:5194 (Mekong delta only). Build it with dothi.geo.crs.transformer().",
-        )
-    steps = [s for s in _helmert_steps(definition) if _is_vn2000_like(s)]
-    good = [s for s in steps if _is_6960(s)]
-    if len(steps) != 1 or len(good) != 1:
-        found = "; ".join(
-            ", ".join(f"{v:.10g}" for v in s.params) + (" (inv)" if s.inverse else "")
-            for s in steps
-        )
-        found = found or "không có / none"
-        raise WrongDatumTransformation(
-            "Phép chuyển đổi VN-2000 ↔ WGS 84 không phải EPSG:6960 (Quyết định "
-            f"05/2007/QĐ-BTNMT). Các bước Helmert VN-2000 tìm thấy: {found}. Kiểm tra proj.db "
-            "và cách tạo phép chuyển đổi.",
-            "The VN-2000 ↔ WGS 84 transformation is not EPSG:6960 (Decision "
-            f"05/2007/QĐ-BTNMT). VN-2000 Helmert steps found: {found}. Check proj.db and how "
-            "the transformer was built.",
-        )
-    source, target = t.source_crs, t.target_crs
-    expected_inverse: bool | None = None
-    if source is not None and is_vn2000(source):
-        expected_inverse = False
-    elif target is not None and is_vn2000(target):
-        expected_inverse = True
-    if expected_inverse is not None and good[0].inverse != expected_inverse:
-        raise WrongDatumTransformation(
-            "Bước EPSG:6960 bị áp dụng ngược chiều (sai khoảng 450 m). Kiểm tra cách tạo phép "
-            "chuyển đổi.",
-            "The EPSG:6960 step is applied in the wrong direction (about 450 m off). Check how "
-            "the transformer was built.",
-        )
-
-
-def _no_vn2000_shift(t: pyproj.Transformer) -> bool:
-    definition = _pipeline(t)
-    return definition is not None and not any(
-        _is_vn2000_like(s) for s in _helmert_steps(definition)
-    )
-
-
-def _build_transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
-    # How the operation is chosen, and why not Transformer.from_crs:
-    # PROJ 9.5 knows two VN-2000 → WGS 84 transformations, EPSG:6960 (national, area "Vietnam
-    # onshore") and EPSG:5194 (Total's, area "DBSCL 02 and 03": 9.35–11.04°N, 104.24–107.11°E,
-    # which includes Hồ Chí Minh City). Both have accuracy 1 m, so from_crs returns a
-    # transformer holding both and picks per point at transform time: inside that box it uses
-    # 5194 (0.7–0.8 m off), elsewhere 6960. An area_of_interest would only move the heuristic.
-    # So we list the candidates with TransformerGroup (PROJ's own order, ballpark ones last)
-    # and take the first whose pipeline passes check_vn2000_operation: the EPSG:6960
-    # Helmert, exactly once, in the right direction. If none does, we refuse rather than fall
-    # back. Building the pipeline string by hand was rejected: it would duplicate PROJ's unit
-    # and axis handling and lose the operation's metadata (names, ids, source/target CRS).
-    vn_src, vn_dst = is_vn2000(src), is_vn2000(dst)
-    if vn_src == vn_dst:
-        chosen = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-        if vn_src and not _no_vn2000_shift(chosen):
-            # Two VN-2000 CRSs share the datum; any datum shift here would be spurious.
-            raise WrongDatumTransformation(
-                "Phép chuyển đổi giữa hai hệ tọa độ VN-2000 lại chứa một phép dịch datum.",
-                "A transformation between two VN-2000 CRSs contains a datum shift.",
-            )
-        return chosen
-    for candidate in TransformerGroup(src, dst, always_xy=True).transformers:
-        try:
-            check_vn2000_operation(candidate)
-        except WrongDatumTransformation:
-            continue
-        return candidate
-    raise WrongDatumTransformation(
-        f"PROJ không có phép chuyển đổi dựa trên EPSG:6960 từ '{src.name}' sang '{dst.name}'. "
-        "Hãy cập nhật pyproj/proj.db (cần EPSG:6960 'VN-2000 to WGS 84 (2)').",
-        f"PROJ offers no EPSG:6960-based transformation from '{src.name}' to '{dst.name}'. "
-        "Update pyproj/proj.db (EPSG:6960 'VN-2000 to WGS 84 (2)' is required).",
-    )
-
-
-# TransformerGroup hands out transformers that share one PROJ object and are not thread-safe
-# (unlike Transformer.from_crs), so the cache is per thread. Do not persist a transformer as
-# PROJJSON either: PROJ 9.5 drops the inverse flag of the Helmert step on the way back
-# (≈ 400 m error); its PROJ string round-trips exactly.
-_local = threading.local()
-
-
-def _thread_cache() -> Callable[[pyproj.CRS, pyproj.CRS], pyproj.Transformer]:
-    cached: Callable[[pyproj.CRS, pyproj.CRS], pyproj.Transformer] | None = getattr(
-        _local, "build", None
-    )
-    if cached is None:
-        cached = functools.lru_cache(maxsize=128)(_build_transformer)
-        _local.build = cached
-    return cached
-
-
-def transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
-    """An ``always_xy`` transformer from ``src`` to ``dst``, cached per thread.
-
-    Whenever exactly one side is VN-2000-based the operation is the national EPSG:6960
-    (never EPSG:5194, never a null shift, never a wrong-sign +towgs84), chosen the same way
-    for every point. CRSs carrying their own TOWGS84 are refused. The returned object belongs
-    to the calling thread: call this function again in another thread (it is cheap, cached).
-    """
-    for crs in (src, dst):
-        if crs.is_bound:
-            raise _bound_crs_error(crs)
-    return _thread_cache()(src, dst)

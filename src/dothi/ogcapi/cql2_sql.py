@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -25,6 +24,7 @@ from dothi.db.spatial.base import Predicate, SpatialPort
 from dothi.db.textsql import text_like
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.transform import move
 from dothi.ogcapi import cql2_ast as ast
 from dothi.ogcapi.cql2_json import parse_json
 from dothi.ogcapi.cql2_text import parse_text
@@ -246,8 +246,7 @@ def _to_wgs84(node: ast.Geometry, crs: pyproj.CRS | None) -> BaseGeometry:
     if lat_first:
         geom = shapely.transform(geom, lambda c: c[:, ::-1])
     if crs is not None and not crsmod.is_geographic_wgs84(crs):
-        t = crsmod.transformer(crs, pyproj.CRS.from_epsg(4326))  # always_xy: lon, lat
-        geom = shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+        geom = move(geom, crs, pyproj.CRS.from_epsg(4326))  # always_xy: lon, lat
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         order_vi = "vĩ độ trước, kinh độ sau" if lat_first else "kinh độ trước, vĩ độ sau"

@@ -7,7 +7,6 @@ VN-2000 CRSs are easting, northing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from dothi.errors import InvalidInput
-from dothi.geo import crs as crsmod
+from dothi.geo.transform import move, move_xy
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -73,18 +72,6 @@ def parse_crs(uri: str | None) -> OutputCrs:
     return OutputCrs(f"{_EPSG}{code}", crs, lat_first)
 
 
-def _mover(
-    src: pyproj.CRS, dst: pyproj.CRS
-) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
-    t = crsmod.transformer(src, dst)
-
-    def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        x, y = t.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return run
-
-
 def _swap(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return coords[:, ::-1].copy()
 
@@ -93,7 +80,7 @@ def to_output(geoms: Any, target: OutputCrs) -> Any:
     """WGS 84 lon/lat geometries (one or an array) in ``target``, in its axis order."""
     if target.is_storage:
         return geoms
-    moved = shapely.transform(geoms, _mover(pyproj.CRS.from_epsg(4326), target.crs))
+    moved = move(geoms, pyproj.CRS.from_epsg(4326), target.crs)
     return shapely.transform(moved, _swap) if target.lat_first else moved
 
 
@@ -102,8 +89,7 @@ def from_input(geometry: BaseGeometry, source: OutputCrs) -> BaseGeometry:
     if source.is_storage:
         return geometry
     g = shapely.transform(geometry, _swap) if source.lat_first else geometry
-    moved: BaseGeometry = shapely.transform(g, _mover(source.crs, pyproj.CRS.from_epsg(4326)))
-    return moved
+    return move(g, source.crs, pyproj.CRS.from_epsg(4326))
 
 
 def bbox_to_wgs84(
@@ -125,7 +111,7 @@ def bbox_to_wgs84(
         source.crs.is_geographic and (np.abs(second).max() > 90 or np.abs(first).max() > 180)
     ):
         raise _outside(source)
-    x, y = crsmod.transformer(source.crs, pyproj.CRS.from_epsg(4326)).transform(first, second)
+    x, y = move_xy(first, second, source.crs, pyproj.CRS.from_epsg(4326))
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise _outside(source)
     return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))

@@ -16,7 +16,8 @@ import shapely
 from shapely.geometry import Polygon, shape
 
 from dothi.errors import InvalidInput
-from dothi.planning.lookup import Lookup, area_m2
+from dothi.geo.metric import geodesic_area as area_m2
+from dothi.planning.lookup import Lookup
 from dothi.planning.regulations import Edition
 
 #: Constraint kinds inside which nothing may be built (flood-prone areas only inform).

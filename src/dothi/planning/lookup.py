@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import pyproj
@@ -32,6 +32,9 @@ from dothi.db.spatial.base import FeatureRow, PlaceRows
 from dothi.db.textsql import fold_text, folded
 from dothi.errors import InvalidInput, NotFound
 from dothi.geo import crs as crsmod
+from dothi.geo.extent import in_vietnam
+from dothi.geo.metric import geodesic_area as area_m2
+from dothi.geo.transform import move_xy
 from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import layer_access
 
@@ -46,19 +49,6 @@ DISCLAIMER = {
     "en": "For information only; not a planning certificate or a building permit.",
 }
 _RULES = ("max_coverage_pct", "min_floors", "max_floors", "max_far", "max_height_m")
-
-
-@cache
-def _geod() -> pyproj.Geod:
-    return pyproj.Geod(ellps="WGS84")
-
-
-def area_m2(geom: BaseGeometry) -> float:
-    """Geodesic area of a lon/lat geometry in square metres (0 for points and lines)."""
-    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-        return 0.0
-    area, _ = _geod().geometry_area_perimeter(geom)
-    return abs(float(area))
 
 
 @dataclass(frozen=True)
@@ -211,7 +201,7 @@ def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | No
 
 
 def _in_vietnam(lon: float, lat: float) -> None:
-    if not (102.0 <= lon <= 117.9 and 8.0 <= lat <= 23.5):
+    if not in_vietnam(lon, lat):
         raise InvalidInput(
             f"Điểm ({lon}, {lat}) nằm ngoài lãnh thổ Việt Nam; kinh độ trước, vĩ độ sau.",
             f"The point ({lon}, {lat}) is outside Viet Nam; longitude first, then latitude.",
@@ -266,7 +256,7 @@ def certificate_to_lonlat(x: float, y: float, crs: str) -> tuple[float, float]:
             f"'{crs}' is not a projected VN-2000 CRS (e.g. vn2000-tm3:ho-chi-minh).",
         )
     wgs84 = pyproj.CRS.from_epsg(4326)
-    lon, lat = crsmod.transformer(src, wgs84).transform(y, x)
+    lon, lat = move_xy(y, x, src, wgs84)
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput(
             f"Tọa độ X={x}, Y={y} không chuyển được sang WGS 84.",

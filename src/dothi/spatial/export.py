@@ -27,6 +27,7 @@ from dothi.db.engine import Database
 from dothi.db.spatial.base import FeatureRow
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.transform import mover
 from dothi.spatial.layers import Layer, get_layer
 from dothi.spatial.sources import check_allowed
 
@@ -68,13 +69,7 @@ def _chunks(db: Database, layer_id: str, as_of: datetime | None) -> Iterator[lis
 def _reproject(target: pyproj.CRS) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]] | None:
     if crsmod.is_geographic_wgs84(target):
         return None
-    t = crsmod.transformer(pyproj.CRS.from_epsg(4326), target)
-
-    def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        x, y = t.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return run
+    return mover(pyproj.CRS.from_epsg(4326), target)
 
 
 def export_layer(

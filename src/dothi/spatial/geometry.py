@@ -18,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
+from dothi.geo.extent import vietnam_extent
+from dothi.geo.transform import mover
 
 Projector = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
 
@@ -53,13 +55,7 @@ def projector(src: pyproj.CRS | None) -> Projector | None:
     """A function mapping (n, 2) source coordinates to WGS 84 lon/lat, or None if no-op."""
     if src is None or crsmod.is_geographic_wgs84(src):
         return None
-    t = crsmod.transformer(src, pyproj.CRS.from_epsg(4326))
-
-    def run(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        x, y = t.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return run
+    return mover(src, pyproj.CRS.from_epsg(4326))
 
 
 @dataclass
@@ -189,7 +185,7 @@ def _repair_invalid(out: PreparedGeometries, ok: np.ndarray[Any, Any], family: s
 
 
 def _flag_outside(out: PreparedGeometries, present: np.ndarray[Any, Any]) -> None:
-    minx, miny, maxx, maxy = crsmod.vietnam_extent()
+    minx, miny, maxx, maxy = vietnam_extent()
     b = out.bounds
     outside = present & ((b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy))
     for k in np.flatnonzero(outside):

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, and_, column, func, literal, select, table
@@ -23,6 +22,8 @@ from dothi.db.spatial.base import (
     VersionBatch,
     expand_degrees,
 )
+from dothi.geo.metric import local_metric
+from dothi.geo.transform import move_with
 
 _RTREE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS feature_rtree USING rtree(rid, minx, maxx, miny, maxy)",
@@ -98,23 +99,12 @@ def register_functions(dbapi_conn: Any) -> None:
     dbapi_conn.create_function("dothi_dwithin", 3, _dwithin, deterministic=True)
 
 
-@lru_cache(maxsize=256)
-def _local_metric(lon: float, lat: float) -> pyproj.Transformer:
-    """An azimuthal equidistant projection centred near the query: metres, small error."""
-    aeqd = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +ellps=WGS84")
-    return pyproj.Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
-
-
 def _to_metric(geoms: list[BaseGeometry], centre: BaseGeometry) -> list[BaseGeometry]:
+    """The geometries in an azimuthal equidistant projection centred near ``centre``: metres,
+    small error."""
     c = centre.centroid
-    t = _local_metric(round(c.x, 4), round(c.y, 4))
-    return [shapely.transform(g, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1]))) for g in geoms]
-
-
-def _stack(xy: tuple[Any, Any]) -> Any:
-    import numpy as np
-
-    return np.column_stack(xy)
+    t = local_metric(c.x, c.y, "aeqd")
+    return [move_with(g, t) for g in geoms]
 
 
 class SQLitePort(SpatialPort):

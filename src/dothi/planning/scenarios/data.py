@@ -5,7 +5,7 @@
 facilities within reach of it (``public_facility``), and projects them to one metric frame:
 a Lambert azimuthal equal-area projection on the WGS 84 ellipsoid centred on the middle of
 the zones' extent (rounded to 0.0001°). Areas in that frame are the ellipsoidal areas (the
-same as :func:`dothi.planning.lookup.area_m2` to well under 0.01 % at the size of a city);
+same as :func:`dothi.geo.metric.geodesic_area` to well under 0.01 % at the size of a city);
 distances are straight-line distances with a scale error under 0.001 % within 50 km of the
 centre. Everything a scenario changes (assumptions, edition, norms) is applied later, to
 arrays, so several scenarios of one plan share one read.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,8 @@ from dothi.auth.policy import Principal, may_read
 from dothi.db.engine import Database
 from dothi.db.schema import feature
 from dothi.db.spatial.base import expand_degrees
+from dothi.geo.metric import local_metric, local_metric_crs
+from dothi.geo.transform import move_with
 from dothi.planning import regulations as regs
 from dothi.planning.plans import Plan
 from dothi.spatial.layers import layer_access
@@ -114,21 +115,6 @@ SERVICES = (
         ("green_public",),
     ),
 )
-
-
-@lru_cache(maxsize=64)
-def _laea(lon: float, lat: float) -> pyproj.Transformer:
-    crs = pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
-def _project(geoms: Objects, t: pyproj.Transformer) -> Objects:
-    def move(xy: Floats) -> Floats:
-        x, y = t.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack((x, y))
-
-    out: Objects = shapely.transform(geoms, move)
-    return out
 
 
 def _floats(values: Sequence[Any]) -> Floats:
@@ -236,10 +222,10 @@ def load_plan_data(db: Database, conn: Connection, who: Principal, plan: Plan) -
     crs, t = None, None
     if len(raw):
         minx, miny, maxx, maxy = shapely.total_bounds(raw).tolist()
-        lon, lat = round((minx + maxx) / 2, 4), round((miny + maxy) / 2, 4)
-        t = _laea(lon, lat)
-        crs = f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m"
-    zone_geoms = _project(raw, t) if t is not None else raw
+        lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+        t = local_metric(lon, lat, "laea")
+        crs = local_metric_crs(lon, lat, "laea")
+    zone_geoms = move_with(raw, t) if t is not None else raw
     props = [z.properties for z in zones]
     data = PlanData(
         plan=plan,
@@ -291,7 +277,7 @@ def _load_buildings(
     rows = [r for r in conn.execute(_select(db, BUILDINGS, bbox, names)) if r.wkb is not None]
     if not rows:
         return
-    geoms = _project(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
+    geoms = move_with(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
     points = shapely.point_on_surface(geoms)
     tree = shapely.STRtree(data.zone_geoms)
     inputs, hits = tree.query(points, predicate="intersects")
@@ -315,4 +301,4 @@ def _load_facilities(
     if not rows:
         return
     data.facility_kind = np.array([r.kind for r in rows], dtype=object)
-    data.facility_geoms = _project(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
+    data.facility_geoms = move_with(shapely.from_wkb([bytes(r.wkb) for r in rows]), t)
