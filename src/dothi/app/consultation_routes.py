@@ -25,7 +25,7 @@ from dothi.db.engine import Database
 from dothi.errors import InvalidInput, NotFound
 from dothi.planning import consultation as cs
 from dothi.planning import consultation_report as report
-from dothi.planning.plans import Plan, get_plan
+from dothi.planning.plans import Plan, get_plan, shown_statuses
 
 router = APIRouter(tags=["consultation"])
 
@@ -38,8 +38,7 @@ def _db(request: Request) -> Database:
 def _visible_plan(db: Database, who: Principal, plan_id: str) -> Plan:
     with db.read() as conn:
         found = get_plan(conn, plan_id)
-    if found.status == "draft" and not cs.is_staff(who):
-        # Drafts are the planners' working documents: not there for the public.
+    if found.status not in shown_statuses(who):
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return found
 
