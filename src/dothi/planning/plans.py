@@ -11,12 +11,15 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from dothi.errors import Conflict, InvalidInput, NotFound
 from dothi.planning.tables import plan
+
+if TYPE_CHECKING:
+    from dothi.auth.policy import Principal
 
 LEVELS = ("general", "zoning", "detailed")
 STATUSES = ("draft", "consultation", "approved", "superseded")
@@ -78,6 +81,15 @@ def get_plan(conn: Connection, plan_id: str) -> Plan:
     if r is None:
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return _row(r)
+
+
+def shown_statuses(who: Principal) -> tuple[str, ...]:
+    """The plan statuses whose plans ``who`` may see, and with them their zones, scenarios
+    and consultation: drafts are the planners' working documents (editors and
+    administrators); everyone sees the other statuses."""
+    if who.role in ("admin", "editor"):
+        return STATUSES
+    return tuple(s for s in STATUSES if s != "draft")
 
 
 def list_plans(conn: Connection, statuses: tuple[str, ...] = STATUSES) -> list[Plan]:

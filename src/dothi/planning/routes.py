@@ -213,13 +213,6 @@ def planning_search(request: Request, who: CurrentPrincipal) -> JSONResponse:
     return JSONResponse({"parcels": parcels})
 
 
-def _shown(who: Principal) -> tuple[str, ...]:
-    # Drafts are working documents of the planners; the public sees the rest.
-    if who.role in ("admin", "editor"):
-        return plans.STATUSES
-    return tuple(s for s in plans.STATUSES if s != "draft")
-
-
 @router.get("/regulations")
 def planning_regulations() -> JSONResponse:
     """Các ấn bản quy chuẩn và thời gian hiệu lực / regulation editions and their validity."""
@@ -246,7 +239,7 @@ def planning_plans(request: Request, who: CurrentPrincipal) -> JSONResponse:
     """Các đồ án quy hoạch / plans, with their status and approval decision."""
     db: Database = request.app.state.db
     with db.read() as conn:
-        found = plans.list_plans(conn, _shown(who))
+        found = plans.list_plans(conn, plans.shown_statuses(who))
     return JSONResponse({"plans": [p.to_dict() for p in found]})
 
 
@@ -257,7 +250,7 @@ def planning_plan_boundary(request: Request, plan_id: str, who: CurrentPrincipal
     db: Database = request.app.state.db
     with db.read() as conn:
         found = plans.get_plan(conn, plan_id)
-        if found.status not in _shown(who):
+        if found.status not in plans.shown_statuses(who):
             raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
         doc = pl.plan_boundary(db, conn, who, plan_id)
     return Response(orjson.dumps(doc), media_type="application/geo+json")
@@ -269,6 +262,6 @@ def planning_plan(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
     db: Database = request.app.state.db
     with db.read() as conn:
         found = plans.get_plan(conn, plan_id)
-    if found.status not in _shown(who):
+    if found.status not in plans.shown_statuses(who):
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return JSONResponse(found.to_dict())

@@ -15,20 +15,19 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import shapely
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from dothi.db.engine import Database
-from dothi.db.schema import changeset, feature
+from dothi.db.schema import feature
 from dothi.db.spatial.base import FeatureRow, VersionBatch
 from dothi.errors import Conflict, DothiError, InvalidInput, NotFound
 from dothi.spatial.batches import BatchPreparer
 from dothi.spatial.layers import Layer, get_layer, update_layer
+from dothi.spatial.versioning import close_versions, open_changeset, set_summary
 
 #: Called inside the edit's transaction with the connection, the action and the feature id,
 #: so that an audit entry commits (or rolls back) together with the change.
 AuditHook = Callable[[Connection, str, str], None]
-
-_CHUNK = 5_000
 
 
 class PreconditionFailed(DothiError):
@@ -41,17 +40,6 @@ class PreconditionFailed(DothiError):
 def etag_of(row: FeatureRow) -> str:
     """The entity tag of one version of a feature."""
     return f'"{row.rid}"'
-
-
-def _new_changeset(conn: Connection, layer_id: str, kind: str, user: str, now: datetime) -> int:
-    result = conn.execute(
-        changeset.insert().values(
-            layer_id=layer_id, kind=kind, created_at=now, created_by=user, summary={}
-        )
-    )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
 
 
 def _current(db: Database, conn: Connection, layer_id: str, fid: str) -> FeatureRow | None:
@@ -140,7 +128,7 @@ def create_feature(
                 f"Layer '{layer_id}' already has a feature '{fid}'.",
             )
         now = datetime.now(UTC)
-        cs_id = _new_changeset(conn, layer_id, "create", user, now)
+        cs_id = open_changeset(conn, layer_id, "create", user=user, now=now)
         if audit is not None:
             audit(conn, "create", fid)
         return _write(db, conn, layer, fid, 1, cs_id, now, user, prepared)
@@ -167,12 +155,10 @@ def replace_feature(
         prepared = _prepare(layer, doc)
         now = datetime.now(UTC)
         kind = "update" if merge else "replace"
-        cs_id = _new_changeset(conn, layer_id, kind, user, now)
+        cs_id = open_changeset(conn, layer_id, kind, user=user, now=now)
         if audit is not None:
             audit(conn, kind, fid)
-        conn.execute(
-            update(feature).where(feature.c.rid == old.rid).values(valid_to=now, closed_in=cs_id)
-        )
+        close_versions(conn, layer_id, cs_id, now, rids=[old.rid])
         return _write(db, conn, layer, fid, old.version + 1, cs_id, now, user, prepared)
 
 
@@ -236,21 +222,11 @@ def delete_features(
             _check_match(_require(db, conn, layer_id, fids[0]), if_match)
         now = datetime.now(UTC)
         wanted = sorted(set(fids))
-        cs_id = _new_changeset(conn, layer_id, "delete", user, now)
+        cs_id = open_changeset(conn, layer_id, "delete", user=user, now=now)
         if audit is not None:
             for fid in wanted:
                 audit(conn, "delete", fid)
-        closed = 0
-        for start in range(0, len(wanted), _CHUNK):
-            closed += conn.execute(
-                update(feature)
-                .where(
-                    feature.c.layer_id == layer_id,
-                    feature.c.valid_to.is_(None),
-                    feature.c.fid.in_(wanted[start : start + _CHUNK]),
-                )
-                .values(valid_to=now, closed_in=cs_id)
-            ).rowcount
+        closed = close_versions(conn, layer_id, cs_id, now, fids=wanted)
         if closed != len(wanted):
             # Leaving the block with an error rolls the whole change set back.
             raise NotFound(
@@ -259,8 +235,6 @@ def delete_features(
                 f"{len(wanted) - closed} feature ids are not in layer '{layer_id}'; "
                 "nothing was deleted.",
             )
-        conn.execute(
-            changeset.update().where(changeset.c.id == cs_id).values(summary={"deleted": closed})
-        )
+        set_summary(conn, cs_id, {"deleted": closed})
         update_layer(conn, layer_id)
         return cs_id

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select
 
 from dothi.db.engine import Database
 from dothi.db.schema import changeset, feature
 from dothi.db.spatial.base import FeatureRow, VersionBatch, as_utc
 from dothi.errors import Conflict, NotFound
 from dothi.spatial.layers import get_layer
+from dothi.spatial.versioning import close_versions, open_changeset, set_summary
 
 _CHUNK = 5_000
 
@@ -119,37 +120,17 @@ def rollback(db: Database, layer_id: str, changeset_id: int, user: str) -> Chang
                 f"Layer '{layer_id}' has later change sets ({ids}); roll those back first.",
             )
         now = datetime.now(UTC)
-        result = conn.execute(
-            changeset.insert().values(
-                layer_id=layer_id,
-                kind="rollback",
-                created_at=now,
-                created_by=user,
-                summary={},
-                reverts=changeset_id,
-            )
-        )
-        pk = result.inserted_primary_key
-        assert pk is not None
-        rb_id = int(pk[0])
+        rb_id = open_changeset(conn, layer_id, "rollback", user=user, now=now, reverts=changeset_id)
         # Every feature the change set touched goes back to its version from before it:
         # close whatever is current now, then re-open a copy of the version it closed.
         touched = select(feature.c.fid).where(
             feature.c.layer_id == layer_id,
             or_(feature.c.created_in == changeset_id, feature.c.closed_in == changeset_id),
         )
-        closed = conn.execute(
-            update(feature)
-            .where(
-                feature.c.layer_id == layer_id,
-                feature.c.valid_to.is_(None),
-                feature.c.fid.in_(touched.scalar_subquery()),
-            )
-            .values(valid_to=now, closed_in=rb_id)
-        ).rowcount
+        closed = close_versions(conn, layer_id, rb_id, now, fids=touched)
         restored = _restore_closed(db, conn, layer_id, changeset_id, rb_id, now, user)
         summary = {"reverts": changeset_id, "removed": closed, "restored": restored}
-        conn.execute(changeset.update().where(changeset.c.id == rb_id).values(summary=summary))
+        set_summary(conn, rb_id, summary)
         conn.execute(
             changeset.update().where(changeset.c.id == changeset_id).values(reverted_by=rb_id)
         )

@@ -20,7 +20,6 @@ from sqlalchemy import Connection
 
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.db.schema import changeset
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
 from dothi.spatial import geometry as geomod
@@ -39,6 +38,7 @@ from dothi.spatial.layers import (
 from dothi.spatial.properties import infer_schema
 from dothi.spatial.sources import Source, check_allowed, open_source
 from dothi.spatial.upsert import NoteWriter, UpsertWriter
+from dothi.spatial.versioning import open_changeset, set_summary
 
 Progress = Callable[[int, int | None], None]
 
@@ -154,7 +154,9 @@ def import_file(
             with db.write() as conn, _Reader(src, opts.batch_size) as (geom_col, reader):
                 layer, created = _prepare_layer(db, conn, opts, src, reader.schema, geom_col)
                 now = datetime.now(UTC)
-                cs_id = _new_changeset(conn, layer.id, opts.user, now, str(path))
+                cs_id = open_changeset(
+                    conn, layer.id, "import", user=opts.user, now=now, summary={"source": str(path)}
+                )
                 report.changeset_id = cs_id
                 notes = NoteWriter(
                     settings.data_dir / "reports" / f"import-{cs_id}-{layer.id}.csv", report
@@ -211,21 +213,6 @@ def _active_hooks(
     return [h for h in found if h is not None]
 
 
-def _new_changeset(conn: Connection, layer_id: str, user: str, now: datetime, src: str) -> int:
-    result = conn.execute(
-        changeset.insert().values(
-            layer_id=layer_id,
-            kind="import",
-            created_at=now,
-            created_by=user,
-            summary={"source": src},
-        )
-    )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
-
-
 def _tick(progress: Progress | None, report: ImportReport, total: int) -> None:
     if progress is not None:
         progress(report.read, total if total >= 0 else None)
@@ -238,7 +225,7 @@ def _finish(conn: Connection, cs_id: int, layer: Layer, report: ImportReport) ->
         "encoding": report.encoding,
         **report.counts(),
     }
-    conn.execute(changeset.update().where(changeset.c.id == cs_id).values(summary=summary))
+    set_summary(conn, cs_id, summary)
     changes: dict[str, Any] = {}
     if report.source_crs:
         changes["source_crs"] = report.source_crs

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from dothi.db.engine import Database
 from dothi.db.schema import feature
@@ -21,6 +21,7 @@ from dothi.spatial.batches import PreparedBatch, RowNote
 from dothi.spatial.geometry import spatial_order
 from dothi.spatial.import_report import ImportReport
 from dothi.spatial.layers import Layer
+from dothi.spatial.versioning import close_versions
 
 _LOOKUP_CHUNK = 5_000
 _SAMPLE = 100
@@ -155,12 +156,7 @@ class UpsertWriter:
                 close.append(prev[0])
                 versions.append(prev[1] + 1)
             take.append(j)
-        for start in range(0, len(close), _LOOKUP_CHUNK):
-            self.conn.execute(
-                update(feature)
-                .where(feature.c.rid.in_(close[start : start + _LOOKUP_CHUNK]))
-                .values(valid_to=self.now, closed_in=self.cs_id)
-            )
+        close_versions(self.conn, self.layer.id, self.cs_id, self.now, rids=close)
         if take:
             self._insert(batch, take, versions)
 

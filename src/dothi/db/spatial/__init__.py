@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dothi.db.spatial.base import BBox, FeatureRow, Predicate, SpatialPort, VersionBatch
+from dothi.db.spatial.columns import GeometryType, ShapelyGeometry
 
 
 def port_for(dialect_name: str) -> SpatialPort:
@@ -16,4 +17,13 @@ def port_for(dialect_name: str) -> SpatialPort:
     return SQLitePort()
 
 
-__all__ = ["BBox", "FeatureRow", "Predicate", "SpatialPort", "VersionBatch", "port_for"]
+__all__ = [
+    "BBox",
+    "FeatureRow",
+    "GeometryType",
+    "Predicate",
+    "ShapelyGeometry",
+    "SpatialPort",
+    "VersionBatch",
+    "port_for",
+]

@@ -22,12 +22,14 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Connection,
     Float,
     LargeBinary,
     Select,
     String,
+    UnaryExpression,
     and_,
     bindparam,
     func,
@@ -35,8 +37,16 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.types import TypeEngine
 
 from dothi.db.schema import feature, layer
+from dothi.db.spatial.columns import (
+    GeometryColumn,
+    GeometryType,
+    TableColumn,
+    geometry_column,
+    geometry_type_name,
+)
 
 Predicate = Literal["intersects", "contains", "within"]
 BBox = tuple[float, float, float, float]
@@ -243,6 +253,90 @@ class SpatialPort(abc.ABC):
 
     def create_layer_storage(self, conn: Connection, layer_id: str) -> None:  # noqa: B027
         """Make room for the features of a new layer (a partition, where there are any)."""
+
+    # -- geometry columns of other tables (see dothi.db.spatial.columns) ----------
+    def add_geometry_column(
+        self,
+        conn: Connection,
+        table_name: str,
+        column: str = "geom",
+        *,
+        geometry_type: GeometryType = "GEOMETRY",
+    ) -> None:
+        """Give a table a WGS 84 geometry column with a spatial index (in a migration).
+
+        The table needs a primary key of one integer column. A column of that name that
+        the table already has (made from a :class:`~dothi.db.spatial.columns.ShapelyGeometry`
+        column with the table) is kept and indexed, rows and all. Rows written afterwards by
+        any statement stay indexed.
+        """
+        target = geometry_column(table_name, column)
+        kind = geometry_type_name(geometry_type)
+        described = {c.name: c for c in self._describe_table(conn, table_name)}
+        if not described:
+            raise ValueError(f"no table {table_name!r}")
+        keys = [c for c in described.values() if c.primary_key]
+        if len(keys) != 1 or not keys[0].integer:
+            raise ValueError(f"table {table_name!r} needs a primary key of one integer column")
+        ddl = str(self.geometry_storage(kind).compile(dialect=conn.dialect))
+        existing = described.get(column)
+        if existing is None:
+            conn.exec_driver_sql(f'ALTER TABLE "{table_name}" ADD COLUMN "{column}" {ddl}')
+        elif existing.type.replace(" ", "").lower() != ddl.replace(" ", "").lower():
+            raise ValueError(f"column {table_name}.{column} is {existing.type}, not {ddl}")
+        self._create_spatial_index(conn, target, keys[0].name)
+
+    def drop_geometry_column(self, conn: Connection, table_name: str, column: str = "geom") -> None:
+        """Undo :meth:`add_geometry_column`: the index, then the column (call it before
+        dropping the table, so that nothing of the index is left behind)."""
+        target = geometry_column(table_name, column)
+        self._drop_spatial_index(conn, target)
+        conn.exec_driver_sql(f'ALTER TABLE "{table_name}" DROP COLUMN "{column}"')
+
+    @abc.abstractmethod
+    def geometry_storage(self, geometry_type: str) -> TypeEngine[Any]:
+        """The column type that stores geometries of ``geometry_type`` (upper case) here."""
+
+    @abc.abstractmethod
+    def _describe_table(self, conn: Connection, table_name: str) -> list[TableColumn]:
+        """The table's columns (none if there is no such table)."""
+
+    @abc.abstractmethod
+    def _create_spatial_index(self, conn: Connection, target: GeometryColumn, key: str) -> None:
+        """Index the geometry column (rows already there included); ``key`` is the table's
+        integer primary key column."""
+
+    @abc.abstractmethod
+    def _drop_spatial_index(self, conn: Connection, target: GeometryColumn) -> None:
+        """Undo :meth:`_create_spatial_index`."""
+
+    @abc.abstractmethod
+    def intersects_bbox(self, column: ColumnClause[Any], bbox: BBox) -> ColumnElement[bool]:
+        """The geometry in ``column`` meets the lon/lat box (its edges included)."""
+
+    @abc.abstractmethod
+    def intersects(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[bool]:
+        """The geometry in ``column`` meets ``geometry`` (WGS 84)."""
+
+    @abc.abstractmethod
+    def within_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, metres: float
+    ) -> ColumnElement[bool]:
+        """The geometry in ``column`` comes within ``metres`` of ``geometry`` (on the WGS 84
+        ellipsoid; an index finds the candidates in a box grown by the distance)."""
+
+    @abc.abstractmethod
+    def distance_m(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[float]:
+        """The distance in metres from the geometry in ``column`` to ``geometry`` (0 where
+        they meet), e.g. to order rows nearest first. Computed for every row it is asked
+        of: filter with :meth:`within_distance` first on large tables."""
+
+    def nearest_first(
+        self, column: ColumnClause[Any], geometry: BaseGeometry
+    ) -> UnaryExpression[float]:
+        """An ORDER BY term: rows nearest to ``geometry`` first, rows without a geometry
+        last (on both backends)."""
+        return self.distance_m(column, geometry).asc().nulls_last()
 
     # -- writing ----------------------------------------------------------------
     @abc.abstractmethod

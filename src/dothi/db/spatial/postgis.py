@@ -16,6 +16,8 @@ import pyarrow.csv as pacsv
 from psycopg.copy import QueuedLibpqWriter
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
+    BindParameter,
+    ColumnClause,
     ColumnElement,
     Connection,
     Float,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -46,6 +49,7 @@ from dothi.db.spatial.base import (
     VersionBatch,
     expand_degrees,
 )
+from dothi.db.spatial.columns import GeometryColumn, TableColumn
 
 _COLUMNS = (
     "layer_id, fid, version, valid_from, created_in, changed_by, "
@@ -263,6 +267,37 @@ def _geom_param(geometry: BaseGeometry) -> ColumnElement[Any]:
     return func.ST_GeomFromWKB(literal(geometry.wkb), 4326)
 
 
+class _GeometryStorage(UserDefinedType[bytes]):
+    """``geometry(Type, 4326)``, written and read as WKB (the values' own type turns WKB
+    into shapely geometries, see :class:`dothi.db.spatial.columns.ShapelyGeometry`)."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str) -> None:
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"geometry({self.geometry_type},4326)"
+
+    def bind_expression(self, bindvalue: BindParameter[bytes]) -> ColumnElement[bytes]:
+        return func.ST_GeomFromWKB(bindvalue, 4326, type_=bindvalue.type)
+
+    def column_expression(self, col: ColumnElement[bytes]) -> ColumnElement[bytes]:
+        # Typed as the column so that its result processing still applies.
+        return func.ST_AsBinary(col, type_=col.type)
+
+
+_DESCRIBE_TABLE = text(
+    """SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+              coalesce(a.attnum = ANY(i.indkey), false) AS primary_key,
+              a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer
+       FROM pg_attribute a
+       LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+       WHERE a.attrelid = to_regclass(:table) AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum"""
+)
+
+
 class PostGISPort(SpatialPort):
     """PostGIS implementation of the spatial port."""
 
@@ -285,6 +320,49 @@ class PostGISPort(SpatialPort):
 
     def drop_feature_table(self, conn: Connection) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS feature CASCADE")
+
+    # -- geometry columns of other tables -----------------------------------------
+    def geometry_storage(self, geometry_type: str) -> TypeEngine[Any]:
+        return _GeometryStorage(geometry_type)
+
+    def _describe_table(self, conn: Connection, table_name: str) -> list[TableColumn]:
+        rows = conn.execute(_DESCRIBE_TABLE, {"table": f'"{table_name}"'})
+        return [TableColumn(r.name, r.type, r.primary_key, r.integer) for r in rows]
+
+    def _create_spatial_index(self, conn: Connection, target: GeometryColumn, key: str) -> None:
+        conn.exec_driver_sql(
+            f'CREATE INDEX "ix_{target.stem}" ON "{target.table}" USING GIST ("{target.column}")'
+        )
+
+    def _drop_spatial_index(self, conn: Connection, target: GeometryColumn) -> None:
+        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "ix_{target.stem}"')
+
+    # The predicates are never NULL, as on SQLite: a row without a geometry meets nothing,
+    # and NOT(...) keeps it.
+    def intersects_bbox(self, column: ColumnClause[Any], bbox: BBox) -> ColumnElement[bool]:
+        envelope = func.ST_MakeEnvelope(*bbox, 4326)
+        return and_(column.is_not(None), func.ST_Intersects(column, envelope))
+
+    def intersects(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[bool]:
+        # ST_Intersects uses the GiST index by itself.
+        return and_(column.is_not(None), func.ST_Intersects(column, _geom_param(geometry)))
+
+    def within_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, metres: float
+    ) -> ColumnElement[bool]:
+        # The GiST index on geometry finds the candidates in the grown box; the test is
+        # geodesic (geography, on the ellipsoid).
+        box = func.ST_MakeEnvelope(*expand_degrees(geometry.bounds, metres), 4326)
+        return and_(
+            column.is_not(None),
+            column.op("&&")(box),
+            func.ST_DWithin(func.geography(column), func.geography(_geom_param(geometry)), metres),
+        )
+
+    def distance_m(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[float]:
+        return func.ST_Distance(
+            func.geography(column), func.geography(_geom_param(geometry)), type_=Float
+        )
 
     def create_layer_storage(self, conn: Connection, layer_id: str) -> None:
         conn.exec_driver_sql(

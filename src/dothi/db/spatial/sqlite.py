@@ -11,7 +11,21 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Connection, and_, column, func, literal, select, table
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    Float,
+    LargeBinary,
+    TableClause,
+    and_,
+    column,
+    func,
+    literal,
+    select,
+    table,
+)
+from sqlalchemy.types import TypeEngine
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
@@ -22,6 +36,7 @@ from dothi.db.spatial.base import (
     VersionBatch,
     expand_degrees,
 )
+from dothi.db.spatial.columns import GeometryColumn, TableColumn, column_of
 from dothi.geo.metric import local_metric
 from dothi.geo.transform import move_with
 
@@ -85,6 +100,33 @@ def _dwithin(feature_wkb: bytes | None, query_wkb: bytes, metres: float) -> int 
     return int(f.distance(t) <= metres)
 
 
+def _distance_m(feature_wkb: bytes | None, query_wkb: bytes) -> float | None:
+    if feature_wkb is None:
+        return None
+    q = _query_geometry(query_wkb)
+    f, t = _to_metric([shapely.from_wkb(feature_wkb), q], q)
+    return float(f.distance(t))
+
+
+@lru_cache(maxsize=16)
+def _wkb_bounds(wkb: bytes) -> tuple[float, float, float, float] | None:
+    g = shapely.from_wkb(wkb)
+    if g.is_empty:
+        return None
+    minx, miny, maxx, maxy = g.bounds
+    return (minx, miny, maxx, maxy)
+
+
+def _bbox(wkb: bytes | None, i: int) -> float | None:
+    """One coordinate of a geometry's bounds (0 minx, 1 miny, 2 maxx, 3 maxy); NULL for
+    no geometry or an empty one. The triggers that keep an R*Tree call it four times a
+    row: the bounds are computed once."""
+    if wkb is None:
+        return None
+    bounds = _wkb_bounds(bytes(wkb))
+    return None if bounds is None else bounds[i]
+
+
 def register_functions(dbapi_conn: Any) -> None:
     """Give a SQLite connection the exact spatial tests used by :meth:`spatial_clause`."""
     dbapi_conn.create_function(
@@ -97,6 +139,45 @@ def register_functions(dbapi_conn: Any) -> None:
         "dothi_within", 2, _relate(lambda f, q: q.contains(f)), deterministic=True
     )
     dbapi_conn.create_function("dothi_dwithin", 3, _dwithin, deterministic=True)
+    dbapi_conn.create_function("dothi_distance_m", 2, _distance_m, deterministic=True)
+    dbapi_conn.create_function("dothi_bbox", 2, _bbox, deterministic=True)
+
+
+def _rtree_of(target: GeometryColumn) -> TableClause:
+    return table(
+        f"{target.stem}_rtree",
+        column("id"),
+        column("minx"),
+        column("maxx"),
+        column("miny"),
+        column("maxy"),
+    )
+
+
+def _rtree_ddl(target: GeometryColumn, key: str) -> list[str]:
+    """The R*Tree of a geometry column and the triggers that keep it in step with every
+    insert, update and delete. Inserts first delete an entry of the same key: a row that
+    replaced another (INSERT OR REPLACE fires no delete trigger) is indexed anew."""
+    t, c, rtree = target.table, target.column, f"{target.stem}_rtree"
+    entry = (
+        f'INSERT INTO "{rtree}" (id, minx, maxx, miny, maxy) '
+        f'SELECT NEW."{key}", dothi_bbox(NEW."{c}", 0), dothi_bbox(NEW."{c}", 2), '
+        f'dothi_bbox(NEW."{c}", 1), dothi_bbox(NEW."{c}", 3) '
+        f'WHERE dothi_bbox(NEW."{c}", 0) IS NOT NULL;'
+    )
+    return [
+        f'CREATE VIRTUAL TABLE "{rtree}" USING rtree(id, minx, maxx, miny, maxy)',
+        f'CREATE TRIGGER "{rtree}_ins" AFTER INSERT ON "{t}" BEGIN '
+        f'DELETE FROM "{rtree}" WHERE id = NEW."{key}"; {entry} END',
+        f'CREATE TRIGGER "{rtree}_upd" AFTER UPDATE OF "{c}", "{key}" ON "{t}" BEGIN '
+        f'DELETE FROM "{rtree}" WHERE id = OLD."{key}"; {entry} END',
+        f'CREATE TRIGGER "{rtree}_del" AFTER DELETE ON "{t}" BEGIN '
+        f'DELETE FROM "{rtree}" WHERE id = OLD."{key}"; END',
+        # Rows the table had already.
+        f'INSERT INTO "{rtree}" (id, minx, maxx, miny, maxy) '
+        f'SELECT "{key}", dothi_bbox("{c}", 0), dothi_bbox("{c}", 2), dothi_bbox("{c}", 1), '
+        f'dothi_bbox("{c}", 3) FROM "{t}" WHERE dothi_bbox("{c}", 0) IS NOT NULL',
+    ]
 
 
 def _to_metric(geoms: list[BaseGeometry], centre: BaseGeometry) -> list[BaseGeometry]:
@@ -124,6 +205,61 @@ class SQLitePort(SpatialPort):
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS feature_rtree_del")
         conn.exec_driver_sql("DROP TABLE IF EXISTS feature_rtree")
         feature.drop(conn)
+
+    # -- geometry columns of other tables -----------------------------------------
+    def geometry_storage(self, geometry_type: str) -> TypeEngine[Any]:
+        return LargeBinary()
+
+    def _describe_table(self, conn: Connection, table_name: str) -> list[TableColumn]:
+        rows = conn.exec_driver_sql(f'PRAGMA table_info("{table_name}")').all()
+        # SQLite's rule for integer affinity: the declared type contains INT.
+        return [TableColumn(r[1], r[2], r[5] > 0, "INT" in r[2].upper()) for r in rows]
+
+    def _create_spatial_index(self, conn: Connection, target: GeometryColumn, key: str) -> None:
+        for ddl in _rtree_ddl(target, key):
+            conn.exec_driver_sql(ddl)
+
+    def _drop_spatial_index(self, conn: Connection, target: GeometryColumn) -> None:
+        rtree = f"{target.stem}_rtree"
+        for suffix in ("ins", "upd", "del"):
+            conn.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{rtree}_{suffix}"')
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{rtree}"')
+
+    def _column_candidates(self, column: ColumnClause[Any], bbox: BBox) -> ColumnElement[bool]:
+        """Rows whose geometry's box meets ``bbox``, from the column's R*Tree."""
+        target, key = column_of(column)
+        rtree = _rtree_of(target)
+        minx, miny, maxx, maxy = bbox
+        return key.in_(
+            select(rtree.c.id).where(
+                rtree.c.maxx >= minx,
+                rtree.c.minx <= maxx,
+                rtree.c.maxy >= miny,
+                rtree.c.miny <= maxy,
+            )
+        )
+
+    def intersects_bbox(self, column: ColumnClause[Any], bbox: BBox) -> ColumnElement[bool]:
+        return self.intersects(column, shapely.box(*bbox))
+
+    def intersects(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[bool]:
+        # The R*Tree narrows the rows (its boxes are rounded outwards, never inwards); the
+        # exact test decides.
+        return and_(
+            self._column_candidates(column, geometry.bounds),
+            func.dothi_intersects(column, literal(geometry.wkb)) == 1,
+        )
+
+    def within_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, metres: float
+    ) -> ColumnElement[bool]:
+        return and_(
+            self._column_candidates(column, expand_degrees(geometry.bounds, metres)),
+            func.dothi_dwithin(column, literal(geometry.wkb), metres) == 1,
+        )
+
+    def distance_m(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[float]:
+        return func.dothi_distance_m(column, literal(geometry.wkb), type_=Float)
 
     def db_time(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime reads back this exact text form (UTC, naive).

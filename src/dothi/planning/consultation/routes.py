@@ -23,7 +23,7 @@ from dothi.db.engine import Database
 from dothi.errors import InvalidInput, NotFound
 from dothi.planning.consultation import comments as cs
 from dothi.planning.consultation import report
-from dothi.planning.plans import Plan, get_plan
+from dothi.planning.plans import Plan, get_plan, shown_statuses
 from dothi.webkit.bodies import json_body, query_params
 from dothi.webkit.deps import CurrentPrincipal, client_address
 
@@ -38,8 +38,7 @@ def _db(request: Request) -> Database:
 def _visible_plan(db: Database, who: Principal, plan_id: str) -> Plan:
     with db.read() as conn:
         found = get_plan(conn, plan_id)
-    if found.status == "draft" and not cs.is_staff(who):
-        # Drafts are the planners' working documents: not there for the public.
+    if found.status not in shown_statuses(who):
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return found
 

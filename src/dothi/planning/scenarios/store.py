@@ -225,14 +225,6 @@ def _row(r: Any) -> Scenario:
     )
 
 
-def shown_statuses(who: Principal) -> tuple[str, ...]:
-    """Plan statuses whose scenarios ``who`` sees: drafts are the planners' working
-    documents (editors and admins), as for the plans themselves."""
-    if who.role in ("admin", "editor"):
-        return plans.STATUSES
-    return tuple(s for s in plans.STATUSES if s != "draft")
-
-
 def require_planner(who: Principal) -> None:
     """Saving, changing or deleting scenarios is for editors and admins."""
     if who.is_anonymous:
@@ -260,7 +252,7 @@ def get_scenario(conn: Connection, scenario_id: str, who: Principal) -> Scenario
         .where(scenario.c.id == scenario_id)
     )
     r = conn.execute(stmt).first()
-    if r is None or r.status not in shown_statuses(who):
+    if r is None or r.status not in plans.shown_statuses(who):
         raise _no_scenario(scenario_id)
     return _row(r)
 
@@ -270,7 +262,7 @@ def list_scenarios(conn: Connection, who: Principal, plan_id: str | None = None)
     stmt = (
         select(scenario)
         .join(plan_table, plan_table.c.id == scenario.c.plan_id)
-        .where(plan_table.c.status.in_(shown_statuses(who)))
+        .where(plan_table.c.status.in_(plans.shown_statuses(who)))
         .order_by(scenario.c.plan_id, scenario.c.id)
     )
     if plan_id is not None:
@@ -299,7 +291,7 @@ def _plan(conn: Connection, plan_id: Any, who: Principal) -> str:
     if not isinstance(plan_id, str) or not plan_id:
         raise InvalidInput("Thiếu plan_id (mã đồ án).", "plan_id (the plan's id) is missing.")
     found = plans.get_plan(conn, plan_id)  # NotFound for an unknown plan
-    if found.status not in shown_statuses(who):
+    if found.status not in plans.shown_statuses(who):
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return found.id
 
