@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import pyproj
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from pypdf import PdfReader
 from samples import write_geojson
 from shapely.geometry import Point, Polygon
@@ -106,8 +107,8 @@ B = {
 }
 
 
-@pytest.fixture
-def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset
+def city_layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     def load(layer: str, key: str, rows: list[dict[str, Any]]) -> None:
         path = write_geojson(tmp_path / f"{layer}.geojson", rows)
         import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
@@ -163,13 +164,17 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
             for uid, kind, xy, status in FACILITIES
         ],
     )
-    return db
 
 
 @pytest.fixture
-def saved(city: Database) -> Database:
+def city(city_layers: None, db: Database) -> Database:
+    return db
+
+
+@dataset(base=city_layers)
+def scenarios_saved(db: Database, settings: Settings, tmp_path: Path) -> None:
     who = operator("cli:test")
-    with city.write() as conn:
+    with db.write() as conn:
         scenarios.add_scenario(
             conn, who, {"id": "pa-a", "name": "Phương án A", "plan_id": "pk-1", "assumptions": A}
         )
@@ -189,12 +194,16 @@ def saved(city: Database) -> Database:
             who,
             {"id": "pa-nhap", "name": "Nháp", "plan_id": "pk-nhap", "assumptions": A},
         )
-    return city
 
 
 @pytest.fixture
-def tokens(saved: Database) -> dict[str, str]:
-    with saved.write() as conn:
+def saved(scenarios_saved: None, db: Database) -> Database:
+    return db
+
+
+@dataset(base=scenarios_saved)
+def tokens(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    with db.write() as conn:
         create_account(conn, "kts", "editor")
         create_account(conn, "xem", "viewer")
         return {
