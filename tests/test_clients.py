@@ -32,10 +32,10 @@ def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def servers() -> Iterator[tuple[dict[str, str], ExitStack]]:
-    """The module's servers, one per backend, stopped after its last test: the clients
-    only read, so they share one."""
+    """The servers of these tests, one per backend (and xdist worker), stopped at the end
+    of the session: the clients only read, so they share one whatever order tests run in."""
     with ExitStack() as stack:
         yield {}, stack
 

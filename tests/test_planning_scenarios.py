@@ -171,7 +171,7 @@ def city(city_layers: None, db: Database) -> Database:
     return db
 
 
-@dataset(base=city_layers)
+@dataset(base=city_layers, shared=True)
 def scenarios_saved(db: Database, settings: Settings, tmp_path: Path) -> None:
     who = operator("cli:test")
     with db.write() as conn:
@@ -649,6 +649,7 @@ def test_domain_rules(city: Database) -> None:
     assert regulations.edition_named("QCVN 01:2021/BXD").rules["max_far"]["value"] == 13
 
 
+@pytest.mark.writes
 def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> None:
     def dothi(*args: str) -> subprocess.CompletedProcess[str]:
         full = {**os.environ, **env, "DOTHI_LANG": "en", "DOTHI_USER": "cli:kts"}
@@ -708,6 +709,7 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
     assert one.returncode == 1 and "2–6 scenario ids" in one.stderr
 
 
+@pytest.mark.writes
 def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) -> None:
     from dothi.spatial.layers import update_layer
 
