@@ -146,12 +146,14 @@ case "$task" in
     setup_venv "[test]"
     setup_web
     echo "== ruff"
-    "$VENV/bin/ruff" check src tests bench tools
-    "$VENV/bin/ruff" format --check src tests bench tools
+    "$VENV/bin/ruff" check src tests bench tools scripts
+    "$VENV/bin/ruff" format --check src tests bench tools scripts
     echo "== mypy"
     "$VENV/bin/mypy"
     echo "== import layers (pyproject.toml [tool.importlinter])"
     "$VENV/bin/lint-imports" --no-cache --no-logo
+    echo "== versions"
+    "$VENV/bin/python" scripts/versions.py
     echo "== pytest"
     exec "$VENV/bin/pytest" "$@"
     ;;

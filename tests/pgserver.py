@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def find_bindir() -> Path | None:
@@ -60,7 +61,11 @@ class PostGISServer:
         return f"postgresql+psycopg://dothi@127.0.0.1:{self.port}/{dbname}"
 
     def start(self) -> PostGISServer:
-        """Create the cluster and start the server; returns self."""
+        """Create the cluster and start the server; returns self.
+
+        Another process may take the free port between its choice and the server's start
+        (parallel test workers each start a server): then it tries again on another port.
+        """
         self._run(
             str(self.bindir / "initdb"),
             "-D",
@@ -72,22 +77,29 @@ class PostGISServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        opts = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_wal_size=4GB -c shared_buffers=512MB -c maintenance_work_mem=512MB"
-        )
-        self._run(
-            str(self.bindir / "pg_ctl"),
-            "-D",
-            str(self.datadir),
-            "-o",
-            opts,
-            "-l",
-            str(self.root / "server.log"),
-            "-w",
-            "start",
-        )
+        for attempt in range(5):
+            opts = (
+                f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_wal_size=4GB -c shared_buffers=512MB -c maintenance_work_mem=512MB"
+            )
+            try:
+                self._run(
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-w",
+                    "start",
+                )
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 4:
+                    raise
+                self.port = _free_port()
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -111,6 +123,35 @@ class PostGISServer:
         ) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         return self.url_for(name)
+
+    def _admin(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user="dothi", dbname="postgres", autocommit=True
+        )
+
+    def clone_database(self, name: str, template: str) -> str:
+        """Create ``name`` as a copy of ``template`` (which nobody may be connected to) and
+        return its URL."""
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url_for(name)
+
+    def set_read_only(self, name: str) -> None:
+        """Make every later session on ``name`` read-only (a database that tests share)."""
+        with self._admin() as conn:
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+
+    def database_names(self) -> list[str]:
+        """The databases on this server, templates included."""
+        with self._admin() as conn:
+            return [r[0] for r in conn.execute("SELECT datname FROM pg_database").fetchall()]
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, ending whatever sessions are still connected to it."""
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         """Stop the server and delete its files."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import ORIGIN, parcels, write_geojson
 
 from dothi.app.main import create_app
@@ -14,12 +15,16 @@ from dothi.db.engine import Database
 from dothi.spatial.importer import ImportOptions, import_file
 
 
-@pytest.fixture
-def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
+@dataset(shared=True)
+def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     public = write_geojson(tmp_path / "p.geojson", parcels(30))
     import_file(db, settings, public, ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"))
     hidden = write_geojson(tmp_path / "h.geojson", parcels(3))
     import_file(db, settings, hidden, ImportOptions(layer_id="mat", key="ma", access="internal"))
+
+
+@pytest.fixture
+def client(layers: None, db: Database, settings: Settings) -> TestClient:
     return TestClient(create_app(settings, db))
 
 

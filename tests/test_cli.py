@@ -100,6 +100,7 @@ def test_demo_loads_and_layers_lists_counts(env: dict[str, str]) -> None:
     assert sum(listing.values()) == 1818
 
 
+@pytest.mark.live
 def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
     import socket
     import time

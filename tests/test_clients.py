@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pyogrio
@@ -10,6 +11,7 @@ import pyogrio.raw
 import pytest
 from live import dothi_server
 from owslib.ogcapi.features import Features
+from prepared import dataset
 from samples import ORIGIN, parcels, write_geojson
 
 from dothi.config import Settings
@@ -19,9 +21,8 @@ from dothi.spatial.importer import ImportOptions, import_file
 N = 57  # more than GDAL's and OWSLib's page sizes, so paging is exercised
 
 
-@pytest.fixture
-def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """``dothi serve`` in its own process: GDAL holds the GIL while it waits on the network."""
+@dataset(shared=True)
+def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     rows = parcels(N)
     import_file(
         db,
@@ -29,9 +30,29 @@ def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]
         write_geojson(tmp_path / "p.geojson", rows),
         ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"),
     )
-    # Two worker processes, as a production server runs: the clients page across both.
-    with dothi_server(env, workers=2) as url:
-        yield url + "ogcapi"
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[tuple[dict[str, str], ExitStack]]:
+    """The servers of these tests, one per backend (and xdist worker), stopped at the end
+    of the session: the clients only read, so they share one whatever order tests run in."""
+    with ExitStack() as stack:
+        yield {}, stack
+
+
+@pytest.fixture
+def server(
+    thua_layer: None,
+    backend: str,
+    env: dict[str, str],
+    servers: tuple[dict[str, str], ExitStack],
+) -> str:
+    """``dothi serve`` in its own process: GDAL holds the GIL while it waits on the network."""
+    urls, stack = servers
+    if backend not in urls:
+        # Two worker processes, as a production server runs: the clients page across both.
+        urls[backend] = stack.enter_context(dothi_server(env, workers=2)) + "ogcapi"
+    return urls[backend]
 
 
 def test_gdal_oapif_lists_and_reads_every_page(server: str) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from prepared import dataset
 from samples import parcels, square, write_geojson
 from shapely.geometry import mapping
 from sqlalchemy import update
@@ -37,8 +38,8 @@ TIMES = {
 }
 
 
-@pytest.fixture
-def thua(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset(shared=True)
+def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     """Six parcels in a row (P0000…P0005); P0005 has lost its geometry."""
     rows = parcels(6)
     for i, row in enumerate(rows):
@@ -61,6 +62,10 @@ def thua(db: Database, settings: Settings, tmp_path: Path) -> Database:
                     geom=None if fid == "P0005" else feature.c.geom,
                 )
             )
+
+
+@pytest.fixture
+def thua(thua_layer: None, db: Database) -> Database:
     return db
 
 

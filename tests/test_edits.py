@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prepared import dataset
 from samples import parcels, square, write_geojson
 from shapely.geometry import mapping
 
@@ -22,7 +23,7 @@ from dothi.spatial.edits import (
 from dothi.spatial.importer import ImportOptions, import_file
 
 
-@pytest.fixture
+@dataset
 def layer(db: Database, settings: Settings, tmp_path: Path) -> str:
     path = write_geojson(tmp_path / "p.geojson", parcels(3))
     import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
+from prepared import dataset
 from samples import parcels, write_geojson
 
 from dothi.config import Settings
@@ -20,10 +21,14 @@ from dothi.spatial.importer import ImportOptions, import_file
 ROWS = parcels(25)
 
 
-@pytest.fixture
-def loaded(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset(shared=True)
+def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "src.geojson", ROWS)
     import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))
+
+
+@pytest.fixture
+def loaded(thua_layer: None, db: Database) -> Database:
     return db
 
 
@@ -37,6 +42,7 @@ def _geoms(db: Database, layer: str) -> dict[str, shapely.Geometry]:
     [("geojson", "o.geojson"), ("gpkg", "o.gpkg"), ("csv", "o.csv"), ("shp", "o.shp")],
 )
 @pytest.mark.parametrize("crs", [None, "vn2000-tm3:79", "vn2000-utm48"])
+@pytest.mark.writes
 def test_round_trip(
     loaded: Database, settings: Settings, tmp_path: Path, fmt: str, name: str, crs: str | None
 ) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import parcels, write_geojson
 
 from dothi.app.main import create_app
@@ -19,14 +20,18 @@ from dothi.spatial.importer import ImportOptions, import_file
 PASSWORD = "mật khẩu thật dài 2026"
 
 
-@pytest.fixture
-def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
+@dataset
+def accounts(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "n.geojson", parcels(2))
     import_file(db, settings, path, ImportOptions(layer_id="noi_bo", key="ma", access="internal"))
     with db.write() as conn:
         create_account(conn, "lan", "viewer", password=PASSWORD)
         create_account(conn, "khoa", "viewer", password=PASSWORD)
         disable_account(conn, "khoa")
+
+
+@pytest.fixture
+def client(accounts: None, db: Database, settings: Settings) -> TestClient:
     return TestClient(create_app(settings, db))
 
 

@@ -9,6 +9,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 from ogc_schemas import validate
+from prepared import dataset
 from samples import ORIGIN, parcels, write_geojson
 from shapely.geometry import shape
 
@@ -24,8 +25,8 @@ ITEMS = "/ogcapi/collections/thua/items"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
-@pytest.fixture
-def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
+@dataset(shared=True)
+def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     rows = parcels(25)
     import_file(
         db,
@@ -35,6 +36,10 @@ def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
     )
     hidden = write_geojson(tmp_path / "h.geojson", parcels(2))
     import_file(db, settings, hidden, ImportOptions(layer_id="mat", key="ma", access="internal"))
+
+
+@pytest.fixture
+def client(layers: None, db: Database, settings: Settings) -> TestClient:
     return TestClient(create_app(settings, db))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import parcels, square, write_geojson
 from shapely.geometry import mapping
 
@@ -20,8 +21,8 @@ from dothi.spatial.importer import ImportOptions, import_file
 ITEMS = "/ogcapi/collections/thua/items"
 
 
-@pytest.fixture
-def setup(db: Database, settings: Settings, tmp_path: Path) -> tuple[TestClient, dict[str, str]]:
+@dataset
+def accounts(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     for layer, access in (("thua", "public"), ("noi_bo", "internal"), ("mat", "restricted")):
         path = write_geojson(tmp_path / f"{layer}.geojson", parcels(3))
         import_file(db, settings, path, ImportOptions(layer_id=layer, key="ma", access=access))
@@ -33,7 +34,14 @@ def setup(db: Database, settings: Settings, tmp_path: Path) -> tuple[TestClient,
         create_account(conn, "quan_tri", "admin")
         for name in ("bien_tap", "xem", "quan_tri"):
             tokens[name] = create_token(conn, name, "kiểm thử")[0]
-    return TestClient(create_app(settings, db)), tokens
+    return tokens
+
+
+@pytest.fixture
+def setup(
+    accounts: dict[str, str], db: Database, settings: Settings
+) -> tuple[TestClient, dict[str, str]]:
+    return TestClient(create_app(settings, db)), dict(accounts)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ import pypdf
 import pytest
 from fastapi.testclient import TestClient
 from planning_samples import X0, Y0, W, consultation_city
+from prepared import dataset
 from sqlalchemy import func, select, update
 
 from dothi.app.main import create_app
@@ -65,10 +66,16 @@ def _file(name: str, media: str, content: bytes) -> dict[str, str]:
     return {"name": name, "media_type": media, "content_base64": base64.b64encode(content).decode()}
 
 
+@dataset
+def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """:func:`consultation_city`: its plans, accounts and their tokens."""
+    return consultation_city(db, settings, tmp_path)
+
+
 @pytest.fixture
-def site(db: Database, settings: Settings, tmp_path: Path) -> dict[str, Any]:
+def site(city: dict[str, str], db: Database, settings: Settings) -> dict[str, Any]:
     """The plans of :func:`consultation_city` behind an in-process client."""
-    tokens = consultation_city(db, settings, tmp_path)
+    tokens = city
     return {
         "client": TestClient(create_app(settings, db)),
         **{role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()},

@@ -10,6 +10,7 @@ import pyproj
 import pytest
 import shapely.geometry
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import write_geojson
 from shapely.geometry import Polygon
 
@@ -46,8 +47,8 @@ ZONE = {
 }
 
 
-@pytest.fixture
-def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset(shared=True)
+def city_layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     def load(layer: str, key: str, rows: list[dict[str, Any]]) -> None:
         path = write_geojson(tmp_path / f"{layer}.geojson", rows)
         import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
@@ -149,6 +150,10 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
             },
         ],
     )
+
+
+@pytest.fixture
+def city(city_layers: None, db: Database) -> Database:
     return db
 
 
@@ -247,6 +252,7 @@ def test_bad_lookups_are_clear_400s(
     assert said in body["description_vi"] and body["description"]
 
 
+@pytest.mark.writes
 def test_hidden_layers_are_not_used(city: Database, settings: Settings) -> None:
     from dothi.spatial.layers import update_layer
 
@@ -475,6 +481,7 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
     assert none.status_code == 404 and none.json()["description_vi"]
 
 
+@pytest.mark.writes
 def test_sheet_surroundings(city: Database) -> None:
     from dothi.auth.policy import ANONYMOUS
     from dothi.geo.metric import geodesic_area as area_m2

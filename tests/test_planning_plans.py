@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import ORIGIN, square, write_geojson
 from shapely.geometry import box, shape
 
@@ -60,8 +61,8 @@ def test_life_cycle_and_supersession(db: Database) -> None:
             plans.add_plan(conn, "qh-2031", "Thay thế cái không có", "zoning", supersedes="khong")
 
 
-@pytest.fixture
-def client(db: Database, settings: Settings, tmp_path: Path) -> tuple[TestClient, str]:
+@dataset
+def plans_and_zones(db: Database, settings: Settings, tmp_path: Path) -> str:
     with db.write() as conn:
         plans.add_plan(conn, "qh-cu", "Quy hoạch cũ", "zoning")
         plans.set_status(conn, "qh-cu", "approved", decision=("1/QĐ", date(2010, 1, 1)))
@@ -100,7 +101,12 @@ def client(db: Database, settings: Settings, tmp_path: Path) -> tuple[TestClient
     ]
     path = write_geojson(tmp_path / "p.geojson", parcel)
     import_file(db, settings, path, ImportOptions(layer_id="land_parcel", key="parcel_uid"))
-    return TestClient(create_app(settings, db)), token
+    return token
+
+
+@pytest.fixture
+def client(plans_and_zones: str, db: Database, settings: Settings) -> tuple[TestClient, str]:
+    return TestClient(create_app(settings, db)), plans_and_zones
 
 
 def test_lookup_shows_plans_in_force_and_in_consultation(

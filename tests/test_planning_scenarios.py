@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import pyproj
 import pytest
 from fastapi.testclient import TestClient
+from prepared import dataset
 from pypdf import PdfReader
 from samples import write_geojson
 from shapely.geometry import Point, Polygon
@@ -108,8 +109,8 @@ B = {
 }
 
 
-@pytest.fixture
-def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset
+def city_layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     def load(layer: str, key: str, rows: list[dict[str, Any]]) -> None:
         path = write_geojson(tmp_path / f"{layer}.geojson", rows)
         import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
@@ -165,13 +166,17 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> Database:
             for uid, kind, xy, status in FACILITIES
         ],
     )
-    return db
 
 
 @pytest.fixture
-def saved(city: Database) -> Database:
+def city(city_layers: None, db: Database) -> Database:
+    return db
+
+
+@dataset(base=city_layers, shared=True)
+def scenarios_saved(db: Database, settings: Settings, tmp_path: Path) -> None:
     who = operator("cli:test")
-    with city.write() as conn:
+    with db.write() as conn:
         scenarios.add_scenario(
             conn, who, {"id": "pa-a", "name": "Phương án A", "plan_id": "pk-1", "assumptions": A}
         )
@@ -191,12 +196,16 @@ def saved(city: Database) -> Database:
             who,
             {"id": "pa-nhap", "name": "Nháp", "plan_id": "pk-nhap", "assumptions": A},
         )
-    return city
 
 
 @pytest.fixture
-def tokens(saved: Database) -> dict[str, str]:
-    with saved.write() as conn:
+def saved(scenarios_saved: None, db: Database) -> Database:
+    return db
+
+
+@dataset(base=scenarios_saved)
+def tokens(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    with db.write() as conn:
         create_account(conn, "kts", "editor")
         create_account(conn, "xem", "viewer")
         return {
@@ -642,6 +651,7 @@ def test_domain_rules(city: Database) -> None:
     assert regulations.edition_named("QCVN 01:2021/BXD").rules["max_far"]["value"] == 13
 
 
+@pytest.mark.writes
 def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> None:
     def dothi(*args: str) -> subprocess.CompletedProcess[str]:
         full = {**os.environ, **env, "DOTHI_LANG": "en", "DOTHI_USER": "cli:kts"}
@@ -701,6 +711,7 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
     assert one.returncode == 1 and "2–6 scenario ids" in one.stderr
 
 
+@pytest.mark.writes
 def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) -> None:
     from dothi.spatial.layers import update_layer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prepared import dataset
 from samples import ORIGIN, square, write_geojson
 from shapely.geometry import LineString, Point, box, shape
 
@@ -19,12 +20,16 @@ GRID = [{"ma": f"S{i:03d}", "hang": i // 50, "geometry": square(i)} for i in ran
 ROAD = LineString([(ORIGIN[0] - 0.01, ORIGIN[1] + 0.0012), (ORIGIN[0] + 0.06, ORIGIN[1] + 0.0012)])
 
 
-@pytest.fixture
-def grid(db: Database, settings: Settings, tmp_path: Path) -> Database:
+@dataset(shared=True)
+def grid_layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "grid.geojson", GRID)
     import_file(db, settings, path, ImportOptions(layer_id="o", key="ma"))
     roads = write_geojson(tmp_path / "road.geojson", [{"ma": "R1", "geometry": ROAD}])
     import_file(db, settings, roads, ImportOptions(layer_id="duong", key="ma"))
+
+
+@pytest.fixture
+def grid(grid_layers: None, db: Database) -> Database:
     return db
 
 

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prepared import dataset
 from samples import ORIGIN, parcels, square, write_geojson
 from shapely.geometry import LineString, Point, Polygon
 
@@ -39,8 +40,8 @@ def _import(db: Database, settings: Settings, path: Path, layer_id: str, **kw: A
     import_file(db, settings, path, ImportOptions(layer_id=layer_id, **kw))
 
 
-@pytest.fixture
-def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
+@dataset(shared=True)
+def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     _import(db, settings, write_geojson(tmp_path / "t.geojson", parcels(30)), "thua", key="ma")
     points = [
         {"so": 100 + i, "ten": f"Trạm {i}", "cao": 1.5 * i, "mo": i % 2 == 0, "geometry": p}
@@ -54,6 +55,10 @@ def client(db: Database, settings: Settings, tmp_path: Path) -> TestClient:
     _import(db, settings, write_geojson(tmp_path / "v.geojson", big), "vung", key="ma")
     hidden = write_geojson(tmp_path / "h.geojson", parcels(3))
     _import(db, settings, hidden, "mat", key="ma", access="internal")
+
+
+@pytest.fixture
+def client(layers: None, db: Database, settings: Settings) -> TestClient:
     return TestClient(_with_tiles(create_app(settings, db)))
 
 
@@ -190,6 +195,7 @@ def test_empty_tile_is_204_with_cache_headers(client: TestClient) -> None:
     assert r.headers["etag"] and r.headers["cache-control"] == "public, max-age=60"
 
 
+@pytest.mark.writes
 def test_etag_304_and_new_tag_after_import(
     client: TestClient, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -346,6 +352,7 @@ def test_database_and_python_render_the_same_tile(
         assert a.bounds == pytest.approx(b.bounds, abs=1.01)
 
 
+@pytest.mark.writes
 def test_tiles_as_of_a_time(
     client: TestClient, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
