@@ -39,7 +39,7 @@ from dothi.capabilities import migration_folders  # noqa: E402
 from dothi.config import Settings  # noqa: E402
 from dothi.db.engine import Database  # noqa: E402
 from dothi.demo.loader import load_demo  # noqa: E402
-from dothi.spatial.queries import public_layers  # noqa: E402
+from dothi.spatial.layers import list_layers  # noqa: E402
 from dothi.tiles import grid, mvt  # noqa: E402
 
 ZOOMS = (10, 14, 17)
@@ -116,7 +116,7 @@ def run_backend(name: str, url: str, data_dir: Path, count: int) -> list[str]:
     db.migrate(migration_folders())
     load_demo(db, Settings(data_dir=data_dir, database_url=url))
     with db.read() as conn:
-        ids = [ly.id for ly, _n in public_layers(conn)]
+        ids = [ly.id for ly in list_layers(conn) if ly.access == "public"]
     lines = []
     try:
         for z in ZOOMS:

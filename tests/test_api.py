@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prepared import dataset
 from samples import ORIGIN, parcels, write_geojson
+from sqlalchemy import event
 
 from dothi.app.main import create_app
 from dothi.config import Settings
@@ -87,3 +88,18 @@ def test_unknown_things_are_404(client: TestClient) -> None:
     assert client.get("/api/layers/thua/features/none").status_code == 404
     assert client.get("/no/such/page").status_code == 404
     assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_health_reads_no_features(client: TestClient, db: Database) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        body = client.get("/api/health").json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert body == {"status": "ok", "backend": db.backend, "public_layers": 1}
+    assert statements and not [s for s in statements if "feature" in s.lower()]

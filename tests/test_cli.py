@@ -127,3 +127,18 @@ def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_exporting_a_restricted_layer_is_audited(env: dict[str, str], tmp_path: Path) -> None:
+    src = write_geojson(tmp_path / "p.geojson", parcels(2))
+    assert dothi(env, "init").returncode == 0
+    imported = dothi(
+        env, "import", str(src), "--layer", "mat", "--key", "ma", "--access", "restricted"
+    )
+    assert imported.returncode == 0, imported.stderr
+    exp = dothi(
+        env, "export", "--layer", "mat", "--format", "csv", "--output", str(tmp_path / "m.csv")
+    )
+    assert exp.returncode == 0, exp.stderr
+    log = json.loads(dothi(env, "audit", "list", "--action", "read_restricted", "--json").stdout)
+    assert [(e["layer_id"], e["actor"].startswith("cli:")) for e in log] == [("mat", True)]

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from dothi.auth.login import sign_in
-from dothi.db.engine import Database
-from dothi.webkit.deps import client_address
+from dothi.webkit.deps import client_address, db_of
 
 router = APIRouter(tags=["auth"])
 
@@ -32,7 +31,7 @@ class Credentials(BaseModel):
 )
 async def login(request: Request, body: Credentials) -> JSONResponse:
     """Đăng nhập, nhận token dùng một ngày / sign in, get a token valid for one day."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     # argon2 and the database work off the event loop.
     session = await run_in_threadpool(
         sign_in, db, body.name, body.password, client_address(request)

@@ -20,7 +20,7 @@ from dothi.capabilities import BUILTIN, migration_folders
 from dothi.config import Settings, load_settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError, TooManyRequests
-from dothi.spatial.queries import public_layers
+from dothi.spatial.layers import list_layers
 from dothi.web import load_web_settings
 from dothi.webkit.deps import install_auth
 
@@ -86,8 +86,9 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, Any]:
-        with database.read() as conn:
-            n = len(public_layers(conn))
+        """Whether the database answers: reads the layer list only, never the features."""
+        with database.read(snapshot=False) as conn:
+            n = sum(1 for ly in list_layers(conn) if ly.access == "public")
         return {"status": "ok", "backend": database.backend, "public_layers": n}
 
     install_auth(app)

@@ -13,8 +13,7 @@ from sqlalchemy import Connection
 
 from dothi import params as qp
 from dothi.auth.audit import audit, audit_now
-from dothi.auth.policy import Principal, can_read, require_edit, require_read, visible_layers
-from dothi.db.engine import Database
+from dothi.auth.policy import Principal, can_read, require_edit, visible_layers
 from dothi.errors import Forbidden, InvalidInput, Unauthorized
 from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi import features as ogc
@@ -25,15 +24,10 @@ from dothi.spatial import edits, queries
 from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
 from dothi.webkit.bodies import json_body
-from dothi.webkit.deps import CurrentPrincipal, client_address
+from dothi.webkit.deps import CurrentPrincipal, Db, ReadableLayer, client_address, db_of
 
 router = APIRouter(include_in_schema=False)
 _JSON = "application/json"
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _base(request: Request) -> str:
@@ -61,16 +55,6 @@ def _format(request: Request, json_type: str = _JSON) -> str:
 
 def _json(doc: Any, media_type: str = _JSON, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(doc), media_type=media_type, headers=headers)
-
-
-def _visible(request: Request, conn: Connection, layer_id: str, who: Principal) -> Layer:
-    """The layer if ``who`` may read it (else 404); reads of restricted layers are audited."""
-    layer = require_read(who, get_layer(conn, layer_id))
-    if layer.access == "restricted":
-        audit_now(
-            _db(request), who, "read_restricted", layer_id=layer_id, client=client_address(request)
-        )
-    return layer
 
 
 def _readable(conn: Connection, who: Principal) -> list[Layer]:
@@ -112,7 +96,7 @@ def conformance(request: Request) -> Response:
 @router.get("/api")
 def api(request: Request, who: CurrentPrincipal) -> Response:
     """The OpenAPI 3.0 document of this API."""
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         ids = [ly.id for ly in _readable(conn, who)]
     doc = openapi_document(_base(request), ids)
     return _json(doc, "application/vnd.oai.openapi+json;version=3.0")
@@ -122,7 +106,7 @@ def api(request: Request, who: CurrentPrincipal) -> Response:
 def collections(request: Request, who: CurrentPrincipal) -> Response:
     """All collections the caller may see."""
     base = _base(request)
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         found = [
             ogc.collection(ly, ogc.layer_extent(conn, ly.id), base) for ly in _readable(conn, who)
         ]
@@ -139,22 +123,19 @@ def collections(request: Request, who: CurrentPrincipal) -> Response:
 
 
 @router.get("/collections/{layer_id}")
-def collection(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+def collection(request: Request, layer: ReadableLayer, db: Db) -> Response:
     """One collection."""
     base = _base(request)
-    with _db(request).read() as conn:
-        layer = _visible(request, conn, layer_id, who)
-        doc = ogc.collection(layer, ogc.layer_extent(conn, layer_id), base)
+    with db.read() as conn:
+        doc = ogc.collection(layer, ogc.layer_extent(conn, layer.id), base)
     if _format(request) == "html":
         return HTMLResponse(pages.collection(doc, base))
     return _json(doc)
 
 
 @router.get("/collections/{layer_id}/queryables")
-def queryables(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+def queryables(request: Request, layer: ReadableLayer) -> Response:
     """What can be filtered on (JSON Schema)."""
-    with _db(request).read() as conn:
-        layer = _visible(request, conn, layer_id, who)
     doc = layer_queryables(layer, _base(request))
     return _json(doc, "application/schema+json")
 
@@ -164,14 +145,12 @@ def _page_url(request: Request, offset: int, limit: int) -> str:
 
 
 @router.get("/collections/{layer_id}/items")
-def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+def items(request: Request, layer: ReadableLayer, db: Db) -> Response:
     """Features of a collection: bbox, datetime (as of), crs, property=value, paging."""
-    db = _db(request)
     fmt = _format(request, ogc.GEOJSON)
     params = _params(request)
     params.pop("f", None)
     with db.read(snapshot=False) as conn:
-        layer = _visible(request, conn, layer_id, who)
         query = ogc.parse_items_query(params, layer, db.port)
         page = ogc.find_page(db, conn, layer, query)
     more = query.offset + page.returned < page.matched
@@ -198,19 +177,17 @@ def items(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
 
 
 @router.get("/collections/{layer_id}/items/{fid:path}")
-def item(request: Request, layer_id: str, fid: str, who: CurrentPrincipal) -> Response:
+def item(request: Request, layer: ReadableLayer, fid: str, db: Db) -> Response:
     """One feature, with its ETag (the version it is at)."""
-    db = _db(request)
     fmt = _format(request, ogc.GEOJSON)
     params = _params(request)
     ogc.check_item_params(params)
     target = ocrs.parse_crs(params.get("crs"))
     with db.read(snapshot=False) as conn:
-        layer = _visible(request, conn, layer_id, who)
         row = queries.one_feature(
-            db, conn, layer_id, fid, qp.parse_datetime(params.get("datetime"))
+            db, conn, layer.id, fid, qp.parse_datetime(params.get("datetime"))
         )
-    body = ogc.feature_json(row, target, _base(request), layer_id)
+    body = ogc.feature_json(row, target, _base(request), layer.id)
     headers = {"Content-Crs": f"<{target.uri}>", "ETag": etag_of(row)}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
@@ -234,14 +211,14 @@ def _hook(request: Request, who: Principal, layer_id: str) -> edits.AuditHook:
 
 
 def _writable(request: Request, layer_id: str, who: Principal, action: str) -> None:
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         layer = get_layer(conn, layer_id)
     try:
         require_edit(who, layer)
     except (Forbidden, Unauthorized):
         if can_read(who, layer):
             audit_now(
-                _db(request),
+                db_of(request),
                 who,
                 action,
                 layer_id=layer_id,
@@ -261,7 +238,7 @@ async def create_item(request: Request, layer_id: str, who: CurrentPrincipal) ->
     await run_in_threadpool(_writable, request, layer_id, who, "create")
     row = await run_in_threadpool(
         edits.create_feature,
-        _db(request),
+        db_of(request),
         layer_id,
         doc,
         who.actor,
@@ -280,7 +257,7 @@ async def _replace(
     await run_in_threadpool(_writable, request, layer_id, who, action)
     row = await run_in_threadpool(
         lambda: edits.replace_feature(
-            _db(request),
+            db_of(request),
             layer_id,
             fid,
             doc,
@@ -313,7 +290,7 @@ async def delete_item(request: Request, layer_id: str, fid: str, who: CurrentPri
     await run_in_threadpool(_writable, request, layer_id, who, "delete")
     await run_in_threadpool(
         edits.delete_feature,
-        _db(request),
+        db_of(request),
         layer_id,
         fid,
         who.actor,

@@ -5,22 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import Connection
 
 from dothi import params as qp
-from dothi.auth.policy import Principal, require_read, visible_layers
-from dothi.db.engine import Database
+from dothi.auth.policy import visible_layers
 from dothi.spatial import queries
 from dothi.spatial.history import layer_history
-from dothi.spatial.layers import Layer, feature_counts, get_layer, list_layers
-from dothi.webkit.deps import CurrentPrincipal
+from dothi.spatial.layers import feature_counts, list_layers
+from dothi.webkit.deps import CurrentPrincipal, Db, ReadableLayer, db_of
 
 router = APIRouter(tags=["layers"])
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _layer_json(request: Request, layer: Any, count: int) -> dict[str, Any]:
@@ -35,33 +28,28 @@ def _layer_json(request: Request, layer: Any, count: int) -> dict[str, Any]:
     return dict(d)
 
 
-def _visible(conn: Connection, layer_id: str, who: Principal) -> Layer:
-    return require_read(who, get_layer(conn, layer_id))
-
-
 @router.get("/layers")
 def layers(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
     """The layers the caller may read, with their feature counts."""
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         counts = feature_counts(conn)
         found = visible_layers(who, list_layers(conn))
     return {"layers": [_layer_json(request, ly, counts.get(ly.id, 0)) for ly in found]}
 
 
 @router.get("/layers/{layer_id}")
-def layer(request: Request, layer_id: str, who: CurrentPrincipal) -> dict[str, Any]:
+def layer(request: Request, found: ReadableLayer, db: Db) -> dict[str, Any]:
     """One layer: titles, schema, CRS, licence and provenance."""
-    with _db(request).read() as conn:
-        found = _visible(conn, layer_id, who)
-        count = feature_counts(conn).get(layer_id, 0)
+    with db.read() as conn:
+        count = feature_counts(conn).get(found.id, 0)
     return _layer_json(request, found, count)
 
 
 @router.get("/layers/{layer_id}/features")
 def features(
     request: Request,
-    layer_id: str,
-    who: CurrentPrincipal,
+    layer: ReadableLayer,
+    db: Db,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     datetime: Annotated[str | None, Query(description="as of (ISO 8601)")] = None,
     limit: Annotated[int | None, Query()] = None,
@@ -71,11 +59,9 @@ def features(
     box = qp.parse_bbox(bbox)
     when = qp.parse_datetime(datetime)
     size = qp.parse_limit(limit)
-    db = _db(request)
     with db.read() as conn:
-        _visible(conn, layer_id, who)
         page = queries.features_page(
-            db, conn, layer_id, bbox=box, as_of=when, limit=size, offset=offset
+            db, conn, layer.id, bbox=box, as_of=when, limit=size, offset=offset
         )
     links = []
     if page.has_more:
@@ -91,26 +77,22 @@ def features(
 
 @router.get("/layers/{layer_id}/features/{fid:path}")
 def feature(
-    request: Request,
-    layer_id: str,
+    layer: ReadableLayer,
     fid: str,
-    who: CurrentPrincipal,
+    db: Db,
     datetime: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """One feature (now, or as of ``datetime``)."""
-    db = _db(request)
     with db.read() as conn:
-        _visible(conn, layer_id, who)
-        row = queries.one_feature(db, conn, layer_id, fid, qp.parse_datetime(datetime))
+        row = queries.one_feature(db, conn, layer.id, fid, qp.parse_datetime(datetime))
     return queries.to_geojson(row)
 
 
 @router.get("/layers/{layer_id}/history")
-def history(request: Request, layer_id: str, who: CurrentPrincipal) -> dict[str, Any]:
+def history(layer: ReadableLayer, db: Db) -> dict[str, Any]:
     """Change sets of a layer (what changed when; who is kept out of public answers)."""
-    with _db(request).read() as conn:
-        _visible(conn, layer_id, who)
-        changes = layer_history(conn, layer_id)
+    with db.read() as conn:
+        changes = layer_history(conn, layer.id)
     # Who made a change is personal data: kept in the database, not published.
     public = [{k: v for k, v in c.to_dict().items() if k != "created_by"} for c in changes]
     return {"changes": public}

@@ -30,12 +30,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
 from dothi.auth.policy import Principal, require_read, visible_layers
-from dothi.db.engine import Database
 from dothi.errors import NotFound
 from dothi.params import parse_datetime
 from dothi.spatial.layers import Layer, check_layer_id, get_layer, list_layers
 from dothi.tiles import grid, mvt, tilejson
-from dothi.webkit.deps import CurrentPrincipal
+from dothi.webkit.deps import CurrentPrincipal, ReadableLayer, audit_layer_reads, db_of
 
 router = APIRouter(tags=["tiles"])
 
@@ -55,24 +54,21 @@ _AsOf = Annotated[
 ]
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _visible(conn: Connection, layer_id: str, who: Principal) -> Layer:
-    """The layer if the caller may read it; :class:`NotFound` otherwise (as if missing)."""
-    return require_read(who, get_layer(conn, layer_id))
-
-
-def _chosen(conn: Connection, who: Principal, collections: str | None) -> list[Layer]:
+def _chosen(request: Request, who: Principal, collections: str | None) -> list[Layer]:
+    """The layers of a multi-layer tileset (default: every layer the caller may read); their
+    reads are audited as for one layer."""
     ids = [c.strip() for c in (collections or "").split(",") if c.strip()]
-    if not ids:
-        # Every layer the caller may read: the default content of the multi-layer tileset.
-        return visible_layers(who, list_layers(conn))
     for lid in ids:
         check_layer_id(lid)
-    return [_visible(conn, lid, who) for lid in dict.fromkeys(ids)]
+    with db_of(request).read() as conn:
+        if ids:
+            layers = [require_read(who, get_layer(conn, lid)) for lid in dict.fromkeys(ids)]
+        else:
+            layers = visible_layers(who, list_layers(conn))
+    if not layers:
+        raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
+    audit_layer_reads(request, who, {ly.id: ly.access for ly in layers})
+    return layers
 
 
 def _etag(layers: Sequence[Layer], versions: dict[str, int], what: str) -> str:
@@ -106,7 +102,7 @@ def _tile_response(
 ) -> Response:
     tile = grid.parse_tile(z, x, y)
     as_of = parse_datetime(when)
-    db = _db(request)
+    db = db_of(request)
     with db.read() as conn:
         versions = mvt.layer_versions(conn, [ly.id for ly in layers])
         moment = "" if as_of is None else f"@{as_of.isoformat()}"
@@ -146,24 +142,20 @@ def _tilejson_response(
 )
 def layer_tile(
     request: Request,
-    layer_id: str,
+    layer: ReadableLayer,
     z: str,
     x: str,
     y: str,
-    who: CurrentPrincipal,
     when: _AsOf = None,
 ) -> Response:
     """One vector tile of one layer (Mapbox Vector Tile, layer named by the layer id)."""
-    with _db(request).read() as conn:
-        layer = _visible(conn, layer_id, who)
     return _tile_response(request, [layer], z, x, y, when)
 
 
 @router.get("/collections/{layer_id}/tiles/WebMercatorQuad", response_class=Response)
-def layer_tilejson(request: Request, layer_id: str, who: CurrentPrincipal) -> Response:
+def layer_tilejson(request: Request, layer: ReadableLayer) -> Response:
     """TileJSON 3.0.0 of one layer's vector tiles."""
-    with _db(request).read() as conn:
-        layer = _visible(conn, layer_id, who)
+    with db_of(request).read() as conn:
         return _tilejson_response(request, conn, [layer], None)
 
 
@@ -182,11 +174,7 @@ def tileset_tile(
     when: _AsOf = None,
 ) -> Response:
     """One vector tile of several layers (default: every layer the caller may read)."""
-    with _db(request).read() as conn:
-        layers = _chosen(conn, who, collections)
-    if not layers:
-        raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
-    return _tile_response(request, layers, z, x, y, when)
+    return _tile_response(request, _chosen(request, who, collections), z, x, y, when)
 
 
 @router.get("/tiles/WebMercatorQuad", response_class=Response)
@@ -194,8 +182,6 @@ def tileset_tilejson(
     request: Request, who: CurrentPrincipal, collections: _Collections = None
 ) -> Response:
     """TileJSON 3.0.0 of the multi-layer tileset (default: every layer the caller may read)."""
-    with _db(request).read() as conn:
-        layers = _chosen(conn, who, collections)
-        if not layers:
-            raise NotFound("Chưa có lớp dữ liệu công khai nào.", "There is no public layer yet.")
+    layers = _chosen(request, who, collections)
+    with db_of(request).read() as conn:
         return _tilejson_response(request, conn, layers, "Dothi")

@@ -16,9 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from dothi.capability import Capability, Page
-from dothi.db.engine import Database
 from dothi.errors import NotFound
-from dothi.spatial.queries import public_layers
+from dothi.spatial.layers import list_layers
 from dothi.web import (
     STATIC_DIR,
     WebSettings,
@@ -30,6 +29,7 @@ from dothi.web import (
     page_security_policy,
     vendor_file,
 )
+from dothi.webkit.deps import db_of
 
 log = logging.getLogger("dothi.web")
 
@@ -58,10 +58,10 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         """The map page of every layer the visitor may read."""
-        db: Database = request.app.state.db
-        with db.read() as conn:
+        with db_of(request).read() as conn:
             # Public layers only: a page load carries no token (the script asks with one).
-            layers = [(ly.id, ly.title_vi, ly.title_en) for ly, _n in public_layers(conn)]
+            found = list_layers(conn)
+        layers = [(ly.id, ly.title_vi, ly.title_en) for ly in found if ly.access == "public"]
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         if maplibre_dist(web) is None:
             # Told in the log with the path looked at; the page does not show server paths.

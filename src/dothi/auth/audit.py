@@ -6,6 +6,7 @@ than a name, the client address, never passwords, tokens or request bodies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -142,6 +143,20 @@ def audit_now(
             client=client,
             outcome=outcome,
         )
+
+
+def audit_reads(
+    db: Database, principal: Principal, layers: Mapping[str, str], *, client: str | None = None
+) -> None:
+    """Log a ``read_restricted`` entry for each restricted layer of ``layers`` (layer id →
+    access level: the layers an answer was read from), in one transaction; nothing when
+    none is restricted."""
+    restricted = sorted(lid for lid, access in layers.items() if access == "restricted")
+    if not restricted:
+        return
+    with db.write() as conn:
+        for layer_id in restricted:
+            audit(conn, principal, "read_restricted", layer_id=layer_id, client=client)
 
 
 def list_audit(

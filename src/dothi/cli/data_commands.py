@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 import orjson
 
+from dothi.auth.audit import audit_reads
+from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx, progress_bar
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
 from dothi.i18n import t
@@ -115,6 +117,7 @@ def export_cmd(
     db = ctx.database()
     when = parse_datetime(as_of)
     with db.read() as conn:
+        layer = get_layer(conn, layer_id)
         total = None if when else feature_counts(conn).get(layer_id)
     with progress_bar(t("Đang xuất", "Exporting")) as bar:
         result = export_layer(
@@ -127,6 +130,7 @@ def export_cmd(
             as_of=when,
             progress=lambda n: bar(n, total),
         )
+    audit_reads(db, operator(default_user()), {layer.id: layer.access})
     click.echo(
         t(
             f"Đã xuất {result.count} đối tượng ({result.crs}) ra {result.path}.",

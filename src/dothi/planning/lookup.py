@@ -42,6 +42,8 @@ COMMUNES = "admin_commune"
 PARCELS = "land_parcel"
 ZONES = "planning_zone"
 CONSTRAINTS = "planning_constraint"
+#: The layers a lookup reads (those the caller may read).
+LAYERS = (COMMUNES, PARCELS, ZONES, CONSTRAINTS)
 #: Shares and areas below this are rounding noise where shapes share an edge.
 _MIN_AREA_M2 = 0.01
 DISCLAIMER = {
@@ -93,6 +95,9 @@ class Lookup:
     constraints: list[ConstraintHit] = field(default_factory=list)
     #: The parcel's shape (WGS 84), for checks that need it; not part of the answer.
     parcel_geometry: BaseGeometry | None = field(default=None, repr=False)
+    #: The layers the answer was read from, with their access level (for the audit log of
+    #: restricted reads); not part of the answer.
+    read: dict[str, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data (areas in m², shares as fractions)."""
@@ -163,8 +168,14 @@ class _Reader:
 
     db: Database
     conn: Connection
-    readable: frozenset[str]
+    #: The layers the caller may read, with their access level.
+    access: dict[str, str]
     as_of: datetime | None
+
+    @property
+    def readable(self) -> frozenset[str]:
+        """The ids of the layers the caller may read."""
+        return frozenset(self.access)
 
     @cached_property
     def plan_statuses(self) -> dict[str, str]:
@@ -195,9 +206,12 @@ class _Reader:
 
 def _reader(db: Database, conn: Connection, who: Principal, as_of: datetime | None) -> _Reader:
     # One query for the four layers' access, not one per layer.
-    access = layer_access(conn, (COMMUNES, PARCELS, ZONES, CONSTRAINTS))
-    readable = frozenset(i for i, level in access.items() if may_read(who, i, level))
-    return _Reader(db, conn, readable, as_of)
+    access = layer_access(conn, LAYERS)
+    return _Reader(db, conn, _may_read(who, access), as_of)
+
+
+def _may_read(who: Principal, access: dict[str, str]) -> dict[str, str]:
+    return {i: level for i, level in access.items() if may_read(who, i, level)}
 
 
 def _in_vietnam(lon: float, lat: float) -> None:
@@ -225,15 +239,14 @@ def lookup_point(
     rows = db.port.place_rows(
         conn, point, PARCELS, (ZONES, CONSTRAINTS), (COMMUNES,), as_of=as_of, with_access=True
     )
-    access = rows.access or {}
-    r = _Reader(db, conn, frozenset(i for i, a in access.items() if may_read(who, i, a)), as_of)
+    r = _Reader(db, conn, _may_read(who, rows.access or {}), as_of)
     if rows.at is not None and PARCELS not in r.readable:
         rows = r.place(point)  # parcels hidden: what lies at the bare point
     # On a shared edge the point meets two parcels: the first (lowest row id) is taken.
     rows = rows.only(r.readable, PARCELS)
     if rows.at is not None:
         return _lookup_parcel(r, rows, point=(lon, lat))
-    answer = Lookup(point=(lon, lat), commune=_commune(rows))
+    answer = Lookup(point=(lon, lat), commune=_commune(rows), read=r.access)
     for z in rows.meeting.get(ZONES, []):
         _place_zone(r, answer, ZoneShare(z.fid, z.properties, None, None))
     for c in rows.meeting.get(CONSTRAINTS, []):
@@ -370,6 +383,7 @@ def _lookup_parcel(
         parcel={"parcel_uid": parcel.fid, **parcel.properties},
         parcel_area_m2=round(total, 1),
         parcel_geometry=shape,
+        read=r.access,
     )
     for z in rows.meeting.get(ZONES, []):
         assert z.geometry is not None

@@ -20,7 +20,7 @@ from dothi.planning import compliance, plans, sheet
 from dothi.planning import lookup as pl
 from dothi.planning import regulations as regs
 from dothi.webkit.bodies import json_body, query_params
-from dothi.webkit.deps import CurrentPrincipal
+from dothi.webkit.deps import CurrentPrincipal, audit_layer_reads, db_of, readable_access
 
 router = APIRouter(tags=["planning"])
 
@@ -63,7 +63,7 @@ def _lookup_from(request: Request, who: Principal) -> pl.Lookup:
     params = query_params(request, _KNOWN)
     kind = _lookup_kind(params)
     as_of = parse_datetime(params.get("datetime"))
-    db: Database = request.app.state.db
+    db = db_of(request)
     # Independent reads: no BEGIN/COMMIT round trips on PostgreSQL.
     with db.read(snapshot=False) as conn:
         return _answer(db, conn, who, kind, params, as_of)
@@ -81,6 +81,8 @@ async def planning_lookup(request: Request, who: CurrentPrincipal) -> Response:
     else:
         # Address and parcel-number searches and history reads may take longer.
         answer = await run_in_threadpool(_lookup_from, request, who)
+    if "restricted" in answer.read.values():
+        await run_in_threadpool(audit_layer_reads, request, who, answer.read)
     return Response(orjson.dumps(answer.as_dict()), media_type="application/json")
 
 
@@ -93,9 +95,10 @@ def planning_sheet(request: Request, who: CurrentPrincipal) -> Response:
         raise NotFound(
             "Không có thửa đất tại điểm này để in phiếu.", "There is no parcel here to print."
         )
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         context = pl.surroundings(db, conn, who, sheet.map_bounds(answer))
+    audit_layer_reads(request, who, answer.read | readable_access(db, who, pl.CONTEXT_LAYERS))
     name = f"phieu-quy-hoach-{answer.parcel.get('parcel_uid', 'thua')}.pdf"
     return Response(
         sheet.render_sheet(answer, context=context),
@@ -170,12 +173,14 @@ async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONRe
     else:
         when = parse_datetime(str(day)) if day is not None else None
         edition = regs.edition_on((when or datetime.now(UTC)).date())
-    db: Database = request.app.state.db
+    db = db_of(request)
     if "proposals" not in doc:
 
         def single() -> dict[str, Any]:
             with db.read() as conn:
-                return _one(db, conn, who, doc, edition)
+                answer = _one(db, conn, who, doc, edition)
+            audit_layer_reads(request, who, readable_access(db, who, pl.LAYERS))
+            return answer
 
         return JSONResponse(await run_in_threadpool(single))
     items = doc["proposals"]
@@ -193,6 +198,7 @@ async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONRe
                     out.append({"index": i, **_one(db, conn, who, item, edition)})
                 except DothiError as exc:  # one bad proposal does not stop the batch
                     out.append({"index": i, "error": {"vi": exc.vi, "en": exc.en}})
+        audit_layer_reads(request, who, readable_access(db, who, pl.LAYERS))
         return out
 
     return JSONResponse({"edition": edition.code, "results": await run_in_threadpool(batch)})
@@ -205,9 +211,10 @@ def planning_search(request: Request, who: CurrentPrincipal) -> JSONResponse:
     params = dict(request.query_params)
     if set(params) != {"q"}:
         raise InvalidInput("Chỉ dùng tham số q.", "Use the q parameter only.")
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         found = pl.search_parcels(db, conn, who, params["q"], limit=20)
+    audit_layer_reads(request, who, readable_access(db, who, (pl.PARCELS,)))
     keys = ("address", "commune_code", "sheet_no", "parcel_no", "area_m2")
     parcels = [{"parcel_uid": r.fid, **{k: r.properties.get(k) for k in keys}} for r in found]
     return JSONResponse({"parcels": parcels})
@@ -237,7 +244,7 @@ def planning_regulations() -> JSONResponse:
 @router.get("/plans")
 def planning_plans(request: Request, who: CurrentPrincipal) -> JSONResponse:
     """Các đồ án quy hoạch / plans, with their status and approval decision."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         found = plans.list_plans(conn, plans.shown_statuses(who))
     return JSONResponse({"plans": [p.to_dict() for p in found]})
@@ -247,19 +254,20 @@ def planning_plans(request: Request, who: CurrentPrincipal) -> JSONResponse:
 def planning_plan_boundary(request: Request, plan_id: str, who: CurrentPrincipal) -> Response:
     """Ranh giới đồ án (hợp các ô quy hoạch), GeoJSON / the plan's boundary (the union of its
     zones) as a GeoJSON Feature."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         found = plans.get_plan(conn, plan_id)
         if found.status not in plans.shown_statuses(who):
             raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
         doc = pl.plan_boundary(db, conn, who, plan_id)
+    audit_layer_reads(request, who, readable_access(db, who, (pl.ZONES,)))
     return Response(orjson.dumps(doc), media_type="application/geo+json")
 
 
 @router.get("/plans/{plan_id}")
 def planning_plan(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Một đồ án quy hoạch / one plan."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         found = plans.get_plan(conn, plan_id)
     if found.status not in plans.shown_statuses(who):

@@ -14,13 +14,6 @@ from dothi.db.engine import Database
 from dothi.db.spatial.base import BBox, FeatureRow
 from dothi.errors import NotFound
 from dothi.params import parse_offset
-from dothi.spatial.layers import Layer, feature_counts, list_layers
-
-
-def public_layers(conn: Connection) -> list[tuple[Layer, int]]:
-    """Public layers with their feature counts."""
-    counts = feature_counts(conn)
-    return [(ly, counts.get(ly.id, 0)) for ly in list_layers(conn) if ly.access == "public"]
 
 
 def to_geojson(row: FeatureRow) -> dict[str, Any]:

@@ -1,30 +1,65 @@
-"""FastAPI dependencies of the ``auth`` capability: who is calling, and the 401 answer.
+"""FastAPI dependencies shared by every route: the database, the settings, the caller, the
+layer a route names (access checked, restricted reads audited), and the 401 answer.
 
 Use in a route::
 
     @router.get("/layers/{layer_id}/features")
-    def features(request: Request, layer_id: str, who: CurrentPrincipal) -> ...:
-        require_read(who, layer)
+    def features(layer: ReadableLayer, db: Db, who: CurrentPrincipal) -> ...:
+        ...
 
-and call :func:`install_auth` once on the app so that a 401 carries
-``WWW-Authenticate: Bearer`` (RFC 6750).
+``ReadableLayer`` answers 404 for a layer the caller may not read (as if it did not exist)
+and logs a ``read_restricted`` entry when the layer is restricted; a route that reads
+several layers calls :func:`audit_layer_reads` with those it read. Call
+:func:`install_auth` once on the app so that a 401 carries ``WWW-Authenticate: Bearer``
+(RFC 6750).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from dothi.auth.policy import ANONYMOUS, Principal
+from dothi.auth.audit import audit_reads
+from dothi.auth.policy import ANONYMOUS, Principal, may_read, require_read
 from dothi.auth.tokens import TokenInfo, lookup_token, touch_needed, touch_token
+from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import Unauthorized
+from dothi.spatial.layers import Layer, get_layer, layer_access
 
 log = logging.getLogger("dothi.auth")
+
+
+def db_of(request: Request) -> Database:
+    """The app's database (:func:`dothi.app.main.create_app` sets it)."""
+    db: Database = request.app.state.db
+    return db
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# Async: a dependency that only reads app state needs no trip to the thread pool.
+async def _db(request: Request) -> Database:
+    return db_of(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+#: ``db: Db`` in a route's parameters (async: no trip to the thread pool).
+Db = Annotated[Database, Depends(_db)]
+#: ``settings: AppSettings`` in a route's parameters.
+AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 def _invalid_token() -> Unauthorized:
@@ -65,7 +100,7 @@ async def current_principal(request: Request, background: BackgroundTasks) -> Pr
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _invalid_token()
-    db: Database = request.app.state.db
+    db = db_of(request)
     # Async, so that an anonymous call costs no trip to the thread pool; the database is.
     found = await run_in_threadpool(_lookup, db, token)
     if found is None:
@@ -84,6 +119,39 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def client_address(request: Request) -> str | None:
     """The client's address for the audit log (as the server saw it)."""
     return request.client.host if request.client else None
+
+
+def _read_layer(db: Database, layer_id: str, who: Principal, client: str | None) -> Layer:
+    with db.read(snapshot=False) as conn:
+        layer = require_read(who, get_layer(conn, layer_id))
+    audit_reads(db, who, {layer.id: layer.access}, client=client)
+    return layer
+
+
+async def readable_layer(request: Request, layer_id: str, who: CurrentPrincipal) -> Layer:
+    """The layer the path names, if the caller may read it (else 404, as if missing); a
+    read of a restricted layer is logged in the audit log."""
+    return await run_in_threadpool(
+        _read_layer, db_of(request), layer_id, who, client_address(request)
+    )
+
+
+#: ``layer: ReadableLayer`` in a route whose path has ``{layer_id}``.
+ReadableLayer = Annotated[Layer, Depends(readable_layer)]
+
+
+def readable_access(db: Database, who: Principal, layer_ids: Sequence[str]) -> dict[str, str]:
+    """The layers among ``layer_ids`` that exist and ``who`` may read, with their access
+    level (one query)."""
+    with db.read(snapshot=False) as conn:
+        access = layer_access(conn, layer_ids)
+    return {lid: level for lid, level in access.items() if may_read(who, lid, level)}
+
+
+def audit_layer_reads(request: Request, who: Principal, layers: Mapping[str, str]) -> None:
+    """Log the read of each restricted layer among ``layers`` (id → access level), for
+    routes that read several layers (tilesets, planning lookups)."""
+    audit_reads(db_of(request), who, layers, client=client_address(request))
 
 
 def unauthorized_response(exc: Unauthorized) -> JSONResponse:

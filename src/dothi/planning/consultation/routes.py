@@ -25,14 +25,9 @@ from dothi.planning.consultation import comments as cs
 from dothi.planning.consultation import report
 from dothi.planning.plans import Plan, get_plan, shown_statuses
 from dothi.webkit.bodies import json_body, query_params
-from dothi.webkit.deps import CurrentPrincipal, client_address
+from dothi.webkit.deps import CurrentPrincipal, client_address, db_of, settings_of
 
 router = APIRouter(tags=["consultation"])
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _visible_plan(db: Database, who: Principal, plan_id: str) -> Plan:
@@ -71,7 +66,7 @@ def comment_topics() -> JSONResponse:
 def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Góp ý về đồ án (đã công bố; cán bộ xem mọi trạng thái) / a plan's comments."""
     params = query_params(request, ("status", "topic", "zone_uid", "limit", "offset"))
-    db = _db(request)
+    db = db_of(request)
     _visible_plan(db, who, plan_id)
     limit = _int(params, "limit", 100, 1, 500)
     offset = _int(params, "offset", 0, 0, 10**9)
@@ -93,8 +88,8 @@ def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
 async def post_comment(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
     """Gửi góp ý (chờ kiểm duyệt) / send a comment (published after moderation)."""
     new = cs.parse_comment(await json_body(request, limit=cs.MAX_REQUEST_BYTES))
-    db = _db(request)
-    key = data_key(request.app.state.settings)
+    db = db_of(request)
+    key = data_key(settings_of(request))
     client = client_address(request)
 
     def store() -> dict[str, Any]:
@@ -112,7 +107,7 @@ async def post_comment(request: Request, plan_id: str, who: CurrentPrincipal) ->
 @router.get("/comments/{comment_id}")
 def one_comment(request: Request, comment_id: int, who: CurrentPrincipal) -> JSONResponse:
     """Một góp ý / one comment."""
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         return JSONResponse(cs.get_comment(conn, who, comment_id))
 
 
@@ -129,7 +124,7 @@ async def moderate_comment(
     note = doc.get("note")
 
     def run() -> dict[str, Any]:
-        with _db(request).write() as conn:
+        with db_of(request).write() as conn:
             return cs.moderate(conn, who, comment_id, str(doc.get("decision")), note and str(note))
 
     return JSONResponse(await run_in_threadpool(run))
@@ -143,7 +138,7 @@ async def answer_comment(request: Request, comment_id: int, who: CurrentPrincipa
         raise InvalidInput("Thân yêu cầu là {answer}.", "The body is an object {answer}.")
 
     def run() -> dict[str, Any]:
-        with _db(request).write() as conn:
+        with db_of(request).write() as conn:
             return cs.answer(conn, who, comment_id, doc["answer"])
 
     return JSONResponse(await run_in_threadpool(run))
@@ -152,8 +147,8 @@ async def answer_comment(request: Request, comment_id: int, who: CurrentPrincipa
 @router.get("/comments/{comment_id}/identity")
 def comment_identity(request: Request, comment_id: int, who: CurrentPrincipal) -> JSONResponse:
     """Thông tin cá nhân người góp ý (quản trị viên; ghi nhật ký) / the commenter's identity."""
-    key = data_key(request.app.state.settings)
-    with _db(request).write() as conn:
+    key = data_key(settings_of(request))
+    with db_of(request).write() as conn:
         found = cs.read_identity(conn, key, who, comment_id, client_address(request))
     return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
@@ -161,7 +156,7 @@ def comment_identity(request: Request, comment_id: int, who: CurrentPrincipal) -
 @router.delete("/comments/{comment_id}/identity", status_code=204)
 def erase_identity(request: Request, comment_id: int, who: CurrentPrincipal) -> Response:
     """Xóa thông tin cá nhân theo yêu cầu / erase the commenter's identity on request."""
-    with _db(request).write() as conn:
+    with db_of(request).write() as conn:
         cs.erase_identity(conn, who, comment_id, client_address(request))
     return Response(status_code=204)
 
@@ -171,7 +166,7 @@ def comment_attachment(
     request: Request, comment_id: int, file_id: int, who: CurrentPrincipal
 ) -> Response:
     """Tệp đính kèm / an attachment (downloaded, never rendered in the site's origin)."""
-    with _db(request).read() as conn:
+    with db_of(request).read() as conn:
         name, media, content = cs.attachment_file(conn, who, comment_id, file_id)
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
@@ -198,7 +193,7 @@ def consultation_report(request: Request, plan_id: str, who: CurrentPrincipal) -
             "format là json, csv hoặc pdf; table là comments hoặc counts.",
             "format is json, csv or pdf; table is comments or counts.",
         )
-    db = _db(request)
+    db = db_of(request)
     found = _visible_plan(db, who, plan_id)
     with db.read() as conn:
         s = report.synthesis(conn, who, found)

@@ -25,13 +25,19 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning.scenarios import report
 from dothi.planning.scenarios import store as sc
+from dothi.planning.scenarios.data import LAYERS
 from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
 from dothi.webkit.bodies import json_body, query_params
-from dothi.webkit.deps import CurrentPrincipal, client_address
+from dothi.webkit.deps import (
+    CurrentPrincipal,
+    audit_layer_reads,
+    client_address,
+    db_of,
+    readable_access,
+)
 
 router = APIRouter(tags=["planning"])
 
@@ -52,7 +58,7 @@ def _json(doc: Any, status: int = 200) -> Response:
 def scenario_list(request: Request, who: CurrentPrincipal) -> Response:
     """Các phương án / scenarios the caller may see (``?plan_id=`` for one plan's)."""
     params = query_params(request, ("plan_id",))
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         found = sc.list_scenarios(conn, who, params.get("plan_id"))
     return _json({"scenarios": [s.to_dict() for s in found]})
@@ -63,7 +69,7 @@ async def scenario_add(request: Request, who: CurrentPrincipal) -> Response:
     """Lưu một phương án / save a scenario (editors and admins)."""
     sc.require_planner(who)
     doc = await json_body(request)
-    db: Database = request.app.state.db
+    db = db_of(request)
 
     def save() -> dict[str, Any]:
         with db.write() as conn:
@@ -84,8 +90,9 @@ def scenario_compare(request: Request, who: CurrentPrincipal) -> Response:
             f"format must be one of: {', '.join(FORMATS)}; got '{kind}'.",
         )
     ids = parse_ids(params.get("ids"))
-    db: Database = request.app.state.db
+    db = db_of(request)
     doc = compare(db, who, ids)
+    audit_layer_reads(request, who, readable_access(db, who, LAYERS))
     if kind == "json":
         return _json(doc)
     body = {"csv": report.to_csv, "pdf": report.to_pdf, "svg": report.to_svg}[kind](doc)
@@ -102,7 +109,7 @@ def scenario_compare(request: Request, who: CurrentPrincipal) -> Response:
 @router.get("/scenarios/{scenario_id}")
 def scenario_get(request: Request, scenario_id: str, who: CurrentPrincipal) -> Response:
     """Một phương án / one scenario."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.read() as conn:
         return _json(sc.get_scenario(conn, scenario_id, who).to_dict())
 
@@ -112,7 +119,7 @@ async def scenario_put(request: Request, scenario_id: str, who: CurrentPrincipal
     """Sửa một phương án / change a scenario (the fields given; editors and admins)."""
     sc.require_planner(who)
     doc = await json_body(request)
-    db: Database = request.app.state.db
+    db = db_of(request)
 
     def save() -> dict[str, Any]:
         with db.write() as conn:
@@ -126,7 +133,7 @@ async def scenario_put(request: Request, scenario_id: str, who: CurrentPrincipal
 @router.delete("/scenarios/{scenario_id}", status_code=204)
 def scenario_delete(request: Request, scenario_id: str, who: CurrentPrincipal) -> Response:
     """Xóa một phương án (đồ án vẫn giữ) / delete a scenario (its plan stays)."""
-    db: Database = request.app.state.db
+    db = db_of(request)
     with db.write() as conn:
         sc.delete_scenario(conn, who, scenario_id, client=client_address(request))
     return Response(status_code=204)
@@ -138,5 +145,7 @@ def scenario_indicators_route(
 ) -> Response:
     """Chỉ tiêu của một phương án / the indicators of one scenario."""
     query_params(request, ())
-    db: Database = request.app.state.db
-    return _json(scenario_indicators(db, who, scenario_id))
+    db = db_of(request)
+    doc = scenario_indicators(db, who, scenario_id)
+    audit_layer_reads(request, who, readable_access(db, who, LAYERS))
+    return _json(doc)
