@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-FILES = ["tests/test_api.py", "tests/test_clients.py", "tests/test_planner_page.py"]
+FILES = [
+    "tests/web/test_api.py",
+    "tests/ogcapi/test_clients.py",
+    "tests/planning/test_planner_page.py",
+]
 EXPRESSIONS = [
     "",
     "postgis",
@@ -63,7 +67,7 @@ def test_markers_are_set_at_collection(selected: dict[str, set[str]]) -> None:
     every = selected[""]
     postgis = {t for t in every if "[postgis" in t or "-postgis" in t}
     browser = {t for t in every if "test_planner_page_in_chromium" in t}
-    clients = {t for t in every if t.startswith("tests/test_clients.py")}
+    clients = {t for t in every if t.startswith("tests/ogcapi/test_clients.py")}
     assert postgis and browser and clients
 
     assert selected["postgis"] == postgis

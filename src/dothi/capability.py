@@ -9,21 +9,37 @@ import hooks. See ``docs/adding-a-capability.md``.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from fastapi import APIRouter
 
-from dothi.spatial.import_hooks import ImportHook
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from dothi.spatial.import_hooks import ImportHook
 
 
 @dataclass(frozen=True)
 class Mount:
-    """A router and the path it is mounted at (``/planning``)."""
+    """A router, named ``"package.module:attribute"``, and the path it is mounted at
+    (``/planning``). Named rather than imported so that the CLI does not load the web
+    stack: the app imports it when it is built."""
 
     prefix: str
-    router: APIRouter
+    router: str
+
+    def load(self) -> APIRouter:
+        """Import the router."""
+        from fastapi import APIRouter
+
+        module, _, name = self.router.partition(":")
+        found = getattr(importlib.import_module(module), name)
+        if not isinstance(found, APIRouter):
+            raise TypeError(f"{self.router} is not an APIRouter")  # a bug, not user input
+        return found
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     app.include_router(login_router, prefix="/api")
     for capability in BUILTIN:
         for mount in capability.mounts:
-            app.include_router(mount.router, prefix=mount.prefix)
+            app.include_router(mount.load(), prefix=mount.prefix)
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(web_router(load_web_settings(), BUILTIN))

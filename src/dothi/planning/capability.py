@@ -9,10 +9,7 @@ from pathlib import Path
 from dothi.capability import Capability, Mount, Page
 from dothi.planning import actions
 from dothi.planning.commands import planning_group
-from dothi.planning.consultation.routes import router as consultation_router
 from dothi.planning.import_naming import circular_naming
-from dothi.planning.routes import router as planning_router
-from dothi.planning.scenarios.routes import router as scenario_router
 
 _HERE = Path(__file__).parent
 _PAGES = _HERE / "pages"
@@ -22,9 +19,9 @@ PLANNING = Capability(
     title_vi="Thông tin quy hoạch",
     title_en="Planning information",
     mounts=(
-        Mount("/planning", planning_router),
-        Mount("/planning", consultation_router),
-        Mount("/planning", scenario_router),
+        Mount("/planning", "dothi.planning.routes:router"),
+        Mount("/planning", "dothi.planning.consultation.routes:router"),
+        Mount("/planning", "dothi.planning.scenarios.routes:router"),
     ),
     commands=(planning_group,),
     pages=(

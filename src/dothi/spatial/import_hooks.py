@@ -11,11 +11,12 @@ report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-from dothi.spatial.layers import Layer
+    from dothi.spatial.layers import Layer
 
 
 class BatchHook(Protocol):
@@ -33,4 +34,4 @@ class BatchHook(Protocol):
 
 #: ``hook(layer, source_layer, schema, geometry_column)``: a :class:`BatchHook` for an
 #: import into ``layer`` of the file's ``source_layer``, or None when it does not apply.
-ImportHook = Callable[[Layer, str | None, pa.Schema, str], BatchHook | None]
+ImportHook = Callable[["Layer", str | None, "pa.Schema", str], BatchHook | None]

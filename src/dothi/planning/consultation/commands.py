@@ -11,7 +11,6 @@ from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx, write_output
 from dothi.i18n import t
 from dothi.planning.consultation import comments as cs
-from dothi.planning.consultation import report
 from dothi.planning.plans import get_plan
 
 
@@ -54,6 +53,8 @@ def consultation_list(ctx: Context, plan_id: str, status: str | None) -> None:
 @pass_ctx
 def consultation_report(ctx: Context, plan_id: str, fmt: str, table: str, output: Path) -> None:
     """Báo cáo tổng hợp ý kiến / the consultation's synthesis report."""
+    from dothi.planning.consultation import report  # the PDF stack, only when asked
+
     with ctx.database().read() as conn:
         s = report.synthesis(conn, operator(default_user()), get_plan(conn, plan_id))
     if fmt == "pdf":

@@ -13,7 +13,6 @@ from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
 from dothi.i18n import t
-from dothi.planning.scenarios import report
 from dothi.planning.scenarios import store as sc
 from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
 from dothi.planning.scenarios.table import rows
@@ -101,6 +100,8 @@ def scenario_list(ctx: Context, plan_id: str | None, as_json: bool) -> None:
 
 
 def _value(v: Any) -> str:
+    from dothi.planning.scenarios import report  # the PDF stack, only when printing
+
     return v if isinstance(v, str) else report.fmt(v)
 
 
@@ -147,6 +148,8 @@ def scenario_compare(ctx: Context, ids: tuple[str, ...], kind: str, output: Path
     elif kind == "json":
         data = json.dumps(doc, ensure_ascii=False, indent=1).encode()
     else:
+        from dothi.planning.scenarios import report  # the PDF stack, only when asked
+
         data = {"csv": report.to_csv, "pdf": report.to_pdf, "svg": report.to_svg}[kind](doc)
     if output is None:
         if kind == "pdf":

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
 from live import dothi_server
-from test_map_page import CHROMIUM, CHROMIUM_ARGS, EVIL, _require
 
 from dothi.auth.accounts import create_account
 from dothi.config import Settings
@@ -31,7 +31,7 @@ def server(db: Database, settings: Settings, env: dict[str, str]) -> Iterator[st
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgis"])
 def test_planner_page_in_chromium(server: str, tmp_path: Path) -> None:
-    _require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []

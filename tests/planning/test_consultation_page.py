@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from planning_samples import X0, Y0, W, consultation_city
-from test_map_page import CHROMIUM, CHROMIUM_ARGS, EVIL, _require
 from test_planning_consultation import NAME, _png
 
 from dothi.app.main import create_app
@@ -68,7 +68,7 @@ def test_page_is_served_with_a_strict_policy(db: Database, settings: Settings) -
 def test_consultation_page_in_chromium(
     server: str, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    _require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import urllib.parse
 import urllib.request
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from samples import ORIGIN, parcels, write_geojson
@@ -29,20 +29,7 @@ from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layers import update_layer
 from dothi.web import load_web_settings
 
-ROOT = Path(__file__).parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: Markup in user data, which must reach the page as text only.
-EVIL = '<img src=x onerror="window.pwned=1">'
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -137,15 +124,6 @@ def test_web_settings() -> None:
 # -- In a browser --------------------------------------------------------------------------
 
 
-def _require(ok: bool, reason: str) -> None:
-    """Skip with ``reason`` when something is missing; under CI that is a failure."""
-    if ok:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true requires it; scripts/dev.sh test installs it)")
-    pytest.skip(reason)
-
-
 PASSWORD = "mật khẩu bản đồ 2026"
 
 
@@ -170,7 +148,7 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def server(city: dict[str, str], env: dict[str, str]) -> Iterator[str]:
     """``dothi serve`` in its own process, as a visitor's browser would meet it."""
-    _require((ROOT / "node_modules/maplibre-gl/dist/maplibre-gl.mjs").is_file(), "run npm ci")
+    require((ROOT / "node_modules/maplibre-gl/dist/maplibre-gl.mjs").is_file(), "run npm ci")
     with dothi_server(env, drop=("DOTHI_WEB_VENDOR", "DOTHI_BASEMAP_URL")) as url:
         yield url
 
@@ -201,11 +179,11 @@ def _click_at(page: Any, lon: float, lat: float) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgis"])
 def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path) -> None:
-    _require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _require(False, "the playwright package is not installed")
+        require(False, "the playwright package is not installed")
     facility = _find(server, "public_facility", "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh")
     errors: list[str] = []
     with sync_playwright() as pw:

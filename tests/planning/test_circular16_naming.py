@@ -172,7 +172,7 @@ def test_table_values_fit_the_layer_schemas() -> None:
     # Every code gives planning_zone a function; the file is not a list of confirmed facts.
     assert all("land_use_function" in e.fill_for("planning_zone") for e in table.codes.values())
     raw = json.loads(
-        (Path(__file__).parents[1] / "src/dothi/planning/data/circular16_layers.json").read_text(
+        (Path(__file__).parents[2] / "src/dothi/planning/data/circular16_layers.json").read_text(
             encoding="utf-8"
         )
     )
