@@ -41,19 +41,14 @@ def db_of(request: Request) -> Database:
     return db
 
 
-def settings_of(request: Request) -> Settings:
-    """The app's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 # Async: a dependency that only reads app state needs no trip to the thread pool.
 async def _db(request: Request) -> Database:
     return db_of(request)
 
 
 async def _settings(request: Request) -> Settings:
-    return settings_of(request)
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 #: ``db: Db`` in a route's parameters (async: no trip to the thread pool).

@@ -25,7 +25,7 @@ from dothi.planning.consultation import comments as cs
 from dothi.planning.consultation import report
 from dothi.planning.plans import Plan, get_plan, shown_statuses
 from dothi.webkit.bodies import json_body, query_params
-from dothi.webkit.deps import CurrentPrincipal, client_address, db_of, settings_of
+from dothi.webkit.deps import AppSettings, CurrentPrincipal, client_address, db_of
 
 router = APIRouter(tags=["consultation"])
 
@@ -85,11 +85,13 @@ def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
 
 
 @router.post("/plans/{plan_id}/comments", status_code=201)
-async def post_comment(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
+async def post_comment(
+    request: Request, plan_id: str, who: CurrentPrincipal, settings: AppSettings
+) -> JSONResponse:
     """Gửi góp ý (chờ kiểm duyệt) / send a comment (published after moderation)."""
     new = cs.parse_comment(await json_body(request, limit=cs.MAX_REQUEST_BYTES))
     db = db_of(request)
-    key = data_key(settings_of(request))
+    key = data_key(settings)
     client = client_address(request)
 
     def store() -> dict[str, Any]:
@@ -145,9 +147,11 @@ async def answer_comment(request: Request, comment_id: int, who: CurrentPrincipa
 
 
 @router.get("/comments/{comment_id}/identity")
-def comment_identity(request: Request, comment_id: int, who: CurrentPrincipal) -> JSONResponse:
+def comment_identity(
+    request: Request, comment_id: int, who: CurrentPrincipal, settings: AppSettings
+) -> JSONResponse:
     """Thông tin cá nhân người góp ý (quản trị viên; ghi nhật ký) / the commenter's identity."""
-    key = data_key(settings_of(request))
+    key = data_key(settings)
     with db_of(request).write() as conn:
         found = cs.read_identity(conn, key, who, comment_id, client_address(request))
     return JSONResponse(found, headers={"Cache-Control": "no-store"})
