@@ -25,6 +25,7 @@ from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
 from dothi.webkit.bodies import json_body
 from dothi.webkit.deps import CurrentPrincipal, Db, ReadableLayer, client_address, db_of
+from dothi.webkit.pages import page_language, page_path
 
 router = APIRouter(include_in_schema=False)
 _JSON = "application/json"
@@ -51,6 +52,18 @@ def _format(request: Request, json_type: str = _JSON) -> str:
     if "text/html" in accept and json_type not in accept and _JSON not in accept:
         return "html"
     return "json"
+
+
+def _html(request: Request, render: Any, *args: Any, **kwargs: Any) -> HTMLResponse:
+    """A page rendered in the visitor's language, with its security policy."""
+    lang = page_language(request)
+    text = render(*args, lang, page_path(request), **kwargs)
+    headers = {
+        "Content-Security-Policy": pages.SECURITY_POLICY,
+        "Content-Language": lang,
+        "Vary": "Accept, Accept-Language, Cookie",
+    }
+    return HTMLResponse(text, headers=headers)
 
 
 def _json(doc: Any, media_type: str = _JSON, headers: dict[str, str] | None = None) -> Response:
@@ -80,7 +93,7 @@ def landing(request: Request) -> Response:
     """Landing page."""
     doc = ogc.landing_page(_base(request))
     if _format(request) == "html":
-        return HTMLResponse(pages.landing(doc, _base(request)))
+        return _html(request, pages.landing, doc, _base(request))
     return _json(doc)
 
 
@@ -89,7 +102,7 @@ def conformance(request: Request) -> Response:
     """Conformance classes."""
     doc = ogc.conformance()
     if _format(request) == "html":
-        return HTMLResponse(pages.conformance(doc, _base(request)))
+        return _html(request, pages.conformance, doc, _base(request))
     return _json(doc)
 
 
@@ -118,7 +131,7 @@ def collections(request: Request, who: CurrentPrincipal) -> Response:
         "collections": found,
     }
     if _format(request) == "html":
-        return HTMLResponse(pages.collections(doc, base))
+        return _html(request, pages.collections, doc, base)
     return _json(doc)
 
 
@@ -129,7 +142,7 @@ def collection(request: Request, layer: ReadableLayer, db: Db) -> Response:
     with db.read() as conn:
         doc = ogc.collection(layer, ogc.layer_extent(conn, layer.id), base)
     if _format(request) == "html":
-        return HTMLResponse(pages.collection(doc, base))
+        return _html(request, pages.collection, doc, base)
     return _json(doc)
 
 
@@ -169,10 +182,17 @@ def items(request: Request, layer: ReadableLayer, db: Db) -> Response:
     )
     if fmt == "html":
         doc = orjson.loads(body)
-        return HTMLResponse(
-            pages.items(layer.title_vi, doc["features"], doc["links"], _base(request)),
-            headers=headers,
+        response = _html(
+            request,
+            pages.items,
+            layer,
+            doc["features"],
+            doc["links"],
+            _base(request),
+            wgs84=query.crs.is_storage,
         )
+        response.headers.update(headers)
+        return response
     return Response(body, media_type=ogc.GEOJSON, headers=headers)
 
 
@@ -192,9 +212,11 @@ def item(request: Request, layer: ReadableLayer, fid: str, db: Db) -> Response:
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     if fmt == "html":
-        return HTMLResponse(
-            pages.item(layer.title_vi, orjson.loads(body), _base(request)), headers=headers
+        response = _html(
+            request, pages.item, layer, orjson.loads(body), _base(request), wgs84=target.is_storage
         )
+        response.headers.update(headers)
+        return response
     return Response(body, media_type=ogc.GEOJSON, headers=headers)
 
 

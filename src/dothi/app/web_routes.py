@@ -1,9 +1,11 @@
 """HTTP routes of the web pages: the map, the other pages, their scripts and styles, MapLibre.
 
-- ``GET /`` — the map page, or (503) a bilingual page telling how to install MapLibre;
+- ``GET /map`` — the map page, or (503) a bilingual page telling how to install MapLibre;
 - ``GET /<page>`` — the capabilities' pages without a map (``/consultation``, ``/planner``);
 - ``GET /static/{name}`` — the pages' own scripts and styles;
-- ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``.
+- ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``;
+- ``GET /api/docs`` — the API documentation (Swagger UI from ``node_modules``, no CDN), and
+  ``GET /static/vendor/swagger-ui/{name}`` its files.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from dothi.capability import Capability, Page
@@ -27,9 +30,12 @@ from dothi.web import (
     missing_vendor_page,
     page_html,
     page_security_policy,
+    swagger_file,
     vendor_file,
 )
+from dothi.web.pages import error_page
 from dothi.webkit.deps import db_of
+from dothi.webkit.pages import PageLanguage, page_path, root_href
 
 log = logging.getLogger("dothi.web")
 
@@ -39,9 +45,10 @@ _MEDIA_TYPES = {
     ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".map": "application/json",
+    ".png": "image/png",
 }
 #: The kit's own scripts and styles; capabilities add their pages' (``Capability.static``).
-_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js")
+_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js", "preview.js")
 
 
 def _not_found() -> NotFound:
@@ -55,7 +62,7 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
     for capability in capabilities:
         files.update((path.name, path) for path in capability.static)
 
-    @router.get("/", response_class=HTMLResponse)
+    @router.get("/map", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         """The map page of every layer the visitor may read."""
         with db_of(request).read() as conn:
@@ -107,6 +114,49 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
             path,
             media_type=_MEDIA_TYPES[path.suffix],
             headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.api_route("/static/vendor/swagger-ui/{name}", methods=["GET", "HEAD"])
+    def swagger_ui_file(name: str) -> Response:
+        """A file of Swagger UI (``swagger-ui-dist``)."""
+        path = swagger_file(web, name)
+        if path is None:
+            raise _not_found()
+        return FileResponse(
+            path,
+            media_type=_MEDIA_TYPES[path.suffix],
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.get("/api/docs", response_class=HTMLResponse)
+    def api_docs(request: Request, lang: PageLanguage) -> HTMLResponse:
+        """Swagger UI over the app's OpenAPI document, every file from this server."""
+        if swagger_file(web, "swagger-ui-bundle.js") is None:
+            log.warning("Swagger UI not found under %s; run npm ci", web.vendor_dir)
+            page = error_page(
+                lang,
+                503,
+                "Thiếu thư viện Swagger UI (gói npm swagger-ui-dist): chạy npm ci trong thư mục "
+                "gốc của mã nguồn Dothi, hoặc đặt DOTHI_WEB_VENDOR. Tài liệu API vẫn đọc được "
+                "ở api/openapi.json.",
+                "Swagger UI (npm package swagger-ui-dist) is missing: run npm ci at the root of "
+                "the Dothi source tree, or set DOTHI_WEB_VENDOR. The API document can still be "
+                "read at api/openapi.json.",
+                root=root_href(request),
+                path=page_path(request),
+            )
+            return HTMLResponse(page, status_code=503)
+        # Relative URLs: /api/docs → /static/…, so that a path prefix keeps working.
+        vendor = "../static/vendor/swagger-ui/"
+        return get_swagger_ui_html(
+            openapi_url=(request.app.openapi_url or "/api/openapi.json").rsplit("/", 1)[-1],
+            title="Dothi — API",
+            swagger_js_url=vendor + "swagger-ui-bundle.js",
+            swagger_css_url=vendor + "swagger-ui.css",
+            swagger_favicon_url=vendor + "favicon-32x32.png",
+            oauth2_redirect_url=None,
+            # No call to validator.swagger.io: the page works without the internet.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     return router

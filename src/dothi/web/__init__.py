@@ -1,10 +1,12 @@
 """The web pages kit: the map (trang bản đồ) with its settings and MapLibre GL JS, the
 styles and sign-in script every page shares, and the security policy of the pages without a
-map (which the capabilities bring: consultation, planner).
+map (which the capabilities bring: consultation, planner). The site's own pages (home, help,
+errors) are in :mod:`dothi.web.pages`.
 
-MapLibre GL JS comes from the npm registry (``package.json`` and its lockfile at the root
-of the repository, installed by ``npm ci``) and is served from ``node_modules``; nothing of
-it is copied into the repository. :mod:`dothi.app.web_routes` is the HTTP adapter.
+MapLibre GL JS and Swagger UI (the API documentation page) come from the npm registry
+(``package.json`` and its lockfile at the root of the repository, installed by ``npm ci``)
+and are served from ``node_modules``; nothing of them is copied into the repository.
+:mod:`dothi.app.web_routes` is the HTTP adapter.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _REPO_ROOT = Path(__file__).resolve().parents[3]
 #: the only files of its ``dist`` folder the page needs (plus their source maps).
 _VENDOR_FILE = re.compile(r"maplibre-gl(-worker|-shared)?\.(mjs|css)(\.map)?")
 MAPLIBRE_ENTRY = "maplibre-gl.mjs"
+#: The files of Swagger UI (npm ``swagger-ui-dist``) the API documentation page loads.
+SWAGGER_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,15 @@ def vendor_file(web: WebSettings, name: str) -> Path | None:
     if dist is None or not _VENDOR_FILE.fullmatch(name):
         return None
     path = dist / name
+    return path if path.is_file() else None
+
+
+def swagger_file(web: WebSettings, name: str) -> Path | None:
+    """A file of Swagger UI (``swagger-ui-dist``) the API documentation page loads, or None
+    (not one of them, or not installed)."""
+    if name not in SWAGGER_FILES:
+        return None
+    path = web.vendor_dir / "swagger-ui-dist" / name
     return path if path.is_file() else None
 
 
