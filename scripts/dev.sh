@@ -99,7 +99,8 @@ setup_venv() {
   fi
 }
 
-# MapLibre GL JS for the map page, from package-lock.json; again when the lockfile changes.
+# MapLibre GL JS (map) and Swagger UI (API docs) for the pages, from package-lock.json;
+# again when the lockfile changes.
 setup_web() {
   local stamp
   need_command npm nodejs npm
@@ -109,9 +110,11 @@ setup_web() {
   }
   stamp="node_modules/.dothi-$(sha256sum package-lock.json | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "== Cài thư viện bản đồ / installing the map library (npm ci)"
+    echo "== Cài thư viện giao diện / installing the page libraries (npm ci)"
     # npm ci empties node_modules first, so an older stamp goes with it.
-    npm ci --no-audit --no-fund --loglevel=error
+    # No install scripts: the libraries need none (and one of Swagger UI's dependencies would
+    # only report the install to its authors).
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
 }

@@ -1,4 +1,4 @@
-"""The map page at ``/``: HTTP answers in process, then the demo city in headless Chromium."""
+"""The map page at ``/map``: HTTP answers in process, then the demo city in headless Chromium."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_page_and_its_files(vendor: Path, settings: Settings, db: Database, tmp_
     path = write_geojson(tmp_path / "p.geojson", parcels(2))
     import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", title_vi=EVIL))
     client = TestClient(create_app(settings, db))
-    r = client.get("/")
+    r = client.get("/map")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "Lớp dữ liệu" in r.text and "Layers" in r.text
     # Listed before the script runs, as text.
@@ -89,7 +89,7 @@ def test_missing_maplibre_gives_a_page_that_says_how_to_install_it(
 ) -> None:
     monkeypatch.setenv("DOTHI_WEB_VENDOR", str(tmp_path / "nowhere"))
     client = TestClient(create_app(settings, db))
-    r = client.get("/")
+    r = client.get("/map")
     assert r.status_code == 503 and r.headers["content-type"].startswith("text/html")
     assert "Thiếu thư viện bản đồ" in r.text and "map library is missing" in r.text
     assert "npm ci" in r.text and "scripts/dev.sh" in r.text
@@ -101,7 +101,7 @@ def test_missing_maplibre_gives_a_page_that_says_how_to_install_it(
 def test_basemap_setting(vendor: Path, settings: Settings, db: Database, monkeypatch: Any) -> None:
     tiles = "https://tiles.example.vn/{z}/{x}/{y}.png?</script>"
     monkeypatch.setenv("DOTHI_BASEMAP_URL", tiles)
-    r = TestClient(create_app(settings, db)).get("/")
+    r = TestClient(create_app(settings, db)).get("/map")
     assert '</script>"' not in r.text  # the value cannot end the JSON's script element
     assert _config(r.text) == {"basemap": {"kind": "raster", "url": tiles}}
     assert (
@@ -191,7 +191,7 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server)
+        page.goto(server + "map")
         page.wait_for_function("window.dothiReady !== undefined")
         page.evaluate("window.dothiReady")
         page.evaluate(IDLE)
