@@ -199,7 +199,8 @@ def test_browsers_get_an_error_page_in_their_language(client: TestClient, path: 
 
 
 @pytest.mark.parametrize(
-    "accept", [None, "*/*", "application/json", "application/geo+json", "text/html, application/json"]
+    "accept",
+    [None, "*/*", "application/json", "application/geo+json", "text/html, application/json"],
 )
 def test_api_clients_keep_the_json_error_document(client: TestClient, accept: str | None) -> None:
     headers = {"Accept": accept} if accept else {}
