@@ -1,4 +1,4 @@
-"""The map page at ``/``: HTTP answers in process, then the demo city in headless Chromium."""
+"""The map page at ``/map``: HTTP answers in process, then the demo city in headless Chromium."""
 
 from __future__ import annotations
 
@@ -55,14 +55,17 @@ def test_page_and_its_files(vendor: Path, settings: Settings, db: Database, tmp_
     path = write_geojson(tmp_path / "p.geojson", parcels(2))
     import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", title_vi=EVIL))
     client = TestClient(create_app(settings, db))
-    r = client.get("/")
+    r = client.get("/map")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert "Lớp dữ liệu" in r.text and "Layers" in r.text
+    # One language at a time: Vietnamese unless the visitor asks otherwise.
+    assert "Lớp dữ liệu" in r.text and "Layers" not in r.text
     # Listed before the script runs, as text.
     assert html.escape(EVIL) in r.text and EVIL not in r.text
     assert 'href="ogcapi/collections/thua/items?f=html"' in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert _config(r.text) == {"basemap": None}
+    config = _config(r.text)
+    assert config["basemap"] is None and config["lang"] == "vi"
+    assert config["text"]["layers_heading"] == "Lớp dữ liệu"
     for path, media in (
         ("/static/map.js", "text/javascript"),
         ("/static/map.css", "text/css"),
@@ -89,7 +92,7 @@ def test_missing_maplibre_gives_a_page_that_says_how_to_install_it(
 ) -> None:
     monkeypatch.setenv("DOTHI_WEB_VENDOR", str(tmp_path / "nowhere"))
     client = TestClient(create_app(settings, db))
-    r = client.get("/")
+    r = client.get("/map")
     assert r.status_code == 503 and r.headers["content-type"].startswith("text/html")
     assert "Thiếu thư viện bản đồ" in r.text and "map library is missing" in r.text
     assert "npm ci" in r.text and "scripts/dev.sh" in r.text
@@ -101,9 +104,9 @@ def test_missing_maplibre_gives_a_page_that_says_how_to_install_it(
 def test_basemap_setting(vendor: Path, settings: Settings, db: Database, monkeypatch: Any) -> None:
     tiles = "https://tiles.example.vn/{z}/{x}/{y}.png?</script>"
     monkeypatch.setenv("DOTHI_BASEMAP_URL", tiles)
-    r = TestClient(create_app(settings, db)).get("/")
+    r = TestClient(create_app(settings, db)).get("/map")
     assert '</script>"' not in r.text  # the value cannot end the JSON's script element
-    assert _config(r.text) == {"basemap": {"kind": "raster", "url": tiles}}
+    assert _config(r.text)["basemap"] == {"kind": "raster", "url": tiles}
     assert (
         "img-src 'self' data: blob: https://tiles.example.vn"
         in (r.headers["content-security-policy"])
