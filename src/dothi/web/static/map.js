@@ -129,13 +129,24 @@ const styleReady = new Promise((resolve) => map.once("load", resolve));
 // For tests and for the browser console.
 window.dothiMap = map;
 
-// On a phone the attribution starts folded (one button), so that it does not cover the map.
+// On a phone the attribution stays folded (one button) until the person opens it, so that
+// it does not cover the map; MapLibre unfolds it again on each resize, hence the listeners.
 const narrow = window.matchMedia("(max-width: 40rem)");
+let attributionOpened = false;
+function foldAttribution() {
+  const box = document.querySelector(".maplibregl-ctrl-attrib");
+  if (!box || !narrow.matches || attributionOpened) return;
+  box.classList.remove("maplibregl-compact-show");
+}
 styleReady.then(() => {
-  if (narrow.matches) {
-    document.querySelector(".maplibregl-ctrl-attrib")?.classList.remove("maplibregl-compact-show");
-  }
+  document.querySelector(".maplibregl-ctrl-attrib-button")?.addEventListener("click", () => {
+    attributionOpened = document.querySelector(".maplibregl-ctrl-attrib")
+      .classList.contains("maplibregl-compact-show");
+  });
+  foldAttribution();
 });
+map.on("resize", foldAttribution);
+map.on("idle", foldAttribution);
 
 const area = (b) => (b ? (b[2] - b[0]) * (b[3] - b[1]) : 0);
 const bboxOf = (collection) => collection.extent?.spatial?.bbox?.[0];
@@ -180,7 +191,7 @@ function baseLayers(entry, common) {
     ];
   }
   if (id === "road") {
-    const major = ["in", ["get", "road_class"], ["literal", ["expressway", "arterial", "primary", "trunk", "motorway"]]];
+    const major = ["in", ["get", "road_class"], ["literal", ["expressway", "urban_arterial", "main_urban", "inter_district"]]];
     return [
       { ...common, id: `${src}:casing`, type: "line", filter: LINES,
         layout: { "line-cap": "round", "line-join": "round" },
@@ -493,7 +504,7 @@ function planningCard(doc, lookupQuery) {
   const illustrative = [doc.parcel, ...doc.zones.map((z) => z.properties)]
     .some((p) => p?.illustrative === true);
   if (illustrative) rows.push(illustrativeBadge());
-  if (doc.commune) line(T.commune, doc.commune.name);
+  if (doc.commune) line(T.commune, doc.commune.full_name || doc.commune.name);
   if (doc.parcel) {
     const p = doc.parcel;
     if (p.address) line(T.address, p.address);
