@@ -36,7 +36,7 @@ def test_layers_list_only_public(client: TestClient) -> None:
     assert "created_by" not in body["layers"][0]
     assert client.get("/api/layers/mat").status_code == 404
     assert client.get("/api/layers/mat/features").status_code == 404
-    assert "Thửa" in client.get("/").text
+    assert "Thửa" in client.get("/map").text
 
 
 def test_features_paging_bbox_and_one_feature(client: TestClient) -> None:

@@ -57,12 +57,15 @@ def test_page_and_its_files(vendor: Path, settings: Settings, db: Database, tmp_
     client = TestClient(create_app(settings, db))
     r = client.get("/map")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert "Lớp dữ liệu" in r.text and "Layers" in r.text
+    # One language at a time: Vietnamese unless the visitor asks otherwise.
+    assert "Lớp dữ liệu" in r.text and "Layers" not in r.text
     # Listed before the script runs, as text.
     assert html.escape(EVIL) in r.text and EVIL not in r.text
     assert 'href="ogcapi/collections/thua/items?f=html"' in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert _config(r.text) == {"basemap": None}
+    config = _config(r.text)
+    assert config["basemap"] is None and config["lang"] == "vi"
+    assert config["text"]["layers_heading"] == "Lớp dữ liệu"
     for path, media in (
         ("/static/map.js", "text/javascript"),
         ("/static/map.css", "text/css"),
@@ -103,7 +106,7 @@ def test_basemap_setting(vendor: Path, settings: Settings, db: Database, monkeyp
     monkeypatch.setenv("DOTHI_BASEMAP_URL", tiles)
     r = TestClient(create_app(settings, db)).get("/map")
     assert '</script>"' not in r.text  # the value cannot end the JSON's script element
-    assert _config(r.text) == {"basemap": {"kind": "raster", "url": tiles}}
+    assert _config(r.text)["basemap"] == {"kind": "raster", "url": tiles}
     assert (
         "img-src 'self' data: blob: https://tiles.example.vn"
         in (r.headers["content-security-policy"])
@@ -188,7 +191,7 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
     errors: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server + "map")
@@ -198,7 +201,9 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         page.screenshot(path=str(tmp_path / "map.png"))
 
         names = page.locator("#layers li").all_inner_texts()
-        assert any("Đơn vị hành chính cấp xã" in n and "Communes and wards" in n for n in names)
+        # One language at a time (the browser asks for Vietnamese).
+        assert any("Đơn vị hành chính cấp xã" in n for n in names)
+        assert not any("Communes and wards" in n for n in names)
         assert any(EVIL in n for n in names) and not any("Nội bộ" in n for n in names)
         assert page.evaluate("dothiMap.queryRenderedFeatures().length") > 0
         # Fitted to where most layers are (central TP HCM), not to the country-wide
@@ -209,12 +214,12 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
 
         lon, lat = facility["geometry"]["coordinates"]
         text = _click_at(page, lon, lat)
-        assert "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh" in text and "Public facilities" in text
+        assert "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh" in text and "Công trình dịch vụ" in text
         # The same click asks for the planning answer of the place.
         page.evaluate("window.dothiPlanning")
         card = page.locator("#planning").inner_text()
-        assert "Quy hoạch tại điểm này" in card and "Xã/phường / Commune" in card
-        assert "Ô quy hoạch / Zone" in card and "For information only" in card
+        assert "Quy hoạch tại điểm này" in card and "Xã/phường" in card
+        assert "Ô quy hoạch" in card and "Thông tin chỉ để tham khảo" in card
         # On a parcel the card also offers the planning sheet as PDF.
         with urllib.request.urlopen(f"{server}ogcapi/collections/land_parcel/items?limit=1") as r:
             parcel = shape(json.loads(r.read())["features"][0]["geometry"])
@@ -231,7 +236,7 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         page.click("#search-form button")
         page.locator("#search-results button", has_text="2 Lê Duẩn").first.click()
         page.evaluate("window.dothiPlanning")
-        assert "Thửa / Parcel" in page.locator("#planning").inner_text()
+        assert "Thửa đất" in page.locator("#planning").inner_text()
         found = page.locator("#planning-sheet").get_attribute("href") or ""
         assert "commune=" in found and "parcel_no=" in found
         page.screenshot(path=str(tmp_path / "popup.png"))
@@ -254,7 +259,7 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
         page.click("#login-form button")
         page.locator("#status", has_text="không đúng").wait_for()
         said = page.locator("#status").inner_text()
-        assert "mật khẩu không đúng" in said and "Wrong account name or password" in said
+        assert "mật khẩu không đúng" in said
         assert not any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
         assert page.input_value("#login-password") == ""
         # The browser logs the 401 of the refused sign-in; that one is expected.

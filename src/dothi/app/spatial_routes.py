@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from dothi import params as qp
 from dothi.auth.policy import visible_layers
+from dothi.i18n import LANGUAGE_COOKIE, negotiate_language
 from dothi.spatial import queries
 from dothi.spatial.history import layer_history
+from dothi.spatial.labels import labels_document, value_colours
 from dothi.spatial.layers import feature_counts, list_layers
 from dothi.webkit.deps import CurrentPrincipal, Db, ReadableLayer, db_of
 
@@ -43,6 +45,21 @@ def layer(request: Request, found: ReadableLayer, db: Db) -> dict[str, Any]:
     with db.read() as conn:
         count = feature_counts(conn).get(found.id, 0)
     return _layer_json(request, found, count)
+
+
+@router.get("/layers/{layer_id}/labels")
+def labels(
+    request: Request,
+    layer: ReadableLayer,
+    lang: Annotated[str | None, Query(description="vi | en (default: the visitor's)")] = None,
+) -> dict[str, Any]:
+    """What pages show instead of codes: each field's title, each code's label and, where the
+    schema gives them, each code's colour on maps (``x-value-colours``), in one language."""
+    language = negotiate_language(
+        lang or request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+    doc = labels_document(layer.id, layer.property_schema, language)
+    return {"lang": language, **doc, "colours": value_colours(layer.id, layer.property_schema)}
 
 
 @router.get("/layers/{layer_id}/features")

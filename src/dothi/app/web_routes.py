@@ -1,11 +1,13 @@
 """HTTP routes of the web pages: the map, the other pages, their scripts and styles, MapLibre.
 
-- ``GET /map`` — the map page, or (503) a bilingual page telling how to install MapLibre;
+- ``GET /map`` — the map page in the visitor's language, or (503) a bilingual page telling
+  how to install MapLibre;
 - ``GET /<page>`` — the capabilities' pages without a map (``/consultation``, ``/planner``);
 - ``GET /static/{name}`` — the pages' own scripts and styles;
 - ``GET /static/vendor/maplibre-gl/{name}`` — MapLibre GL JS from ``node_modules``;
 - ``GET /api/docs`` — the API documentation (Swagger UI from ``node_modules``, no CDN), and
-  ``GET /static/vendor/swagger-ui/{name}`` its files.
+  ``GET /static/vendor/swagger-ui/{name}`` its files;
+- ``GET /static/glyphs/{fontstack}/{range}.pbf`` — the glyphs of the map's labels.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dothi.web import (
     STATIC_DIR,
     WebSettings,
     content_security_policy,
+    glyphs,
     map_page,
     maplibre_dist,
     missing_vendor_page,
@@ -63,19 +66,24 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
         files.update((path.name, path) for path in capability.static)
 
     @router.get("/map", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        """The map page of every layer the visitor may read."""
+    def map_view(request: Request, lang: PageLanguage) -> HTMLResponse:
+        """The map page of every layer the visitor may read, in the visitor's language."""
         with db_of(request).read() as conn:
             # Public layers only: a page load carries no token (the script asks with one).
             found = list_layers(conn)
         layers = [(ly.id, ly.title_vi, ly.title_en) for ly in found if ly.access == "public"]
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+            "Content-Language": lang,
+            "Vary": "Cookie, Accept-Language",
+        }
         if maplibre_dist(web) is None:
             # Told in the log with the path looked at; the page does not show server paths.
             log.warning("MapLibre GL JS not found under %s; run npm ci", web.vendor_dir)
             return HTMLResponse(missing_vendor_page(layers), status_code=503, headers=headers)
         headers["Content-Security-Policy"] = content_security_policy(web)
-        return HTMLResponse(map_page(web, layers), headers=headers)
+        return HTMLResponse(map_page(web, layers, lang), headers=headers)
 
     def other_page(page: Page) -> HTMLResponse:
         headers = {
@@ -157,6 +165,16 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
             oauth2_redirect_url=None,
             # No call to validator.swagger.io: the page works without the internet.
             swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @router.api_route("/static/glyphs/{fontstack}/{glyph_range}.pbf", methods=["GET", "HEAD"])
+    def glyph_range(fontstack: str, glyph_range: str) -> Response:
+        """256 glyphs of the labels' font as signed distance fields (MapLibre's format)."""
+        data = glyphs.glyph_pbf(fontstack, glyph_range)
+        return Response(
+            data,
+            media_type="application/x-protobuf",
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     return router

@@ -14,6 +14,7 @@ had no features.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -310,21 +311,71 @@ def lookup_parcel(
     return _lookup_parcel(r, r.around(rows[0]), point=None)
 
 
+#: "tờ 12 thửa 5", "to 12 thua 5", "sheet 12 parcel 5", "12/5" (folded text).
+_SHEET_PARCEL = re.compile(
+    r"(?:(?:to|sheet)\s*(\d+)\D+?(?:thua|parcel)\s*(\d+))|(?:^(\d+)\s*/\s*(\d+)$)"
+)
+#: Words that name a kind of commune rather than one (left out when matching ward names).
+_UNIT_WORDS = frozenset({"phuong", "xa", "dac", "khu", "ward", "commune", "p."})
+
+
 def search_parcels(
     db: Database, conn: Connection, who: Principal, q: str, *, limit: int = 10
 ) -> list[FeatureRow]:
-    """Parcels whose address holds every word of ``q``, tone marks and case ignored
-    (``"le loi ben thanh"`` finds ``"… Lê Lợi, phường Bến Thành"``)."""
-    words = fold_text(q).split()
+    """Parcels found by what people know of their land, tone marks and case ignored:
+    the words of their address (``"le loi ben thanh"`` finds ``"… Lê Lợi, phường Bến
+    Thành"``), the name of their ward (``"phuong sai gon"``), or their map sheet and parcel
+    number (``"tờ 12 thửa 5"``, ``"12/5"``). Address matches come first."""
+    text = fold_text(q)
+    words = text.split()
     if not words or len(q) > 200:
         raise InvalidInput(
             "Nhập địa chỉ cần tìm (1–200 ký tự).", "Give the address to search for (1–200 chars)."
         )
-    if PARCELS not in _reader(db, conn, who, None).readable:
+    readable = _reader(db, conn, who, None).readable
+    if PARCELS not in readable:
         return []
-    address = folded(feature.c.properties["address"].as_string())
-    where = [address.contains(w, autoescape=True) for w in words]
-    return db.port.find(conn, PARCELS, where=where, limit=limit)
+    props = feature.c.properties
+    numbers = _SHEET_PARCEL.search(text)
+    if numbers:
+        sheet, number = (int(g) for g in numbers.groups() if g is not None)
+        where = [props["sheet_no"].as_integer() == sheet, props["parcel_no"].as_integer() == number]
+        return db.port.find(conn, PARCELS, where=where, limit=limit)
+    address = folded(props["address"].as_string())
+    found = db.port.find(
+        conn, PARCELS, where=[address.contains(w, autoescape=True) for w in words], limit=limit
+    )
+    if len(found) < limit and COMMUNES in readable:
+        seen = {r.fid for r in found}
+        codes = _wards_named(db, conn, [w for w in words if w not in _UNIT_WORDS])
+        if codes:
+            where = [props["commune_code"].as_string().in_(codes)]
+            more = db.port.find(conn, PARCELS, where=where, limit=limit)
+            found += [r for r in more if r.fid not in seen][: limit - len(found)]
+    return found
+
+
+def _wards_named(db: Database, conn: Connection, words: list[str]) -> list[str]:
+    """Codes of the communes whose name holds every word."""
+    if not words:
+        return []
+    name = folded(feature.c.properties["name"].as_string())
+    rows = db.port.find(conn, COMMUNES, where=[name.contains(w, autoescape=True) for w in words])
+    return [str(r.properties.get("code")) for r in rows[:20]]
+
+
+def commune_names(db: Database, conn: Connection, codes: set[str]) -> dict[str, str]:
+    """The names of the communes with these codes (for lists of parcels)."""
+    if not codes:
+        return {}
+    where = [feature.c.properties["code"].as_string().in_(sorted(codes))]
+    rows = db.port.find(conn, COMMUNES, where=where)
+    return {
+        str(r.properties.get("code")): str(
+            r.properties.get("full_name") or r.properties.get("name")
+        )
+        for r in rows
+    }
 
 
 def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lookup:

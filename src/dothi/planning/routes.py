@@ -206,17 +206,31 @@ async def planning_compliance(request: Request, who: CurrentPrincipal) -> JSONRe
 
 @router.get("/search")
 def planning_search(request: Request, who: CurrentPrincipal) -> JSONResponse:
-    """Tìm thửa theo địa chỉ, không phân biệt dấu / find parcels by address, ignoring tone
-    marks and case (``?q=``, up to 20)."""
+    """Tìm thửa theo địa chỉ, tên đường, phường/xã hoặc số tờ/số thửa, không phân biệt dấu /
+    find parcels by address, street, ward or sheet/parcel number, ignoring tone marks and
+    case (``?q=``, up to 20)."""
     params = dict(request.query_params)
     if set(params) != {"q"}:
         raise InvalidInput("Chỉ dùng tham số q.", "Use the q parameter only.")
     db = db_of(request)
     with db.read() as conn:
         found = pl.search_parcels(db, conn, who, params["q"], limit=20)
+        codes = {str(r.properties.get("commune_code")) for r in found}
+        names = (
+            pl.commune_names(db, conn, codes)
+            if pl.COMMUNES in readable_access(db, who, (pl.COMMUNES,))
+            else {}
+        )
     audit_layer_reads(request, who, readable_access(db, who, (pl.PARCELS,)))
-    keys = ("address", "commune_code", "sheet_no", "parcel_no", "area_m2")
-    parcels = [{"parcel_uid": r.fid, **{k: r.properties.get(k) for k in keys}} for r in found]
+    keys = ("address", "commune_code", "sheet_no", "parcel_no", "area_m2", "illustrative")
+    parcels = [
+        {
+            "parcel_uid": r.fid,
+            **{k: r.properties.get(k) for k in keys},
+            "commune_name": names.get(str(r.properties.get("commune_code"))),
+        }
+        for r in found
+    ]
     return JSONResponse({"parcels": parcels})
 
 

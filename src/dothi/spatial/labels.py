@@ -93,3 +93,18 @@ def labels_document(layer_id: str, schema: dict[str, Any], lang: Language) -> di
         if labels:
             values[name] = {code: label.get(lang) or label["vi"] for code, label in labels.items()}
     return {"fields": {n: field_title(layer_id, schema, n, lang) for n in props}, "values": values}
+
+
+def value_colours(layer_id: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The colour of each code on maps, per field that gives them (``x-value-colours``):
+    ``{"land_use_function": {"residential": "#f6d55c", …}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for name in schema.get("properties") or {}:
+        spec = _field(schema, name)
+        colours = spec.get("x-value-colours")
+        if not isinstance(colours, dict):
+            core = core_layer(layer_id)
+            colours = _field(core.property_schema, name).get("x-value-colours") if core else None
+        if isinstance(colours, dict) and colours:
+            out[name] = {str(code): str(colour) for code, colour in colours.items()}
+    return out

@@ -22,6 +22,8 @@ from string import Template
 from urllib.parse import quote, urlsplit
 
 from dothi.errors import ConfigError
+from dothi.i18n import Language
+from dothi.web.texts import map_text, other_language
 
 #: The folder of the pages' scripts and styles.
 STATIC_DIR = Path(__file__).parent / "static"
@@ -129,29 +131,40 @@ def page_html(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def layer_items(layers: Sequence[tuple[str, str, str]]) -> str:
+def layer_items(layers: Sequence[tuple[str, str, str]], lang: Language = "vi") -> str:
     """``<li>`` items of ``(id, title_vi, title_en)``, each a link to the layer's items.
 
     The page shows these before its script runs (and without JavaScript); the script
     then puts its own list, with checkboxes, in their place.
     """
     if not layers:
-        return '<li class="muted">Chưa có lớp nào. <span lang="en">/ No layer yet.</span></li>'
+        return f'<li class="muted">{html.escape(map_text(lang)["no_layers"])}</li>'
     return "\n".join(
         f'<li data-layer="{html.escape(lid)}"><a href="ogcapi/collections/'
-        f'{html.escape(quote(lid, safe=""))}/items?f=html">{html.escape(vi)}</a> '
-        f'<span lang="en">/ {html.escape(en)}</span></li>'
+        f'{html.escape(quote(lid, safe=""))}/items?f=html">'
+        f"{html.escape(en if lang == 'en' and en else vi)}</a></li>"
         for lid, vi, en in layers
     )
 
 
-def map_page(web: WebSettings, layers: Sequence[tuple[str, str, str]]) -> str:
-    """The HTML of the map page, with its configuration as inert JSON."""
-    config = json.dumps({"basemap": basemap(web)}, ensure_ascii=False)
+def map_page(web: WebSettings, layers: Sequence[tuple[str, str, str]], lang: Language) -> str:
+    """The HTML of the map page in ``lang``, with its configuration as inert JSON."""
+    text = map_text(lang)
+    doc = {"basemap": basemap(web), "lang": lang, "text": text}
+    config = json.dumps(doc, ensure_ascii=False)
     # "<" escaped so that no value can close the <script> element holding the JSON.
     config = config.replace("<", "\\u003c")
+    other, other_name = other_language(lang)
     page = Template(_TEMPLATE.read_text(encoding="utf-8"))
-    return page.substitute(config=config, layers=layer_items(layers))
+    words = {key: html.escape(value) for key, value in text.items()}
+    return page.substitute(
+        words,
+        lang=lang,
+        other_lang=other,
+        other_language=other_name,
+        config=config,
+        layers=layer_items(layers, lang),
+    )
 
 
 def missing_vendor_page(layers: Sequence[tuple[str, str, str]]) -> str:
