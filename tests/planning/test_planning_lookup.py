@@ -286,7 +286,11 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     _check_parcel_answer(json.loads(by_parcel.stdout))
     text = dothi("--x", str(N0 + 15), "--y", str(E0 + 10), "--crs", "vn2000-tm3:ho-chi-minh")
     assert text.returncode == 0, text.stderr
-    assert "Xã/phường: Bến Thành" in text.stdout and "Ràng buộc road_red_line: 40" in text.stdout
+    assert "Xã/phường: Bến Thành" in text.stdout
+    # Codes and field names in words: the constraint's kind, the function, the rules.
+    assert "Ràng buộc: Chỉ giới đường đỏ: 40" in text.stdout and "road_red_line" not in text.stdout
+    assert "Ô II-3 — 450 m² (75%): Đất hỗn hợp" in text.stdout
+    assert "Hệ số sử dụng đất tối đa (lần): 7" in text.stdout and "max_far" not in text.stdout
     assert "chiếm đất 390" in text.stdout
     both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
     assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")
