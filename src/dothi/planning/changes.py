@@ -24,7 +24,7 @@ from dothi.db.schema import feature
 from dothi.db.spatial.base import FeatureRow
 from dothi.errors import InvalidInput
 from dothi.geo.metric import geodesic_area
-from dothi.i18n import LANGUAGES, Language, format_number
+from dothi.i18n import LANGUAGES, Language
 from dothi.planning.plans import Plan, get_plan
 from dothi.spatial.labels import display_value, field_title
 from dothi.spatial.layers import layer_access
@@ -316,11 +316,3 @@ def change_rows(changes: PlanChanges, lang: Language) -> list[tuple[str, str, st
             title = field_words(f.field)[lang]
             out.append((z.code, KIND_LABELS[z.kind][lang], title, f"{before} → {after}"))
     return out
-
-
-def difference_text(value: float | None, lang: Language) -> str:
-    """A signed difference as people write it (``+1``, ``−4,45``), or empty."""
-    if value is None:
-        return ""
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{format_number(abs(value), 2, lang)}"
