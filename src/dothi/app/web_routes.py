@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from dothi.capability import Capability, Page
 from dothi.errors import NotFound
+from dothi.i18n import LANGUAGE_COOKIE, negotiate_language
 from dothi.spatial.layers import list_layers
 from dothi.web import (
     STATIC_DIR,
@@ -70,13 +71,18 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
         headers["Content-Security-Policy"] = content_security_policy(web)
         return HTMLResponse(map_page(web, layers), headers=headers)
 
-    def other_page(page: Page) -> HTMLResponse:
+    def other_page(page: Page, request: Request) -> HTMLResponse:
         headers = {
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-cache",
             "Content-Security-Policy": page_security_policy(),
+            # The language comes from the request: caches keep one copy per language.
+            "Vary": "Cookie, Accept-Language",
         }
-        return HTMLResponse(page_html(page.html), headers=headers)
+        lang = negotiate_language(
+            request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
+        return HTMLResponse(page_html(page.html, lang), headers=headers)
 
     for page in (p for capability in capabilities for p in capability.pages):
         # The page's text is read per request: small, and an upgrade shows at once.
