@@ -254,6 +254,11 @@ def plan_zones(db: Database, conn: Connection, who: Principal, plan_id: str) -> 
     return sorted(rows, key=lambda r: natural_key(zone_code(r)))
 
 
+def zone_codes(db: Database, conn: Connection, who: Principal, plan_id: str) -> dict[str, str]:
+    """The code of each of the plan's zones, by zone id (for reports that name zones)."""
+    return {r.fid: zone_code(r) for r in plan_zones(db, conn, who, plan_id)}
+
+
 def zone_code(row: FeatureRow) -> str:
     """The code a zone is known by (its unique id when it has none)."""
     return str(row.properties.get("zone_code") or row.fid)

@@ -400,7 +400,8 @@ def lookup_parcel(
             f"Mã xã/phường «{commune}» phải gồm 5 chữ số (mã thống kê).",
             f"The commune code '{commune}' must be 5 digits (the GSO code).",
         )
-    sheet, number = _positive(sheet_no, "sheet_no"), _positive(parcel_no, "parcel_no")
+    sheet = _positive(sheet_no, ("Số tờ bản đồ", "The map sheet number"))
+    number = _positive(parcel_no, ("Số thửa", "The parcel number"))
     r = _reader(db, conn, who, as_of)
     if PARCELS not in r.readable:
         raise _no_parcel(code, sheet, number)
@@ -450,12 +451,12 @@ def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lo
     return _lookup_parcel(r, r.around(found[0]), point=None)
 
 
-def _positive(text: str, name: str) -> int:
+def _positive(text: str, words: tuple[str, str]) -> int:
     value = text.strip()
     if not (value.isascii() and value.isdigit() and 0 < int(value) < 10**9):
         raise InvalidInput(
-            f"{name} phải là số nguyên dương, nhận «{text}».",
-            f"{name} must be a positive whole number, got '{text}'.",
+            f"{words[0]} phải là số nguyên dương, nhận «{text}».",
+            f"{words[1]} must be a positive whole number, got '{text}'.",
         )
     return int(value)
 

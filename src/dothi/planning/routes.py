@@ -36,13 +36,27 @@ _KEYS = {
 _KNOWN = {k for names in _KEYS.values() for k in names} | {"datetime"}
 
 
+#: How people call the coordinates a lookup takes (errors name them so, with the parameter).
+_COORDINATES = {
+    "lon": ("Kinh độ", "The longitude"),
+    "lat": ("Vĩ độ", "The latitude"),
+    "x": ("Tọa độ X", "The X coordinate"),
+    "y": ("Tọa độ Y", "The Y coordinate"),
+}
+
+
 def _number(params: dict[str, str], name: str) -> float:
+    vi, en = _COORDINATES[name]
     try:
         value = float(params[name])
     except ValueError:
-        raise InvalidInput(f"{name} phải là một số.", f"{name} must be a number.") from None
+        raise InvalidInput(
+            f"{vi} ({name}) phải là một số.", f"{en} ({name}) must be a number."
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{name} phải là một số hữu hạn.", f"{name} must be a finite number.")
+        raise InvalidInput(
+            f"{vi} ({name}) phải là một số hữu hạn.", f"{en} ({name}) must be a finite number."
+        )
     return value
 
 

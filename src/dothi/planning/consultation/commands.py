@@ -11,6 +11,7 @@ import click
 from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx, write_output
 from dothi.i18n import current_language, format_number, t
+from dothi.planning.changes import zone_codes
 from dothi.planning.consultation import comments as cs
 from dothi.planning.consultation import documents as docs
 from dothi.planning.consultation.attachments import check_file, clean_name, too_large
@@ -64,8 +65,9 @@ def consultation_report(ctx: Context, plan_id: str, fmt: str, table: str, output
     """Báo cáo tổng hợp ý kiến / the consultation's synthesis report."""
     from dothi.planning.consultation import report  # the PDF stack, only when asked
 
-    with ctx.database().read() as conn:
-        s = report.synthesis(conn, operator(default_user()), get_plan(conn, plan_id))
+    db, who = ctx.database(), operator(default_user())
+    with db.read() as conn:
+        s = report.synthesis(conn, who, get_plan(conn, plan_id), zone_codes(db, conn, who, plan_id))
     if fmt == "pdf":
         data = report.render_pdf(s)
     elif fmt == "json":

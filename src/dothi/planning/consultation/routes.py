@@ -24,6 +24,7 @@ from dothi.auth.personal_data import data_key
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput, NotFound
+from dothi.planning.changes import zone_codes
 from dothi.planning.consultation import comments as cs
 from dothi.planning.consultation import documents as docs
 from dothi.planning.consultation import report
@@ -259,7 +260,7 @@ def consultation_report(request: Request, plan_id: str, who: CurrentPrincipal) -
     db = db_of(request)
     found = _visible_plan(db, who, plan_id)
     with db.read() as conn:
-        s = report.synthesis(conn, who, found)
+        s = report.synthesis(conn, who, found, zone_codes(db, conn, who, plan_id))
     if fmt == "json":
         return JSONResponse(s.as_dict())
     name = f"gop-y-{plan_id}"
