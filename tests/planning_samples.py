@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from samples import ORIGIN, write_geojson
@@ -21,12 +21,21 @@ W = 0.002  # zone width in degrees
 
 
 def consultation_city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
-    """Plan ``qh-moi`` open for comments (zones z1, z2 side by side), ``qh-xong`` closed
-    (zone z9), ``qh-nhap`` a draft; an editor and an administrator. Returns their tokens
-    as ``{"editor": …, "admin": …}``."""
+    """Plan ``qh-moi`` open for comments (zones z1, z2, z10 side by side: I-1, I-2, I-10),
+    which adjusts ``qh-cu`` in force (I-1 as it was, I-2 taller and denser, I-10 new);
+    ``qh-xong`` closed (zone z9), ``qh-nhap`` a draft; an editor and an administrator.
+    Returns their tokens as ``{"editor": …, "admin": …}``."""
     today = cs.today_in_vietnam()
     with db.write() as conn:
-        plans.add_plan(conn, "qh-moi", "Điều chỉnh phân khu Bến Thành (minh họa)", "zoning")
+        plans.add_plan(conn, "qh-cu", "Phân khu Bến Thành 2020 (minh họa)", "zoning")
+        plans.set_status(conn, "qh-cu", "approved", decision=("20/QĐ-UBND", date(2020, 3, 2)))
+        plans.add_plan(
+            conn,
+            "qh-moi",
+            "Điều chỉnh phân khu Bến Thành (minh họa)",
+            "zoning",
+            supersedes="qh-cu",
+        )
         plans.set_status(
             conn, "qh-moi", "consultation", consultation=(today - timedelta(days=3), today)
         )
@@ -44,14 +53,20 @@ def consultation_city(db: Database, settings: Settings, tmp_path: Path) -> dict[
         admin = create_token(conn, "qt", "góp ý")[0]
     common = {"land_use_function": "residential", "plan_decision_no": "?", "illustrative": True}
     common |= {"plan_decision_date": "2026-01-01", "plan_level": "zoning"}
+    low, tall = {"max_floors": 5, "max_far": 3.0}, {"max_floors": 8, "max_far": 4.5}
     zones = [
+        {"zone_uid": "c1", "zone_code": "I-1", "plan_id": "qh-cu", **common},
+        {"zone_uid": "c2", "zone_code": "I-2", "plan_id": "qh-cu", **common, **low},
         {"zone_uid": "z1", "zone_code": "I-1", "plan_id": "qh-moi", **common},
-        {"zone_uid": "z2", "zone_code": "I-2", "plan_id": "qh-moi", **common},
+        {"zone_uid": "z2", "zone_code": "I-2", "plan_id": "qh-moi", **common, **tall},
+        {"zone_uid": "z10", "zone_code": "I-10", "plan_id": "qh-moi", **common},
         {"zone_uid": "z9", "zone_code": "IX", "plan_id": "qh-xong", **common},
     ]
-    zones[0]["geometry"] = box(X0, Y0, X0 + W, Y0 + W)
-    zones[1]["geometry"] = box(X0 + W, Y0, X0 + 2 * W, Y0 + W)
-    zones[2]["geometry"] = box(X0, Y0 + 2 * W, X0 + W, Y0 + 3 * W)
+    zones[4]["land_use_function"] = "education"
+    cells = [0, 1, 0, 1, 2]
+    for zone, i in zip(zones, cells, strict=False):
+        zone["geometry"] = box(X0 + i * W, Y0, X0 + (i + 1) * W, Y0 + W)
+    zones[5]["geometry"] = box(X0, Y0 + 2 * W, X0 + W, Y0 + 3 * W)
     path = write_geojson(tmp_path / "zones.geojson", zones)
     import_file(db, settings, path, ImportOptions(layer_id="planning_zone", key="zone_uid"))
     return {"editor": editor, "admin": admin}

@@ -232,13 +232,14 @@ def test_lookup_by_point_outside_parcels(client: TestClient) -> None:
         ({}, 400, "đúng một cách tra cứu"),
         ({"lon": "106.7"}, 400, "đúng một cách tra cứu"),
         ({"lon": "106.7", "lat": "10.7", "commune": "26734"}, 400, "đúng một cách"),
-        ({"lon": "abc", "lat": "10.7"}, 400, "lon phải là một số"),
+        # Parameters named in words (the issue asks for it), the name beside them.
+        ({"lon": "abc", "lat": "10.7"}, 400, "Kinh độ (lon) phải là một số"),
         ({"lon": "nan", "lat": "10.7"}, 400, "hữu hạn"),
         ({"lon": "2.35", "lat": "48.85"}, 400, "ngoài lãnh thổ Việt Nam"),
         ({"x": "1", "y": "2", "crs": "EPSG:4326"}, 400, "không phải hệ tọa độ phẳng VN-2000"),
         ({"x": "1", "y": "2", "crs": "EPSG:99999"}, 400, ""),
         ({"commune": "267", "sheet_no": "1", "parcel_no": "1"}, 400, "5 chữ số"),
-        ({"commune": "26734", "sheet_no": "-1", "parcel_no": "1"}, 400, "số nguyên dương"),
+        ({"commune": "26734", "sheet_no": "-1", "parcel_no": "1"}, 400, "Số tờ bản đồ phải là"),
         ({"lon": "106.7", "lat": "10.7", "zoom": "3"}, 400, "zoom"),
         ({"lon": "106.7", "lat": "10.7", "datetime": "hôm qua"}, 400, ""),
     ],
@@ -286,7 +287,11 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     _check_parcel_answer(json.loads(by_parcel.stdout))
     text = dothi("--x", str(N0 + 15), "--y", str(E0 + 10), "--crs", "vn2000-tm3:ho-chi-minh")
     assert text.returncode == 0, text.stderr
-    assert "Xã/phường: Bến Thành" in text.stdout and "Ràng buộc road_red_line: 40" in text.stdout
+    assert "Xã/phường: Bến Thành" in text.stdout
+    # Codes and field names in words: the constraint's kind, the function, the rules.
+    assert "Ràng buộc: Chỉ giới đường đỏ: 40" in text.stdout and "road_red_line" not in text.stdout
+    assert "Ô II-3 — 450 m² (75%): Đất hỗn hợp" in text.stdout
+    assert "Hệ số sử dụng đất tối đa (lần): 7" in text.stdout and "max_far" not in text.stdout
     assert "chiếm đất 390" in text.stdout
     both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
     assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")

@@ -155,7 +155,8 @@ def test_cli_plans(db: Database, env: dict[str, str]) -> None:
         "--decision-date",
         "2026-10-01",
     )
-    assert ok.returncode == 0 and "Plan qh-q1: approved." in ok.stdout
+    # The status in words, not its code.
+    assert ok.returncode == 0 and "Plan qh-q1: Approved, in force." in ok.stdout
     listed = json.loads(dothi("list", "--json").stdout)
     assert listed[0]["decision_no"] == "99/QĐ-UBND" and listed[0]["decision_date"] == "2026-10-01"
     with db.read() as conn:

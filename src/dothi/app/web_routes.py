@@ -38,7 +38,7 @@ from dothi.web import (
 )
 from dothi.web.pages import error_page
 from dothi.webkit.deps import db_of
-from dothi.webkit.pages import PageLanguage, page_path, root_href
+from dothi.webkit.pages import PageLanguage, page_language, page_path, root_href
 
 log = logging.getLogger("dothi.web")
 
@@ -85,13 +85,15 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
         headers["Content-Security-Policy"] = content_security_policy(web)
         return HTMLResponse(map_page(web, layers, lang), headers=headers)
 
-    def other_page(page: Page) -> HTMLResponse:
+    def other_page(page: Page, request: Request) -> HTMLResponse:
         headers = {
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-cache",
             "Content-Security-Policy": page_security_policy(),
+            # The language comes from the request: caches keep one copy per language.
+            "Vary": "Cookie, Accept-Language",
         }
-        return HTMLResponse(page_html(page.html), headers=headers)
+        return HTMLResponse(page_html(page.html, page_language(request)), headers=headers)
 
     for page in (p for capability in capabilities for p in capability.pages):
         # The page's text is read per request: small, and an upgrade shows at once.

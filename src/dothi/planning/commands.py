@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import click
 
@@ -11,8 +12,9 @@ from dothi.auth.audit import audit
 from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
-from dothi.i18n import t
+from dothi.i18n import Language, current_language, format_number, t
 from dothi.planning import actions, plans
+from dothi.planning import changes as ch
 from dothi.planning import lookup as pl
 from dothi.planning.consultation.commands import consultation_group
 from dothi.planning.scenarios.commands import scenario_group
@@ -79,28 +81,61 @@ def planning_lookup(
     _print(answer)
 
 
+def _plan_line(plan: dict[str, Any], lang: Language) -> str:
+    decision = ""
+    if plan.get("decision_no"):
+        day = plans.date_text(plan.get("decision_date"), lang)
+        decision = t(
+            f", quyết định {plan['decision_no']} ngày {day}",
+            f", decision {plan['decision_no']} of {day}",
+        )
+    return f"{plan['name_label'][lang]} — {plan['status_label'][lang]}{decision}"
+
+
 def _print(answer: pl.Lookup) -> None:
+    lang = current_language()
+    doc = answer.as_dict()
     commune = answer.commune or {}
-    click.echo(t(f"Xã/phường: {commune.get('name', '-')}", f"Commune: {commune.get('name', '-')}"))
+    click.echo(t(f"Xã/phường: {commune.get('name', '–')}", f"Commune: {commune.get('name', '–')}"))
     if answer.parcel is not None:
         p = answer.parcel
+        area = format_number(answer.parcel_area_m2, 1, lang)
         click.echo(
             t(
-                f"Thửa {p.get('parcel_no')}, tờ {p.get('sheet_no')}: {answer.parcel_area_m2} m²",
-                f"Parcel {p.get('parcel_no')}, sheet {p.get('sheet_no')}: "
-                f"{answer.parcel_area_m2} m²",
+                f"Thửa {p.get('parcel_no')}, tờ {p.get('sheet_no')}: {area} m²",
+                f"Parcel {p.get('parcel_no')}, sheet {p.get('sheet_no')}: {area} m²",
             )
         )
-    for z in answer.zones:
-        share = "" if z.share is None else f" — {z.area_m2} m² ({z.share:.0%})"
-        rules = ", ".join(f"{k}={v}" for k, v in z.rules.items() if v is not None)
-        code = z.properties.get("zone_code", z.zone_uid)
-        click.echo(f"  {t('Ô', 'Zone')} {code}{share}: {rules or '-'}")
-    for c in answer.constraints:
-        taken = "" if c.area_m2 is None else f": {c.area_m2} m²"
-        click.echo(f"  {t('Ràng buộc', 'Constraint')} {c.kind}{taken}")
+    if doc["zones"]:
+        click.echo(t("Quy hoạch đang có hiệu lực:", "Plan in force:"))
+    for z in doc["zones"]:
+        share = ""
+        if z["share"] is not None:
+            share = f" — {format_number(z['area_m2'], 1, lang)} m² ({z['share']:.0%})"
+        code = z["zone_code"] or z["zone_uid"]
+        click.echo(f"  {t('Ô', 'Zone')} {code}{share}: {z['function']['label'][lang]}")
+        for r in z["rules_text"]:
+            click.echo(f"    {r['title'][lang]}: {r['text'][lang]}")
+        click.echo(f"    {t('Đồ án', 'Plan')}: {_plan_line(z['plan'], lang)}")
+    for z in doc["proposed_zones"]:
+        code = z["zone_code"] or z["zone_uid"]
+        click.echo(
+            t(
+                f"Đề xuất (chưa có hiệu lực), ô {code}: {_plan_line(z['plan'], lang)}",
+                f"Proposed (not in force), zone {code}: {_plan_line(z['plan'], lang)}",
+            )
+        )
+        for c in z["changes"]:
+            click.echo(f"    {c['text'][lang]}")
+        if z["change"] == "unchanged":
+            click.echo(t("    Không thay đổi ô này.", "    No change to this zone."))
+        elif z["change"] == "added":
+            click.echo(f"    {t('Ô mới', 'New zone')}: {z['function']['label'][lang]}")
+    for c in doc["constraints"]:
+        taken = "" if c["area_m2"] is None else f": {format_number(c['area_m2'], 1, lang)} m²"
+        click.echo(f"  {t('Ràng buộc', 'Constraint')}: {c['kind_label'][lang]}{taken}")
     if answer.envelope is not None:
-        e = answer.envelope
+        e = {k: format_number(v, 1, lang) for k, v in answer.envelope.items()}
         click.echo(
             t(
                 f"Tối đa: chiếm đất {e['max_footprint_m2']} m², sàn {e['max_floor_area_m2']} m²",
@@ -109,6 +144,45 @@ def _print(answer: pl.Lookup) -> None:
             )
         )
     click.echo(t(pl.DISCLAIMER["vi"], pl.DISCLAIMER["en"]))
+
+
+@planning_group.command("changes")
+@click.argument("plan_id", metavar="PLAN")
+@click.option("--against", help="So với đồ án này (mặc định: đồ án được thay thế) / compare with")
+@click.option("--json", "as_json", is_flag=True, help="Xuất JSON / JSON output")
+@pass_ctx
+def planning_changes(ctx: Context, plan_id: str, against: str | None, as_json: bool) -> None:
+    """Nội dung điều chỉnh của dự thảo so với quy hoạch đang áp dụng / what a draft changes
+    against the plan in force, zone by zone."""
+    db = ctx.database()
+    with db.read() as conn:
+        found = ch.compare_plans(db, conn, operator(default_user()), plan_id, against=against)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
+        return
+    lang = current_language()
+    n = found.counts()
+    click.echo(found.plan.summary()["name_label"][lang])
+    if found.base is None:
+        click.echo(t("Không có đồ án nào để so sánh.", "No plan to compare with."))
+    else:
+        base = found.base.summary()
+        click.echo(
+            t(
+                f"So với: {base['name_label']['vi']} ({base['status_label']['vi']})",
+                f"Against: {base['name_label']['en']} ({base['status_label']['en']})",
+            )
+        )
+    click.echo(
+        t(
+            f"{n['changed']} ô điều chỉnh, {n['added']} ô mới, {n['removed']} ô bỏ, "
+            f"{n['unchanged']} ô giữ nguyên (trên {n['zones']} ô của dự thảo).",
+            f"{n['changed']} zones changed, {n['added']} added, {n['removed']} removed, "
+            f"{n['unchanged']} unchanged (of the draft's {n['zones']} zones).",
+        )
+    )
+    for code, kind, what, values in ch.change_rows(found, lang):
+        click.echo(f"  {code:<10} {kind:<14} {what}{': ' + values if values else ''}")
 
 
 @planning_group.group("plan")
@@ -166,9 +240,12 @@ def plan_list(ctx: Context, as_json: bool) -> None:
         return
     if not found:
         click.echo(t("Chưa có đồ án nào.", "No plans yet."))
+    lang = current_language()
     for p in found:
-        decision = f"{p.decision_no} ({p.decision_date})" if p.decision_no else "-"
-        click.echo(f"{p.id:<24} {p.status:<12} {p.level:<9} {decision:<28} {p.name}")
+        decision = f"{p.decision_no} ({p.decision_date})" if p.decision_no else "–"
+        status = plans.STATUS_LABELS[p.status][lang]
+        level = plans.LEVEL_LABELS[p.level][lang]
+        click.echo(f"{p.id:<24} {plans.name_in(p.name, lang)} — {status}; {level}; {decision}")
 
 
 @plan_group.command("status")
@@ -198,7 +275,8 @@ def plan_status(
         audit(
             conn, operator(default_user()), actions.PLAN_STATUS, target=f"plan:{plan_id}:{status}"
         )
-    click.echo(t(f"Đồ án {moved.id}: {moved.status}.", f"Plan {moved.id}: {moved.status}."))
+    label = plans.STATUS_LABELS[moved.status]
+    click.echo(t(f"Đồ án {moved.id}: {label['vi']}.", f"Plan {moved.id}: {label['en']}."))
 
 
 planning_group.add_command(consultation_group)

@@ -36,7 +36,10 @@ from dothi.geo import crs as crsmod
 from dothi.geo.extent import in_vietnam
 from dothi.geo.metric import geodesic_area as area_m2
 from dothi.geo.transform import move_xy
-from dothi.planning.plans import statuses_by_id
+from dothi.i18n import LANGUAGES
+from dothi.planning.changes import FieldChange, field_words, zone_differences
+from dothi.planning.plans import Plan, plan_summary, plans_by_id
+from dothi.spatial.labels import display_value
 from dothi.spatial.layers import layer_access
 
 COMMUNES = "admin_commune"
@@ -99,20 +102,29 @@ class Lookup:
     #: The layers the answer was read from, with their access level (for the audit log of
     #: restricted reads); not part of the answer.
     read: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The registered plans the zones name, by id; not part of the answer.
+    plans: dict[str, Plan] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        """The answer as JSON-ready data (areas in m², shares as fractions)."""
+        """The answer as JSON-ready data (areas in m², shares as fractions).
+
+        ``zones`` are those in force: their ``rules`` are the rules. ``proposed_zones`` are
+        zones of drafts in consultation: their values are ``proposed_rules`` only, with
+        what they would change (``changes``, before → after) against the zone in force
+        they would replace (``replaces``). Every zone names its plan (``plan``: id, name,
+        status in words, decision)."""
         return {
             "point": None if self.point is None else list(self.point),
             "commune": self.commune,
             "parcel": self.parcel,
             "parcel_area_m2": self.parcel_area_m2,
-            "zones": [_zone_dict(z) for z in self.zones],
-            "proposed_zones": [_zone_dict(z) for z in self.proposed],
+            "zones": [self._zone_dict(z) for z in self.zones],
+            "proposed_zones": [self._proposed_dict(z) for z in self.proposed],
             "constraints": [
                 {
                     "constraint_uid": c.constraint_uid,
                     "kind": c.kind,
+                    "kind_label": constraint_label(c.kind),
                     "area_m2": c.area_m2,
                     "properties": c.properties,
                 }
@@ -120,6 +132,64 @@ class Lookup:
             ],
             "envelope": self.envelope,
             "disclaimer": DISCLAIMER,
+        }
+
+    def plan_of(self, zone: ZoneShare) -> dict[str, Any]:
+        """The zone's plan: id, name, status (in words, in force or not) and decision.
+        A zone that names no registered plan is taken as in force, with what it says of
+        its plan itself."""
+        props = zone.properties
+        found = self.plans.get(str(props.get("plan_id")))
+        if found is not None:
+            return found.summary()
+        return plan_summary(
+            props.get("plan_id"),
+            props.get("plan_name"),
+            "approved",
+            props.get("plan_decision_no"),
+            props.get("plan_decision_date"),
+        )
+
+    def replaced_by(self, proposed: ZoneShare) -> ZoneShare | None:
+        """The zone in force that a proposed zone would replace: the one of the same code
+        (of the plan the draft supersedes first), else the one it overlaps most."""
+        if not self.zones:
+            return None
+        code = proposed.properties.get("zone_code")
+        draft = self.plans.get(str(proposed.properties.get("plan_id")))
+        older = draft.supersedes if draft is not None else None
+        same = [z for z in self.zones if code is not None and z.properties.get("zone_code") == code]
+        same.sort(key=lambda z: z.properties.get("plan_id") != older)
+        if same:
+            return same[0]
+        if proposed.geometry is None:
+            return self.zones[0]
+        return max(self.zones, key=lambda z: _overlap(z.geometry, proposed.geometry))
+
+    def _zone_dict(self, z: ZoneShare) -> dict[str, Any]:
+        return {**_zone_dict(z), "plan": self.plan_of(z), "rules": z.rules}
+
+    def _proposed_dict(self, z: ZoneShare) -> dict[str, Any]:
+        old = self.replaced_by(z)
+        if old is None:
+            changes: list[FieldChange] = []
+            change = "added"
+        else:
+            changes = zone_differences(old.properties, z.properties)
+            change = "changed" if changes else "unchanged"
+        return {
+            **_zone_dict(z),
+            "plan": self.plan_of(z),
+            "proposed_rules": z.rules,
+            "change": change,
+            "replaces": None
+            if old is None
+            else {
+                "zone_uid": old.zone_uid,
+                "zone_code": old.properties.get("zone_code"),
+                "plan": self.plan_of(old),
+            },
+            "changes": [c.as_dict() for c in changes],
         }
 
     @property
@@ -138,12 +208,44 @@ class Lookup:
         return {"max_footprint_m2": round(footprint, 1), "max_floor_area_m2": round(floor_area, 1)}
 
 
+def _overlap(a: BaseGeometry | None, b: BaseGeometry) -> float:
+    return 0.0 if a is None else float(shapely.intersection(a, b).area)
+
+
+def constraint_label(kind: str) -> dict[str, str]:
+    """A constraint's kind in words (``road_red_line`` → "Chỉ giới đường đỏ")."""
+    return {lang: display_value(CONSTRAINTS, {}, "kind", kind, lang) for lang in LANGUAGES}
+
+
+def rules_text(z: ZoneShare) -> list[dict[str, Any]]:
+    """The zone's rules that have a value, each with its title and value in words."""
+    return [
+        {
+            "field": name,
+            "title": field_words(name),
+            "value": value,
+            "text": {lang: display_value(ZONES, {}, name, value, lang) for lang in LANGUAGES},
+        }
+        for name, value in z.rules.items()
+        if value is not None
+    ]
+
+
 def _zone_dict(z: ZoneShare) -> dict[str, Any]:
+    function = z.properties.get("land_use_function")
     return {
         "zone_uid": z.zone_uid,
+        "zone_code": z.properties.get("zone_code"),
+        "function": {
+            "code": function,
+            "label": {
+                lang: display_value(ZONES, {}, "land_use_function", function, lang)
+                for lang in LANGUAGES
+            },
+        },
         "area_m2": z.area_m2,
         "share": None if z.share is None else round(z.share, 4),
-        "rules": z.rules,
+        "rules_text": rules_text(z),
         "properties": z.properties,
     }
 
@@ -156,7 +258,10 @@ def _place_zone(r: _Reader, answer: Lookup, zone: ZoneShare) -> None:
     if zone.properties.get("stage") == "existing":
         return
     plan_id = zone.properties.get("plan_id")
-    status = r.plan_statuses.get(plan_id, "approved") if plan_id else "approved"
+    found = r.plans.get(plan_id) if plan_id else None
+    status = found.status if found is not None else "approved"
+    if found is not None:
+        answer.plans[found.id] = found
     if status == "approved":
         answer.zones.append(zone)
     elif status == "consultation":
@@ -179,9 +284,9 @@ class _Reader:
         return frozenset(self.access)
 
     @cached_property
-    def plan_statuses(self) -> dict[str, str]:
-        """Every plan's status, read once and only if a zone names a plan."""
-        return statuses_by_id(self.conn)
+    def plans(self) -> dict[str, Plan]:
+        """Every plan, read once and only if a zone names a plan."""
+        return plans_by_id(self.conn)
 
     def _layers(self) -> tuple[list[str], list[str]]:
         meeting = [lid for lid in (ZONES, CONSTRAINTS) if lid in self.readable]
@@ -249,7 +354,7 @@ def lookup_point(
         return _lookup_parcel(r, rows, point=(lon, lat))
     answer = Lookup(point=(lon, lat), commune=_commune(rows), read=r.access)
     for z in rows.meeting.get(ZONES, []):
-        _place_zone(r, answer, ZoneShare(z.fid, z.properties, None, None))
+        _place_zone(r, answer, ZoneShare(z.fid, z.properties, None, None, z.geometry))
     for c in rows.meeting.get(CONSTRAINTS, []):
         answer.constraints.append(
             ConstraintHit(c.fid, str(c.properties.get("kind")), c.properties, None)
@@ -296,7 +401,8 @@ def lookup_parcel(
             f"Mã xã/phường «{commune}» phải gồm 5 chữ số (mã thống kê).",
             f"The commune code '{commune}' must be 5 digits (the GSO code).",
         )
-    sheet, number = _positive(sheet_no, "sheet_no"), _positive(parcel_no, "parcel_no")
+    sheet = _positive(sheet_no, ("Số tờ bản đồ", "The map sheet number"))
+    number = _positive(parcel_no, ("Số thửa", "The parcel number"))
     r = _reader(db, conn, who, as_of)
     if PARCELS not in r.readable:
         raise _no_parcel(code, sheet, number)
@@ -396,12 +502,12 @@ def lookup_address(db: Database, conn: Connection, who: Principal, q: str) -> Lo
     return _lookup_parcel(r, r.around(found[0]), point=None)
 
 
-def _positive(text: str, name: str) -> int:
+def _positive(text: str, words: tuple[str, str]) -> int:
     value = text.strip()
     if not (value.isascii() and value.isdigit() and 0 < int(value) < 10**9):
         raise InvalidInput(
-            f"{name} phải là số nguyên dương, nhận «{text}».",
-            f"{name} must be a positive whole number, got '{text}'.",
+            f"{words[0]} phải là số nguyên dương, nhận «{text}».",
+            f"{words[1]} must be a positive whole number, got '{text}'.",
         )
     return int(value)
 

@@ -30,6 +30,24 @@ _MOVES = {
     "superseded": (),
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: What each status means to a reader: only an approved plan is in force.
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "draft": {"vi": "Bản nháp (chưa công bố)", "en": "Draft (not published)"},
+    "consultation": {
+        "vi": "Dự thảo đang lấy ý kiến (chưa có hiệu lực)",
+        "en": "Draft in consultation (not in force)",
+    },
+    "approved": {"vi": "Đã phê duyệt, đang có hiệu lực", "en": "Approved, in force"},
+    "superseded": {
+        "vi": "Đã được thay thế (hết hiệu lực)",
+        "en": "Superseded (no longer in force)",
+    },
+}
+LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "general": {"vi": "Quy hoạch chung", "en": "General plan"},
+    "zoning": {"vi": "Quy hoạch phân khu", "en": "Zoning plan"},
+    "detailed": {"vi": "Quy hoạch chi tiết", "en": "Detailed plan"},
+}
 
 
 @dataclass(frozen=True)
@@ -49,13 +67,72 @@ class Plan:
     supersedes: str | None
     documents: list[dict[str, str]]
 
+    @property
+    def in_force(self) -> bool:
+        """True for an approved plan: its rules are the rules; a draft's are proposals."""
+        return self.status == "approved"
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data."""
+        """JSON-ready data, with the status and level in words (vi/en)."""
         out: dict[str, Any] = dict(self.__dict__)
         for key in ("decision_date", "consultation_from", "consultation_to"):
             value = out[key]
             out[key] = None if value is None else value.isoformat()
+        out["in_force"] = self.in_force
+        out["status_label"] = STATUS_LABELS.get(self.status)
+        out["level_label"] = LEVEL_LABELS.get(self.level)
+        out["name_label"] = {lang: name_in(self.name, lang) for lang in ("vi", "en")}
         return out
+
+    def summary(self) -> dict[str, Any]:
+        """What a zone carries of its plan: id, name, status (in words) and decision."""
+        return plan_summary(
+            self.id,
+            self.name,
+            self.status,
+            self.decision_no,
+            None if self.decision_date is None else self.decision_date.isoformat(),
+        )
+
+
+def name_in(name: str, lang: str) -> str:
+    """A name written ``"Vietnamese / English"`` in one language (the whole name when it
+    has one language only), as the layer schemas write titles."""
+    vi, sep, en = name.partition(" / ")
+    if not sep:
+        return name
+    return en.strip() if lang == "en" else vi.strip()
+
+
+def date_text(iso: str | None, lang: str) -> str:
+    """An ISO date as people write it: ``01/01/2026`` in Vietnamese, ISO in English."""
+    if not iso:
+        return "–"
+    if lang == "en":
+        return iso[:10]
+    year, month, day = iso[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
+def plan_summary(
+    plan_id: str | None,
+    name: str | None,
+    status: str,
+    decision_no: str | None,
+    decision_date: str | None,
+) -> dict[str, Any]:
+    """A plan as a zone in a lookup, a sheet or a change list names it."""
+    label = name or plan_id or ""
+    return {
+        "id": plan_id,
+        "name": name,
+        "name_label": {lang: name_in(label, lang) for lang in ("vi", "en")},
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, {"vi": status, "en": status}),
+        "in_force": status == "approved",
+        "decision_no": decision_no,
+        "decision_date": decision_date,
+    }
 
 
 def _row(r: Any) -> Plan:
@@ -101,6 +178,11 @@ def list_plans(conn: Connection, statuses: tuple[str, ...] = STATUSES) -> list[P
 def statuses_by_id(conn: Connection) -> dict[str, str]:
     """Every plan's status, for sorting zones in a lookup."""
     return {r.id: r.status for r in conn.execute(select(plan.c.id, plan.c.status))}
+
+
+def plans_by_id(conn: Connection) -> dict[str, Plan]:
+    """Every plan, by id (a lookup names each zone's plan)."""
+    return {p.id: p for p in list_plans(conn)}
 
 
 def add_plan(

@@ -1,5 +1,6 @@
 """HTTP routes of planning (mounted at ``/planning``): ``lookup``, ``sheet`` (PDF), ``search``,
-``compliance``, ``regulations``, ``plans``. Thin adapters over :mod:`dothi.planning`."""
+``compliance``, ``regulations``, ``plans`` (with each plan's ``boundary``, ``zones`` and
+``changes``). Thin adapters over :mod:`dothi.planning`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import shapely.geometry
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -16,6 +18,7 @@ from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import DothiError, InvalidInput, NotFound
 from dothi.params import parse_datetime
+from dothi.planning import changes as ch
 from dothi.planning import compliance, plans, sheet
 from dothi.planning import lookup as pl
 from dothi.planning import regulations as regs
@@ -33,13 +36,27 @@ _KEYS = {
 _KNOWN = {k for names in _KEYS.values() for k in names} | {"datetime"}
 
 
+#: How people call the coordinates a lookup takes (errors name them so, with the parameter).
+_COORDINATES = {
+    "lon": ("Kinh độ", "The longitude"),
+    "lat": ("Vĩ độ", "The latitude"),
+    "x": ("Tọa độ X", "The X coordinate"),
+    "y": ("Tọa độ Y", "The Y coordinate"),
+}
+
+
 def _number(params: dict[str, str], name: str) -> float:
+    vi, en = _COORDINATES[name]
     try:
         value = float(params[name])
     except ValueError:
-        raise InvalidInput(f"{name} phải là một số.", f"{name} must be a number.") from None
+        raise InvalidInput(
+            f"{vi} ({name}) phải là một số.", f"{en} ({name}) must be a number."
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{name} phải là một số hữu hạn.", f"{name} must be a finite number.")
+        raise InvalidInput(
+            f"{vi} ({name}) phải là một số hữu hạn.", f"{en} ({name}) must be a finite number."
+        )
     return value
 
 
@@ -287,3 +304,70 @@ def planning_plan(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
     if found.status not in plans.shown_statuses(who):
         raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
     return JSONResponse(found.to_dict())
+
+
+def _shown_plan(conn: Connection, who: Principal, plan_id: str) -> plans.Plan:
+    found = plans.get_plan(conn, plan_id)
+    if found.status not in plans.shown_statuses(who):
+        raise NotFound(f"Không có đồ án quy hoạch «{plan_id}».", f"No plan '{plan_id}'.")
+    return found
+
+
+def _wants_geojson(request: Request, params: dict[str, str]) -> bool:
+    fmt = params.get("f")
+    if fmt not in (None, "json", "geojson"):
+        raise InvalidInput("f là json hoặc geojson.", "f is json or geojson.")
+    accept = request.headers.get("accept", "")
+    return fmt == "geojson" or (fmt is None and "application/geo+json" in accept)
+
+
+@router.get("/plans/{plan_id}/zones")
+def planning_plan_zones(request: Request, plan_id: str, who: CurrentPrincipal) -> Response:
+    """Các ô quy hoạch của đồ án (GeoJSON), theo thứ tự ký hiệu, kèm trạng thái đồ án /
+    the plan's zones as GeoJSON in the natural order of their codes (BT-2 before BT-11),
+    each with its plan's status (``plan_status``, ``in_force``) and its function in words."""
+    query_params(request, ())
+    db = db_of(request)
+    with db.read() as conn:
+        found = _shown_plan(conn, who, plan_id)
+        rows = ch.plan_zones(db, conn, who, plan_id)
+    audit_layer_reads(request, who, readable_access(db, who, (pl.ZONES,)))
+    summary = found.summary()
+    features = [
+        {
+            "type": "Feature",
+            "id": r.fid,
+            "geometry": None if r.geometry is None else shapely.geometry.mapping(r.geometry),
+            "properties": {
+                **r.properties,
+                "plan_status": found.status,
+                "in_force": found.in_force,
+                "function_text_vi": ch.field_value("land_use_function", r, "vi"),
+                "function_text_en": ch.field_value("land_use_function", r, "en"),
+            },
+        }
+        for r in rows
+    ]
+    doc = {"type": "FeatureCollection", "plan": summary, "features": features}
+    return Response(orjson.dumps(doc), media_type="application/geo+json")
+
+
+@router.get("/plans/{plan_id}/changes")
+def planning_plan_changes(request: Request, plan_id: str, who: CurrentPrincipal) -> Response:
+    """Nội dung điều chỉnh: từng ô thay đổi, trước → sau, ô thêm, ô bỏ (JSON; GeoJSON với
+    ``f=geojson``) / what a draft changes against the plan it replaces (``against=`` another
+    plan): each zone before and after, zones added and removed."""
+    params = query_params(request, ("against", "f"))
+    geojson = _wants_geojson(request, params)
+    db = db_of(request)
+    with db.read() as conn:
+        _shown_plan(conn, who, plan_id)
+        against = params.get("against")
+        if against is not None:
+            _shown_plan(conn, who, against)
+        found = ch.compare_plans(db, conn, who, plan_id, against=against)
+    audit_layer_reads(request, who, readable_access(db, who, (pl.ZONES,)))
+    if geojson:
+        doc = {**found.as_geojson(), **{k: v for k, v in found.as_dict().items() if k != "zones"}}
+        return Response(orjson.dumps(doc), media_type="application/geo+json")
+    return Response(orjson.dumps(found.as_dict()), media_type="application/json")

@@ -15,7 +15,8 @@ from fpdf import FPDF
 from shapely.geometry.base import BaseGeometry
 
 from dothi.pdf import add_fonts, fmt, title_block
-from dothi.planning.lookup import DISCLAIMER, Lookup
+from dothi.planning.lookup import DISCLAIMER, Lookup, constraint_label
+from dothi.planning.plans import date_text
 
 _MAP_MM = 80.0
 
@@ -149,8 +150,8 @@ def _rules_table(pdf: FPDF, answer: Lookup) -> None:
         r = z.rules
         floors = f"{fmt(r['min_floors'])}–{fmt(r['max_floors'])}"
         share = f"{fmt(z.area_m2)} m² ({fmt((z.share or 0) * 100, 0)} %)"
-        props = z.properties
-        decision = f"{props.get('plan_decision_no', '–')} {props.get('plan_decision_date', '')}"
+        plan = answer.plan_of(z)
+        decision = f"{plan['decision_no'] or '–'} {date_text(plan['decision_date'], 'vi')}"
         row = (
             str(z.properties.get("zone_code", z.zone_uid)),
             share,
@@ -177,16 +178,63 @@ def _rules_table(pdf: FPDF, answer: Lookup) -> None:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    for z in answer.proposed:
-        pdf.set_font("noto", size=8)
-        code = z.properties.get("zone_code", z.zone_uid)
-        pdf.multi_cell(
-            0,
-            5,
-            f"Đang lấy ý kiến / In consultation: ô / zone {code}",
-            new_x="LMARGIN",
-            new_y="NEXT",
+    _plans_in_force(pdf, answer)
+    _proposals(pdf, answer)
+
+
+def _line(pdf: FPDF, text: str, size: float = 8, style: str = "") -> None:
+    pdf.set_font("noto", style, size)
+    pdf.multi_cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _plans_in_force(pdf: FPDF, answer: Lookup) -> None:
+    """Which plan each rule comes from, with its status in words."""
+    seen: set[str] = set()
+    for z in answer.zones:
+        plan = answer.plan_of(z)
+        key = str(plan["id"] or plan["name"])
+        if key in seen:
+            continue
+        seen.add(key)
+        names, status = plan["name_label"], plan["status_label"]
+        _line(pdf, f"Đồ án / Plan: {names['vi']} — {status['vi']} / {status['en']}")
+
+
+def _proposals(pdf: FPDF, answer: Lookup) -> None:
+    """Zones of drafts in consultation: proposals, not rules — what each would change."""
+    if not answer.proposed:
+        return
+    doc = answer.as_dict()
+    pdf.ln(2)
+    _line(
+        pdf,
+        "Đề xuất đang lấy ý kiến (chưa có hiệu lực) / Proposals in consultation (not in force)",
+        10,
+        "B",
+    )
+    for z in doc["proposed_zones"]:
+        plan = z["plan"]
+        code = z["zone_code"] or z["zone_uid"]
+        _line(
+            pdf,
+            f"Ô / Zone {code}: {plan['name_label']['vi']} — {plan['status_label']['vi']} "
+            f"/ {plan['status_label']['en']}",
+            8,
+            "B",
         )
+        if z["change"] == "unchanged":
+            _line(pdf, "    Không thay đổi / no change")
+        elif z["change"] == "added":
+            label = z["function"]["label"]
+            _line(pdf, f"    Ô mới / new zone: {label['vi']} / {label['en']}")
+        for c in z["changes"]:
+            # Noto Sans has no arrow: "now … proposed …" says it in words.
+            before, after, title = c["before_text"], c["after_text"], c["title"]
+            _line(
+                pdf,
+                f"    {title['vi']}: hiện {before['vi']}, đề xuất {after['vi']} / "
+                f"{title['en']}: now {before['en']}, proposed {after['en']}",
+            )
 
 
 def _constraints(pdf: FPDF, answer: Lookup) -> None:
@@ -197,6 +245,8 @@ def _constraints(pdf: FPDF, answer: Lookup) -> None:
     if not answer.constraints:
         pdf.cell(0, 5, "Không có / none", new_x="LMARGIN", new_y="NEXT")
     for c in answer.constraints:
-        label = c.properties.get("label") or c.kind
-        taken = "" if c.area_m2 is None else f": {fmt(c.area_m2)} m²"
-        pdf.multi_cell(0, 5, f"• {label} ({c.kind}){taken}", new_x="LMARGIN", new_y="NEXT")
+        kind = constraint_label(c.kind)
+        label = c.properties.get("label")
+        what = f"{kind['vi']} / {kind['en']}" + (f": {label}" if label else "")
+        taken = "" if c.area_m2 is None else f" — {fmt(c.area_m2)} m²"
+        pdf.multi_cell(0, 5, f"• {what}{taken}", new_x="LMARGIN", new_y="NEXT")

@@ -91,8 +91,14 @@ comment = Table(
     # Keyed hash of the client's address, for rate limits (the address is not kept).
     Column("client_key", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Keyed hashes of the browser session and of the e-mail or phone given, for the limits
+    # of one person (many people may share one address at a public meeting).
+    Column("session_key", String(64)),
+    Column("identity_key", String(64)),
     Index("ix_comment_plan_status", "plan_id", "status"),
     Index("ix_comment_client_time", "client_key", "created_at"),
+    Index("ix_comment_session_time", "session_key", "created_at"),
+    Index("ix_comment_identity_time", "identity_key", "created_at"),
 )
 
 attachment = Table(
@@ -109,4 +115,24 @@ attachment = Table(
     Index("ix_attachment_comment", "comment_id"),
 )
 
-CONSULTATION_TABLES = (comment, attachment)
+# A plan's documents (hồ sơ: thuyết minh, bản vẽ), uploaded by officials, public with the
+# plan. In the database, as comment attachments are: a row and its file commit together.
+document = Table(
+    "plan_document",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(64), ForeignKey("plan.id"), nullable=False),
+    Column("title", String(300), nullable=False),
+    # report = thuyết minh; drawing = bản vẽ; decision = quyết định, tờ trình; other
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_plan_document_plan", "plan_id"),
+)
+
+CONSULTATION_TABLES = (comment, attachment, document)

@@ -118,17 +118,20 @@ def content_security_policy(web: WebSettings) -> str:
 
 
 def page_security_policy() -> str:
-    """The CSP of the pages without a map: Dothi's own files and API only."""
+    """The CSP of the capabilities' pages: Dothi's own files and API only (a small MapLibre
+    map, as on the consultation page, starts its worker from a blob: URL)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'self'"
+        "connect-src 'self'; worker-src 'self' blob:; child-src blob:; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
     )
 
 
-def page_html(path: Path) -> str:
-    """The HTML of a page without a map (a capability's, e.g. ``consultation``)."""
-    return path.read_text(encoding="utf-8")
+def page_html(path: Path, lang: str = "vi") -> str:
+    """The HTML of a capability's page (e.g. ``consultation``) in the visitor's language:
+    ``<html lang>`` says it, and the page's script writes its text in it."""
+    text = path.read_text(encoding="utf-8")
+    return text.replace('<html lang="vi">', f'<html lang="{"en" if lang == "en" else "vi"}">', 1)
 
 
 def layer_items(layers: Sequence[tuple[str, str, str]], lang: Language = "vi") -> str:

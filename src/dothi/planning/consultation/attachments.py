@@ -1,9 +1,12 @@
-"""Files attached to a consultation comment: checked, and stripped of hidden personal data.
+"""Files attached to a consultation comment or to a plan: checked, and stripped of hidden
+personal data.
 
 A file is accepted only if its content is what its declared type says (the first bytes are
 checked, not the name), it is small enough, and there are few enough of them. Photos often
 carry the place and time they were taken (EXIF GPS): JPEG and PNG files are stored without
 their metadata segments and chunks, since commenters rarely know that they are sending it.
+A plan's documents (:mod:`dothi.planning.consultation.documents`) go through the same
+checks, with their own size limit.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ MAGIC = {
     "image/png": b"\x89PNG\r\n\x1a\n",
     "application/pdf": b"%PDF-",
 }
+#: How people name the accepted types (errors say this, not media types).
+TYPE_WORDS = {
+    "image/jpeg": ("ảnh JPG", "a JPG photo"),
+    "image/png": ("ảnh PNG", "a PNG image"),
+    "application/pdf": ("tệp PDF", "a PDF file"),
+}
+ACCEPTED = ("ảnh JPG, PNG hoặc tệp PDF", "JPG or PNG photos, or PDF files")
 MAX_BYTES = 5 * 2**20
 MAX_FILES = 3
 _NAME = re.compile(r"[^\w.\- ()]+")
@@ -45,14 +55,29 @@ class Attachment:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def _too_large() -> InvalidInput:
-    mib = MAX_BYTES // 2**20
+def too_large(max_bytes: int) -> InvalidInput:
+    """The error for a file over ``max_bytes``, in words."""
+    mib = max_bytes // 2**20
     return InvalidInput(
-        f"Mỗi tệp đính kèm tối đa {mib} MiB.",
-        f"Each attachment may be at most {mib} MiB.",
+        f"Mỗi tệp tối đa {mib} MiB.",
+        f"Each file may be at most {mib} MiB.",
         code="TooLarge",
         status=413,
     )
+
+
+def _unsupported(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"Tệp «{name}» không được nhận: chỉ nhận {ACCEPTED[0]}.",
+        f"The file '{name}' is not accepted: only {ACCEPTED[1]}.",
+        code="UnsupportedMediaType",
+        status=415,
+    )
+
+
+def _sniffed(content: bytes) -> str | None:
+    """The accepted type the content starts as, if any."""
+    return next((m for m, magic in MAGIC.items() if content.startswith(magic)), None)
 
 
 def _damaged(kind: str) -> InvalidInput:
@@ -97,7 +122,8 @@ def strip_png(data: bytes) -> bytes:
     raise _damaged("PNG")
 
 
-def _clean_name(raw: Any) -> str:
+def clean_name(raw: Any) -> str:
+    """A file name safe to store and to offer for download (no folders, no odd signs)."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidInput("Tệp đính kèm cần có tên.", "An attachment needs a name.")
     base = unicodedata.normalize("NFC", raw.replace("\\", "/").rsplit("/", 1)[-1])
@@ -105,39 +131,22 @@ def _clean_name(raw: Any) -> str:
     return name or "tep"
 
 
-def parse_attachment(doc: Any) -> Attachment:
-    """One attachment from ``{"name", "media_type", "content_base64"}``, checked and cleaned."""
-    if not isinstance(doc, dict):
-        raise InvalidInput(
-            "Mỗi tệp đính kèm là đối tượng {name, media_type, content_base64}.",
-            "Each attachment is an object {name, media_type, content_base64}.",
-        )
-    name = _clean_name(doc.get("name"))
-    media = str(doc.get("media_type", "")).lower()
+def check_file(name: str, media: str, content: bytes, *, max_bytes: int = MAX_BYTES) -> Attachment:
+    """A file checked (its content is of its declared type, or of the type it starts as
+    when none is declared; not too large) and cleaned of hidden metadata."""
+    media = media.lower()
+    if media in ("", "application/octet-stream"):
+        media = _sniffed(content) or media  # browsers send no type for some files
     if media not in MAGIC:
-        raise InvalidInput(
-            f"Chỉ nhận tệp {', '.join(MAGIC)}.",
-            f"Only {', '.join(MAGIC)} files are accepted.",
-            code="UnsupportedMediaType",
-            status=415,
-        )
-    encoded = doc.get("content_base64")
-    if not isinstance(encoded, str):
-        raise InvalidInput("Thiếu content_base64.", "content_base64 is missing.")
-    if len(encoded) > (MAX_BYTES * 4) // 3 + 4:
-        raise _too_large()
-    try:
-        content = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        raise InvalidInput(
-            "content_base64 không phải base64 hợp lệ.", "content_base64 is not valid base64."
-        ) from None
-    if len(content) > MAX_BYTES:
-        raise _too_large()
+        raise _unsupported(name)
+    if len(content) > max_bytes:
+        raise too_large(max_bytes)
     if not content.startswith(MAGIC[media]):
+        vi, en = TYPE_WORDS[media]
         raise InvalidInput(
-            f"Nội dung tệp «{name}» không phải {media}.",
-            f"The content of '{name}' is not {media}.",
+            f"Tệp «{name}» không phải {vi} thật (nội dung không khớp); chỉ nhận {ACCEPTED[0]}.",
+            f"The file '{name}' is not really {en} (its content does not match); only "
+            f"{ACCEPTED[1]} are accepted.",
             code="UnsupportedMediaType",
             status=415,
         )
@@ -148,13 +157,41 @@ def parse_attachment(doc: Any) -> Attachment:
     return Attachment(name, media, content)
 
 
+def parse_attachment(doc: Any, *, max_bytes: int = MAX_BYTES) -> Attachment:
+    """One file from ``{"name", "media_type", "content_base64"}``, checked and cleaned."""
+    if not isinstance(doc, dict):
+        raise InvalidInput(
+            "Mỗi tệp đính kèm là đối tượng {name, media_type, content_base64}.",
+            "Each attachment is an object {name, media_type, content_base64}.",
+        )
+    name = clean_name(doc.get("name"))
+    media = str(doc.get("media_type") or "").lower()
+    if media not in MAGIC and media not in ("", "application/octet-stream"):
+        raise _unsupported(name)
+    encoded = doc.get("content_base64")
+    if not isinstance(encoded, str):
+        raise InvalidInput(
+            f"Thiếu nội dung của tệp «{name}».", f"The content of the file '{name}' is missing."
+        )
+    if len(encoded) > (max_bytes * 4) // 3 + 4:
+        raise too_large(max_bytes)
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise InvalidInput(
+            f"Nội dung tệp «{name}» không đọc được (không phải base64 hợp lệ).",
+            f"The content of '{name}' cannot be read (not valid base64).",
+        ) from None
+    return check_file(name, media, content, max_bytes=max_bytes)
+
+
 def parse_attachments(items: Any) -> list[Attachment]:
     """A comment's attachments (none, or a list of at most :data:`MAX_FILES`)."""
     if items is None:
         return []
     if not isinstance(items, list) or len(items) > MAX_FILES:
         raise InvalidInput(
-            f"attachments là danh sách tối đa {MAX_FILES} tệp.",
-            f"attachments is a list of at most {MAX_FILES} files.",
+            f"Gửi tối đa {MAX_FILES} tệp đính kèm.",
+            f"Send at most {MAX_FILES} attachments.",
         )
     return [parse_attachment(item) for item in items]

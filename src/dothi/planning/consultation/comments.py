@@ -4,8 +4,10 @@ A plan in ``consultation`` takes comments during its period (dates in Viet Nam t
 plan as a whole, on one of its zones, or on a place (a point, filed under the zone it falls
 in). Anyone may comment; giving a name, phone or e-mail is optional, and what is given is
 sealed (:mod:`dothi.auth.personal_data`) and never shown publicly. A comment waits for
-moderation before it is public; officials answer it. One client address may send at most
-:data:`RATE_LIMITS` comments; the address itself is not kept, only a keyed hash of it.
+moderation before it is public; officials answer it. Floods are held back by
+:data:`RATE_LIMITS`, counted per client address, per browser session and per identity;
+neither the address nor the session nor the e-mail or phone is kept for it, only keyed
+hashes of them.
 """
 
 from __future__ import annotations
@@ -51,12 +53,29 @@ TOPICS: dict[str, tuple[str, str]] = {
     "other": ("Khác", "Other"),
 }
 STATUSES = ("pending", "published", "rejected")
-#: (window, most comments from one client address within it).
-RATE_LIMITS = ((timedelta(minutes=10), 5), (timedelta(days=1), 20))
+#: For each key a comment is counted under, (window, most comments within it).
+#: A public meeting puts fifty people or more behind one Wi-Fi address: the address's
+#: allowance is large enough for two comments each in ten minutes, and still stops a
+#: script at 600 a day. One person — a browser session, or an e-mail or phone given — may
+#: send what one person writes (5 in ten minutes, 20 a day). A client that sends no
+#: session (an API script) is one person: its address stands for its session.
+RATE_LIMITS: dict[str, tuple[tuple[timedelta, int], ...]] = {
+    "address": ((timedelta(minutes=10), 100), (timedelta(days=1), 600)),
+    "session": ((timedelta(minutes=10), 5), (timedelta(days=1), 20)),
+    "identity": ((timedelta(minutes=10), 5), (timedelta(days=1), 20)),
+}
+#: A browser session id as the page makes it (a random UUID kept by the browser).
+_SESSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_BODY_CHARS = 5000
 #: A comment request at its largest: every attachment at its limit, in base64 (4/3), and text.
 MAX_REQUEST_BYTES = MAX_FILES * (MAX_BYTES * 4 // 3 + 4) + 2**20
 _IDENTITY_FIELDS = {"name": 200, "phone": 30, "email": 200, "address": 300}
+_IDENTITY_WORDS = {
+    "name": ("Họ tên", "The name"),
+    "phone": ("Số điện thoại", "The phone number"),
+    "email": ("Email", "The e-mail address"),
+    "address": ("Địa chỉ", "The address"),
+}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[\d \-.]+")
 
@@ -100,32 +119,34 @@ def parse_comment(doc: Any) -> NewComment:
     topic = doc.get("topic", "other")
     if topic not in TOPICS:
         raise InvalidInput(
-            f"Chủ đề phải là một trong: {', '.join(TOPICS)}.",
-            f"The topic must be one of: {', '.join(TOPICS)}.",
+            f"Chủ đề phải là một trong: {', '.join(vi for vi, _ in TOPICS.values())}.",
+            f"The topic must be one of: {', '.join(en for _, en in TOPICS.values())}.",
         )
     zone_uid = doc.get("zone_uid")
     if zone_uid is not None:
-        zone_uid = _text(zone_uid, "zone_uid", "zone_uid", 200)
+        zone_uid = _text(zone_uid, "Ô quy hoạch", "The zone", 200)
     point = None
     if "lon" in doc or "lat" in doc:
         lon, lat = doc.get("lon"), doc.get("lat")
         ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat))
         if not ok or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
             raise InvalidInput(
-                "lon và lat là số (độ, WGS 84), đi cùng nhau.",
-                "lon and lat are numbers (degrees, WGS 84), given together.",
+                "Vị trí góp ý cần cả kinh độ và vĩ độ (số, độ WGS 84), đi cùng nhau.",
+                "A place needs both longitude and latitude (numbers, WGS 84 degrees), "
+                "given together.",
             )
         point = (float(lon), float(lat))  # type: ignore[arg-type]
     identity: dict[str, str] = {}
     given = doc.get("identity") or {}
     if not isinstance(given, dict) or set(given) - set(_IDENTITY_FIELDS):
         raise InvalidInput(
-            f"identity chỉ gồm: {', '.join(_IDENTITY_FIELDS)}.",
-            f"identity may only hold: {', '.join(_IDENTITY_FIELDS)}.",
+            "Thông tin liên hệ chỉ gồm: họ tên, điện thoại, email, địa chỉ.",
+            "Contact details may only hold: name, phone, e-mail, address.",
         )
     for key, value in given.items():
         if value not in (None, ""):
-            identity[key] = _text(value, key, key, _IDENTITY_FIELDS[key])
+            vi, en = _IDENTITY_WORDS[key]
+            identity[key] = _text(value, vi, en, _IDENTITY_FIELDS[key])
     if "email" in identity and not _EMAIL.fullmatch(identity["email"]):
         raise InvalidInput("Địa chỉ email không hợp lệ.", "The e-mail address is not valid.")
     phone = identity.get("phone")
@@ -163,20 +184,66 @@ def is_closed(found: Plan, today: date) -> bool:
     return found.status != "consultation" or today > found.consultation_to
 
 
-def _check_rate(conn: Connection, key: str, now: datetime) -> None:
-    for window, most in RATE_LIMITS:
-        since = now - window
-        stmt = select(func.count(), func.min(comment.c.created_at)).where(
-            comment.c.client_key == key, comment.c.created_at >= since
+@dataclass(frozen=True)
+class RateKeys:
+    """The keyed hashes a comment is counted under (see :data:`RATE_LIMITS`)."""
+
+    address: str
+    session: str
+    identity: str | None
+
+
+def rate_keys(
+    key: bytes, client: str | None, session: str | None, identity: dict[str, str]
+) -> RateKeys:
+    """The keys of one comment: its address, its browser session (the address when it
+    sends none) and the e-mail or phone it gives (folded: case, spaces)."""
+    address = client_key(key, client)
+    if session is not None and not _SESSION.fullmatch(session):
+        raise InvalidInput(
+            "Mã phiên của trình duyệt không hợp lệ; hãy tải lại trang.",
+            "The browser session id is not valid; reload the page.",
         )
-        count, oldest = conn.execute(stmt).one()
-        if count >= most:
-            wait = max(1, int((as_utc(oldest) + window - now).total_seconds()) + 1)
-            raise TooManyRequests(
-                f"Đã gửi quá nhiều góp ý; hãy thử lại sau {wait} giây.",
-                f"Too many comments sent; try again in {wait} seconds.",
-                retry_after=wait,
+    own = client_key(key, f"session:{session}") if session else address
+    contact = identity.get("email", "").casefold() or "".join(
+        c for c in identity.get("phone", "") if c.isdigit()
+    )
+    return RateKeys(address, own, client_key(key, f"identity:{contact}") if contact else None)
+
+
+def _check_rate(conn: Connection, keys: RateKeys, now: datetime) -> None:
+    columns = {
+        "address": (comment.c.client_key, keys.address),
+        "session": (comment.c.session_key, keys.session),
+        "identity": (comment.c.identity_key, keys.identity),
+    }
+    for name, limits in RATE_LIMITS.items():
+        column, value = columns[name]
+        if value is None:
+            continue
+        for window, most in limits:
+            since = now - window
+            stmt = select(func.count(), func.min(comment.c.created_at)).where(
+                column == value, comment.c.created_at >= since
             )
+            count, oldest = conn.execute(stmt).one()
+            if count >= most:
+                wait = max(1, int((as_utc(oldest) + window - now).total_seconds()) + 1)
+                raise TooManyRequests(
+                    f"Đã gửi quá nhiều góp ý; hãy thử lại sau {_wait_words(wait, 'vi')}.",
+                    f"Too many comments sent; try again in {_wait_words(wait, 'en')}.",
+                    retry_after=wait,
+                )
+
+
+def _wait_words(seconds: int, lang: str) -> str:
+    if seconds < 120:
+        return f"{seconds} giây" if lang == "vi" else f"{seconds} seconds"
+    minutes = (seconds + 59) // 60
+    if minutes < 120:
+        return f"{minutes} phút" if lang == "vi" else f"{minutes} minutes"
+    hours = (minutes + 59) // 60
+    return f"{hours} giờ" if lang == "vi" else f"{hours} hours"
 
 
 def _zone_of(db: Database, conn: Connection, plan_id: str, new: NewComment) -> str | None:
@@ -209,11 +276,18 @@ def _zone_of(db: Database, conn: Connection, plan_id: str, new: NewComment) -> s
 
 
 def submit(
-    db: Database, key: bytes, plan_id: str, new: NewComment, client: str | None
+    db: Database,
+    key: bytes,
+    plan_id: str,
+    new: NewComment,
+    client: str | None,
+    session: str | None = None,
 ) -> dict[str, Any]:
     """Store a comment on an open consultation (pending moderation), with its attachments,
-    in one transaction; :class:`TooManyRequests` past the client's limits."""
+    in one transaction; :class:`TooManyRequests` past the limits of its address, its
+    browser ``session`` or its identity (:data:`RATE_LIMITS`)."""
     now = datetime.now(UTC)
+    keys = rate_keys(key, client, session, new.identity)
     with db.write() as conn:
         found = get_plan(conn, plan_id)
         if not is_open(found, today_in_vietnam(now)):
@@ -222,8 +296,7 @@ def submit(
                 f"Plan '{plan_id}' is not open for comments.",
                 code="ConsultationClosed",
             )
-        ckey = client_key(key, client)
-        _check_rate(conn, ckey, now)
+        _check_rate(conn, keys, now)
         zone_uid = _zone_of(db, conn, plan_id, new)
         lon, lat = new.point or (None, None)
         comment_id = conn.execute(
@@ -238,7 +311,9 @@ def submit(
                 body=new.body,
                 status="pending",
                 identity=seal(key, new.identity) if new.identity else None,
-                client_key=ckey,
+                client_key=keys.address,
+                session_key=keys.session,
+                identity_key=keys.identity,
                 created_at=now,
             )
         ).scalar_one()
@@ -261,7 +336,8 @@ def is_staff(who: Principal) -> bool:
     return who.role in ("admin", "editor")
 
 
-def _require_staff(who: Principal) -> None:
+def require_staff(who: Principal) -> None:
+    """:class:`Forbidden` unless ``who`` is an official (editor, administrator)."""
     if not is_staff(who):
         raise Forbidden(
             "Chỉ cán bộ (biên tập viên, quản trị) được làm việc này.",
@@ -337,11 +413,12 @@ def list_comments(
     staff = is_staff(who)
     if status is not None and status not in STATUSES:
         raise InvalidInput(
-            f"status phải là một trong: {', '.join(STATUSES)}.",
-            f"status must be one of: {', '.join(STATUSES)}.",
+            "Trạng thái góp ý là: chờ kiểm duyệt, đã công bố hoặc bị từ chối "
+            f"({', '.join(STATUSES)}).",
+            f"A comment's status is pending, published or rejected ({', '.join(STATUSES)}).",
         )
     if status not in (None, "published"):
-        _require_staff(who)
+        require_staff(who)
     where = [comment.c.plan_id == plan_id]
     if status is not None or not staff:
         where.append(comment.c.status == (status or "published"))
@@ -369,15 +446,14 @@ def moderate(
     conn: Connection, who: Principal, comment_id: int, decision: str, note: str | None
 ) -> dict[str, Any]:
     """Publish or reject a comment (a rejection needs its reason); audited."""
-    _require_staff(who)
+    require_staff(who)
     if decision not in ("published", "rejected"):
         raise InvalidInput(
-            "decision là published hoặc rejected.", "decision is published or rejected."
+            "Kiểm duyệt là công bố (published) hoặc từ chối (rejected).",
+            "Moderation either publishes (published) or rejects (rejected).",
         )
     if decision == "rejected" and not (note or "").strip():
-        raise InvalidInput(
-            "Từ chối góp ý cần ghi lý do (note).", "A rejection needs its reason (note)."
-        )
+        raise InvalidInput("Từ chối góp ý cần ghi lý do.", "A rejection needs its reason.")
     _get(conn, comment_id)
     conn.execute(
         comment.update()
@@ -395,7 +471,7 @@ def moderate(
 
 def answer(conn: Connection, who: Principal, comment_id: int, text: Any) -> dict[str, Any]:
     """Give (or correct) the official answer to a comment that was not rejected; audited."""
-    _require_staff(who)
+    require_staff(who)
     body = _text(text, "Nội dung trả lời", "The answer", MAX_BODY_CHARS)
     if _get(conn, comment_id).status == "rejected":
         raise Conflict("Góp ý đã bị từ chối.", "The comment was rejected.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,6 +46,13 @@ class Synthesis:
     #: Published comments by (zone, topic).
     counts: dict[tuple[str, str], int]
     comments: list[dict[str, Any]]
+    #: The code each zone is known by (``BT-11``), by zone id; a zone missing here is
+    #: shown by its id.
+    zone_codes: dict[str, str] = field(default_factory=dict)
+
+    def code(self, zone_uid: str | None) -> str:
+        """The zone's code as people know it (empty for the whole plan)."""
+        return "" if not zone_uid else self.zone_codes.get(zone_uid, zone_uid)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -55,15 +62,25 @@ class Synthesis:
             "received": self.received,
             "answered": sum(1 for c in self.comments if c["answer"]),
             "counts": [
-                {"zone_uid": z or None, "topic": t, "comments": n}
+                {
+                    "zone_uid": z or None,
+                    "zone_code": self.code(z) or None,
+                    "topic": t,
+                    "comments": n,
+                }
                 for (z, t), n in sorted(self.counts.items())
             ],
-            "comments": self.comments,
+            "comments": [
+                {**c, "zone_code": self.code(c["zone_uid"]) or None} for c in self.comments
+            ],
         }
 
 
-def synthesis(conn: Connection, who: Principal, found: Plan) -> Synthesis:
-    """The synthesis of ``found``'s consultation (public once closed, officials any time)."""
+def synthesis(
+    conn: Connection, who: Principal, found: Plan, zone_codes: dict[str, str] | None = None
+) -> Synthesis:
+    """The synthesis of ``found``'s consultation (public once closed, officials any time);
+    ``zone_codes``: the codes of the plan's zones by id, to name zones as people do."""
     closed = is_closed(found, today_in_vietnam())
     if not closed and not is_staff(who):
         raise Forbidden(
@@ -93,7 +110,7 @@ def synthesis(conn: Connection, who: Principal, found: Plan) -> Synthesis:
         }
         for r in rows
     ]
-    return Synthesis(found, closed, received, dict(counts), comments)
+    return Synthesis(found, closed, received, dict(counts), comments, zone_codes or {})
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -119,7 +136,7 @@ def comments_csv(s: Synthesis) -> bytes:
         [
             c["id"],
             c["date"],
-            c["zone_uid"] or "",
+            s.code(c["zone_uid"]),
             TOPICS[c["topic"]][0],
             c["body"],
             c["answer"] or "",
@@ -132,7 +149,7 @@ def comments_csv(s: Synthesis) -> bytes:
 
 def counts_csv(s: Synthesis) -> bytes:
     """Published comments counted by zone and topic."""
-    rows = [[z, t, TOPICS[t][0], n] for (z, t), n in sorted(s.counts.items())]
+    rows = [[s.code(z), t, TOPICS[t][0], n] for (z, t), n in sorted(s.counts.items())]
     return _csv(["Ô quy hoạch / Zone", "topic", "Chủ đề / Topic", "Số góp ý / Comments"], rows)
 
 
@@ -162,7 +179,7 @@ def render_pdf(s: Synthesis, *, now: datetime | None = None) -> bytes:
     period = f"{_vn_date(p.consultation_from)} – {_vn_date(p.consultation_to)}"
     day = (now or datetime.now(UTC)).astimezone(VIETNAM_TIME).strftime("%d/%m/%Y")
     for label, value in (
-        ("Đồ án / Plan", f"{p.name} ({p.id})"),
+        ("Đồ án / Plan", p.name),
         ("Thời gian lấy ý kiến / Period", period),
         ("Ngày lập / Prepared on", day + ("" if s.closed else " (chưa kết thúc / still open)")),
         (
@@ -182,10 +199,10 @@ def render_pdf(s: Synthesis, *, now: datetime | None = None) -> bytes:
         table.row(["Ô / Zone", "Chủ đề / Topic", "Số / Count"])
         for (zone, topic), n in sorted(s.counts.items()):
             vi, en = TOPICS[topic]
-            table.row([zone or _NO_ZONE, f"{vi} / {en}", str(n)])
+            table.row([s.code(zone) or _NO_ZONE, f"{vi} / {en}", str(n)])
     _heading(pdf, "Ý kiến và trả lời", "Comments and answers")
     for c in s.comments:
-        zone = c["zone_uid"] or _NO_ZONE
+        zone = s.code(c["zone_uid"]) or _NO_ZONE
         pdf.set_font("noto", "B", 9)
         pdf.multi_cell(
             0, 5, f"#{c['id']} · {c['date']} · {zone} · {TOPICS[c['topic']][0]}", new_x="LMARGIN"

@@ -6,12 +6,15 @@
 - ``GET /comments/{id}``; ``POST /comments/{id}/moderation``; ``PUT /comments/{id}/answer``;
 - ``GET|DELETE /comments/{id}/identity`` — administrators, audited;
 - ``GET /comments/{id}/attachments/{file_id}``;
-- ``GET /plans/{plan_id}/consultation/report?format=json|csv|pdf[&table=counts]``.
+- ``GET /plans/{plan_id}/consultation/report?format=json|csv|pdf[&table=counts]``;
+- ``GET|POST /plans/{plan_id}/documents`` — the plan's documents (officials upload);
+  ``GET /plans/{plan_id}/documents/{id}`` — one, downloaded.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,13 +24,17 @@ from dothi.auth.personal_data import data_key
 from dothi.auth.policy import Principal
 from dothi.db.engine import Database
 from dothi.errors import InvalidInput, NotFound
+from dothi.planning.changes import zone_codes
 from dothi.planning.consultation import comments as cs
+from dothi.planning.consultation import documents as docs
 from dothi.planning.consultation import report
 from dothi.planning.plans import Plan, get_plan, shown_statuses
 from dothi.webkit.bodies import json_body, query_params
 from dothi.webkit.deps import AppSettings, CurrentPrincipal, client_address, db_of
 
 router = APIRouter(tags=["consultation"])
+#: The header in which the consultation page sends its browser session id.
+SESSION_HEADER = "Dothi-Session"
 
 
 def _visible_plan(db: Database, who: Principal, plan_id: str) -> Plan:
@@ -88,15 +95,19 @@ def plan_comments(request: Request, plan_id: str, who: CurrentPrincipal) -> JSON
 async def post_comment(
     request: Request, plan_id: str, who: CurrentPrincipal, settings: AppSettings
 ) -> JSONResponse:
-    """Gửi góp ý (chờ kiểm duyệt) / send a comment (published after moderation)."""
+    """Gửi góp ý (chờ kiểm duyệt) / send a comment (published after moderation).
+
+    The header ``Dothi-Session`` (a random id the page keeps) lets many people behind one
+    address — a public meeting's Wi-Fi — each send their own comments."""
     new = cs.parse_comment(await json_body(request, limit=cs.MAX_REQUEST_BYTES))
     db = db_of(request)
     key = data_key(settings)
     client = client_address(request)
+    session = request.headers.get(SESSION_HEADER)
 
     def store() -> dict[str, Any]:
         _visible_plan(db, who, plan_id)
-        return cs.submit(db, key, plan_id, new, client)
+        return cs.submit(db, key, plan_id, new, client, session)
 
     stored = await run_in_threadpool(store)
     stored["message"] = {
@@ -165,6 +176,21 @@ def erase_identity(request: Request, comment_id: int, who: CurrentPrincipal) -> 
     return Response(status_code=204)
 
 
+def _download(name: str, media: str, content: bytes) -> Response:
+    """A stored file, downloaded: never rendered in the site's origin."""
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
+    return Response(
+        content,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        },
+    )
+
+
 @router.get("/comments/{comment_id}/attachments/{file_id}")
 def comment_attachment(
     request: Request, comment_id: int, file_id: int, who: CurrentPrincipal
@@ -172,16 +198,50 @@ def comment_attachment(
     """Tệp đính kèm / an attachment (downloaded, never rendered in the site's origin)."""
     with db_of(request).read() as conn:
         name, media, content = cs.attachment_file(conn, who, comment_id, file_id)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
-    return Response(
-        content,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-        },
-    )
+    return _download(name, media, content)
+
+
+@router.get("/plans/{plan_id}/documents")
+def plan_documents(request: Request, plan_id: str, who: CurrentPrincipal) -> JSONResponse:
+    """Hồ sơ đồ án: thuyết minh, bản vẽ… / the plan's documents (report, drawings…)."""
+    query_params(request, ())
+    db = db_of(request)
+    found = _visible_plan(db, who, plan_id)
+    with db.read() as conn:
+        stored = docs.list_documents(conn, plan_id)
+    # Links the plan was registered with, beside the files stored here.
+    return JSONResponse({"documents": stored, "links": found.documents})
+
+
+@router.post("/plans/{plan_id}/documents", status_code=201)
+async def upload_plan_document(
+    request: Request, plan_id: str, who: CurrentPrincipal
+) -> JSONResponse:
+    """Tải lên tài liệu của đồ án (cán bộ; PDF, JPG, PNG) / upload a document of the plan
+    (officials; ``{title, kind, name, media_type, content_base64}``); audited."""
+    cs.require_staff(who)
+    new = docs.parse_document(await json_body(request, limit=docs.MAX_UPLOAD_BYTES))
+    db = db_of(request)
+    client = client_address(request)
+
+    def store() -> dict[str, Any]:
+        _visible_plan(db, who, plan_id)
+        with db.write() as conn:
+            return docs.add_document(conn, who, plan_id, new, client)
+
+    return JSONResponse(await run_in_threadpool(store), status_code=201)
+
+
+@router.get("/plans/{plan_id}/documents/{document_id}")
+def plan_document(
+    request: Request, plan_id: str, document_id: int, who: CurrentPrincipal
+) -> Response:
+    """Một tài liệu của đồ án (tải về) / one of the plan's documents, downloaded."""
+    db = db_of(request)
+    _visible_plan(db, who, plan_id)
+    with db.read() as conn:
+        name, media, content = docs.document_file(conn, plan_id, document_id)
+    return _download(name, media, content)
 
 
 @router.get(
@@ -200,7 +260,7 @@ def consultation_report(request: Request, plan_id: str, who: CurrentPrincipal) -
     db = db_of(request)
     found = _visible_plan(db, who, plan_id)
     with db.read() as conn:
-        s = report.synthesis(conn, who, found)
+        s = report.synthesis(conn, who, found, zone_codes(db, conn, who, plan_id))
     if fmt == "json":
         return JSONResponse(s.as_dict())
     name = f"gop-y-{plan_id}"
