@@ -10,6 +10,7 @@ from typing import Any
 from fpdf import FPDF
 
 from dothi.errors import ConfigError
+from dothi.i18n import Language, format_number
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"))
 
@@ -31,13 +32,11 @@ def add_fonts(pdf: FPDF) -> None:
     pdf.add_font("noto", "B", str(fonts / "NotoSans-Bold.ttf"))
 
 
-def fmt(value: Any, digits: int = 1) -> str:
-    """A value for print: floats as ``1 234,5`` (Vietnamese), None as a dash."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        text = f"{value:,.{digits}f}"
-        return text.replace(",", " ").replace(".", ",")
+def fmt(value: Any, digits: int = 2, lang: Language = "vi") -> str:
+    """A value for print: numbers as :func:`dothi.i18n.format_number` writes them
+    (``1 234,5``), ``–`` for a missing one (never 0), text as it is."""
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value, digits, lang)
     return str(value)
 
 

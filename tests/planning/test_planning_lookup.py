@@ -175,9 +175,11 @@ def _check_parcel_answer(doc: dict[str, Any]) -> None:
     assert zones["B"]["rules"]["max_far"] == 7.0 and zones["A"]["rules"]["max_floors"] == 5
     [road] = doc["constraints"]
     assert road["kind"] == "road_red_line" and road["area_m2"] == pytest.approx(40, rel=1e-3)
-    # Footprint 150 × 0.8 + 450 × 0.6 = 390 m²; floor area 150 × 4 + 450 × 7 = 3,750 m².
-    assert doc["envelope"]["max_footprint_m2"] == pytest.approx(390, rel=1e-3)
-    assert doc["envelope"]["max_floor_area_m2"] == pytest.approx(3750, rel=1e-3)
+    # The road red line takes 10 m² of A and 30 m² of B: footprint 140 × 0.8 + 420 × 0.6 =
+    # 364 m²; floor area 140 × 4 + 420 × 7 = 3,500 m² (390 and 3,750 on the whole parcel).
+    assert doc["envelope"]["max_footprint_m2"] == pytest.approx(364, rel=1e-3)
+    assert doc["envelope"]["max_floor_area_m2"] == pytest.approx(3500, rel=1e-3)
+    assert doc["envelope"]["red_line_m2"] == pytest.approx(40, rel=1e-3)
     assert doc["disclaimer"]["vi"] and doc["disclaimer"]["en"]
 
 
@@ -287,7 +289,7 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     text = dothi("--x", str(N0 + 15), "--y", str(E0 + 10), "--crs", "vn2000-tm3:ho-chi-minh")
     assert text.returncode == 0, text.stderr
     assert "Xã/phường: Bến Thành" in text.stdout and "Ràng buộc road_red_line: 40" in text.stdout
-    assert "chiếm đất 390" in text.stdout
+    assert "chiếm đất 364" in text.stdout  # red-line land left out
     both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
     assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")
 
@@ -323,7 +325,8 @@ def test_a_compliant_proposal(client: TestClient) -> None:
         "constraint:road_red_line",
         "max_far_national",
     }
-    assert checks["coverage"]["limit"] == pytest.approx(390, rel=1e-3)
+    # The limit leaves out the 40 m² inside the road red line (the card says the same).
+    assert checks["coverage"]["limit"] == pytest.approx(364, rel=1e-3)
     assert checks["coverage"]["value"] == pytest.approx(200, rel=1e-3)
     assert checks["floor_area"]["value"] == pytest.approx(1200, rel=1e-3)
     assert checks["max_floors"]["limit"] == 12 and "II-3" in checks["max_floors"]["source"]
@@ -341,8 +344,8 @@ def test_a_proposal_breaking_every_rule(client: TestClient) -> None:
     failed = sorted((c["rule"], round(c["limit"])) for c in doc["checks"] if not c["ok"])
     assert failed == [
         ("constraint:road_red_line", 0),
-        ("coverage", 390),
-        ("floor_area", 3750),
+        ("coverage", 364),
+        ("floor_area", 3500),
         ("max_far_national", 13),
         ("max_floors", 5),
         ("max_floors", 12),

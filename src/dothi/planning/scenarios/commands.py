@@ -12,7 +12,7 @@ import click
 from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
-from dothi.i18n import t
+from dothi.i18n import current_language, format_number, t
 from dothi.planning.scenarios import store as sc
 from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
 from dothi.planning.scenarios.table import rows
@@ -100,9 +100,7 @@ def scenario_list(ctx: Context, plan_id: str | None, as_json: bool) -> None:
 
 
 def _value(v: Any) -> str:
-    from dothi.planning.scenarios import report  # the PDF stack, only when printing
-
-    return v if isinstance(v, str) else report.fmt(v)
+    return v if isinstance(v, str) else format_number(v, lang=current_language())
 
 
 def _label(row: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dothi.pdf import add_fonts, title_block
+from dothi.pdf import add_fonts, fmt, title_block
 
 Doc = dict[str, Any]
 COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#8e44ad", "#c0392b", "#7f8c8d")
@@ -88,14 +88,6 @@ class Text:
 
 
 Shape = Rect | Line | Text
-
-
-def fmt(value: float | None) -> str:
-    """A figure as Vietnamese write it: 1 234,5 (two decimals at most); – for none."""
-    if value is None:
-        return "–"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",")
 
 
 def _nice(top: float) -> float:
