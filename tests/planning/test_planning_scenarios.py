@@ -521,7 +521,7 @@ def test_who_may_see_and_change(client: TestClient, tokens: dict[str, str]) -> N
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "floor_area_per_person_m2": 0}},
             400,
-            "floor_area_per_person_m2 phải > 0",
+            "Diện tích sàn ở bình quân (m²/người) phải > 0",
         ),
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "floor_area_per_person_m2": -5}},
@@ -531,7 +531,7 @@ def test_who_may_see_and_change(client: TestClient, tokens: dict[str, str]) -> N
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "household_size": "bốn"}},
             400,
-            "household_size phải là một số",
+            "Quy mô hộ (người/hộ) phải là một số",
         ),
         (
             {
@@ -614,7 +614,7 @@ def test_bad_updates_write_nothing(client: TestClient, tokens: dict[str, str]) -
         json={"name": "Đổi tên", "assumptions": {"household_size": 0}},
         headers=editor,
     )
-    assert bad.status_code == 400 and "household_size" in bad.json()["description"]
+    assert bad.status_code == 400 and "household size" in bad.json()["description"]
     assert client.get("/planning/scenarios/pa-a").json()["name"] == "Phương án A"
     wrong = client.put("/planning/scenarios/pa-a", json={"id": "x"}, headers=editor)
     assert wrong.status_code == 400
@@ -688,7 +688,7 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
         "--mixed-use-residential-share",
         "0.5",
     )
-    assert bad.returncode == 1 and "floor_area_per_person_m2 must be > 0" in bad.stderr
+    assert bad.returncode == 1 and "floor area per person (m²) must be > 0" in bad.stderr
     listed = json.loads(dothi("list", "--plan", "pk-1", "--json").stdout)
     assert [s["id"] for s in listed] == ["pa-a", "pa-b", "pa-cli"]
     shown = dothi("show", "pa-cli", "--json")
