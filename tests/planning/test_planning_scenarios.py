@@ -269,7 +269,8 @@ def check_a(doc: dict[str, Any]) -> None:
     assert land["residential"]["area_ha"] == pytest.approx(2, rel=REL)
     assert land["residential"]["share_pct"] == pytest.approx(33.33, abs=0.01)
     assert land["residential"]["m2_per_person"] == pytest.approx(20_000 / 2800, rel=REL)
-    assert land["residential"]["label"] == {"vi": "đất ở", "en": "residential"}
+    # The labels of the planning_zone schema (x-value-labels), as every page shows them.
+    assert land["residential"]["label"] == {"vi": "Đất ở", "en": "Residential"}
     assert sum(r["share_pct"] for r in land.values()) == pytest.approx(100, abs=0.05)
     # Green: 10,000 m² for 2,800 people = 3.57 m²/person ≥ 2.
     green = doc["green"]
@@ -695,7 +696,9 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
     assert shown.returncode == 0, shown.stderr
     check_a(json.loads(shown.stdout))
     text = dothi("show", "pa-cli")
-    assert "Population capacity: 2 800" in text.stdout and "QCVN 01:2021/BXD" in text.stdout
+    # In English, numbers the English way (dothi.i18n.format_number), the plan by its name.
+    assert "Population capacity: 2,800" in text.stdout and "QCVN 01:2021/BXD" in text.stdout
+    assert "Plan: Phân khu 1/2000 (minh họa)" in text.stdout and "pk-1" not in text.stdout
     out = tmp_path / "so-sanh.csv"
     compared = dothi("compare", "pa-cli", "pa-b", "--format", "csv", "--output", str(out))
     assert compared.returncode == 0, compared.stderr

@@ -62,7 +62,10 @@ _NUMBERS = {
 _ASSUMPTIONS = (*_NUMBERS, "edition", "date", "norm_set", "urban_class")
 #: What people read for each assumption (Vietnamese, English), in messages.
 WORDS = {
-    "floor_area_per_person_m2": ("diện tích sàn ở bình quân (m²/người)", "floor area per person (m²)"),
+    "floor_area_per_person_m2": (
+        "diện tích sàn ở bình quân (m²/người)",
+        "floor area per person (m²)",
+    ),
     "household_size": ("quy mô hộ (người/hộ)", "household size (people)"),
     "mixed_use_residential_share": (
         "tỉ lệ sàn ở trong đất hỗn hợp",
