@@ -35,9 +35,18 @@ def add_fonts(pdf: FPDF) -> None:
 def fmt(value: Any, digits: int = 2, lang: Language = "vi") -> str:
     """A value for print: numbers as :func:`dothi.i18n.format_number` writes them
     (``1 234,5``), ``–`` for a missing one (never 0), text as it is."""
-    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
         return format_number(value, digits, lang)
     return str(value)
+
+
+def describe(pdf: FPDF, title: str, subject: str) -> None:
+    """The document's metadata: title, subject, author and creator Dothi, language vi."""
+    pdf.set_title(title)
+    pdf.set_subject(subject)
+    pdf.set_author("Dothi")
+    pdf.set_creator("Dothi")
+    pdf.set_lang("vi")
 
 
 def title_block(pdf: FPDF, vi: str, en: str, now: datetime | None = None) -> None:

@@ -194,8 +194,8 @@ def warnings(docs: list[Doc]) -> list[Doc]:
             a, b = _get(path)(first), _get(path)(d)
             if a != b:
                 keys.append(path)
-                vi_parts.append(f"{vi} ({_show(a)} → {_show(b)})")
-                en_parts.append(f"{en} ({_show(a, 'en')} → {_show(b, 'en')})")
+                vi_parts.append(f"{vi} từ {_show(a)} thành {_show(b)}")
+                en_parts.append(f"{en} {_show(a, 'en')} to {_show(b, 'en')}")
         if not keys:
             continue
         radii = [
@@ -207,13 +207,15 @@ def warnings(docs: list[Doc]) -> list[Doc]:
         if radii:
             vi_more = (
                 " Bán kính phục vụ khác nhau: "
-                + "; ".join(f"{lb['vi']} {_show(r0)} → {_show(r1)} m" for lb, r0, r1 in radii)
+                + "; ".join(
+                    f"{lb['vi']} từ {_show(r0)} thành {_show(r1)} m" for lb, r0, r1 in radii
+                )
                 + "."
             )
             en_more = (
                 " Service radii differ: "
                 + "; ".join(
-                    f"{lb['en']} {_show(r0, 'en')} → {_show(r1, 'en')} m" for lb, r0, r1 in radii
+                    f"{lb['en']} {_show(r0, 'en')} to {_show(r1, 'en')} m" for lb, r0, r1 in radii
                 )
                 + "."
             )
@@ -223,9 +225,9 @@ def warnings(docs: list[Doc]) -> list[Doc]:
                 "scenarios": [first["scenario"]["id"], d["scenario"]["id"]],
                 "differs": keys,
                 "vi": f"«{b_name}» khác «{a_name}» không chỉ ở đồ án mà cả ở "
-                f"{', '.join(vi_parts)}: chênh lệch chỉ tiêu không chỉ do đồ án.{vi_more}",
+                f"{'; '.join(vi_parts)}: chênh lệch chỉ tiêu không chỉ do đồ án.{vi_more}",
                 "en": f"'{b_name}' differs from '{a_name}' in more than the plan — "
-                f"{', '.join(en_parts)}: the figures do not differ because of the plan "
+                f"{'; '.join(en_parts)}: the figures do not differ because of the plan "
                 f"alone.{en_more}",
             }
         )
