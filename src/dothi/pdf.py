@@ -3,7 +3,7 @@ Vietnamese letter) and numbers written the Vietnamese way."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,20 @@ def fmt(value: Any, digits: int = 2, lang: Language = "vi") -> str:
     return str(value)
 
 
+def long_date(value: date | str) -> str:
+    """A date as Vietnamese documents write it: ``ngày 15 tháng 3 năm 2026`` (``value``: a
+    date or an ISO ``YYYY-MM-DD`` text; other text is returned as it is)."""
+    day: date
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    else:
+        day = value
+    return f"ngày {day.day} tháng {day.month} năm {day.year}"
+
+
 def describe(pdf: FPDF, title: str, subject: str) -> None:
     """The document's metadata: title, subject, author and creator Dothi, language vi."""
     pdf.set_title(title)
@@ -55,5 +69,6 @@ def title_block(pdf: FPDF, vi: str, en: str, now: datetime | None = None) -> Non
     pdf.cell(0, 8, vi, new_x="LMARGIN", new_y="NEXT", align="C")
     pdf.set_font("noto", size=9)
     pdf.cell(0, 5, en, new_x="LMARGIN", new_y="NEXT", align="C")
-    day = (now or datetime.now(UTC)).strftime("%d/%m/%Y")
-    pdf.cell(0, 5, f"Ngày / Date: {day}", new_x="LMARGIN", new_y="NEXT", align="C")
+    day = (now or datetime.now(UTC)).date()
+    text = f"Lập {long_date(day)} / Issued {day.isoformat()}"
+    pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT", align="C")

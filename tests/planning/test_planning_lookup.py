@@ -463,7 +463,8 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
     assert 'filename="phieu-quy-hoach-26734-12-45.pdf"' in r.headers["content-disposition"]
-    text = pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    reader = pypdf.PdfReader(io.BytesIO(r.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in (
         "PHIẾU THÔNG TIN QUY HOẠCH",
         "Bến Thành",
@@ -472,16 +473,60 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
         "II-3",
         "1234/QĐ-UBND",
         "Mở rộng đường Lê Lợi",
-        "390,0 m²",
-        "3 750,0 m²",
+        # The envelope leaves out the 40 m² inside the road red line, as the API does.
+        "364 m²",
+        "3 500 m²",
         "không thay thế chứng chỉ quy hoạch",
-        "xám: thửa, nhà lân cận",
+        "Thửa, nhà lân cận",
     ):
         assert expected in text, (expected, text)
+    # Codes in words: the constraint's kind and the zones' use.
+    assert "Chỉ giới đường đỏ" in text and "road_red_line" not in text
+    assert "Đất hỗn hợp" in text and "mixed_use" not in text
+    # The plan and its decision, dated the Vietnamese way.
+    flat = " ".join(text.split())  # multi_cell wraps and justifies
+    assert "Quy hoạch phân khu 1/2000 khu trung tâm (minh họa)" in flat
+    assert "1234/QĐ-UBND ngày 20 tháng 5 năm 2024" in flat
+    assert "I-1 Đất ở 150 m² (25 %) 80 % 5 4" in flat  # no floor minimum: the maximum only
+    # Vertices in VN-2000 / TM-3 of TP HCM (EPSG:9210): X northing, Y easting, to the cm.
+    assert "EPSG:9210" in text
+    for x, y in ((N0, E0), (N0, E0 + 20), (N0 + 30, E0 + 20), (N0 + 30, E0)):
+        row = f"{x:,.2f} {y:,.2f}".replace(",", " ").replace(".", ",")
+        assert row.replace(" ", "") in text.replace(" ", ""), row
+    # Scale bar, north arrow, the zone codes on the map.
+    assert " m\n" in text or "0\n" in text
+    assert "B: hướng Bắc / north" in text
+    assert text.count("I-1") >= 2 and text.count("II-3") >= 2  # on the map and in the table
+    # Metadata: title, subject, author, language.
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == "Phiếu thông tin quy hoạch / Planning information sheet"
+    assert "Thửa số 45" in str(meta.subject) and meta.author == "Dothi"
+    assert reader.trailer["/Root"]["/Lang"] == "vi"
+    # Every piece of text starts inside the page (the legend no longer runs off it).
+    width = float(reader.pages[0].mediabox.width)
+    starts: list[float] = []
+
+    def visit(t: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if t.strip():
+            starts.append(float(tm[4]) * float(cm[0]) + float(cm[4]))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    assert starts and max(starts) < width - 20
     # No parcel at this point: nothing to print.
     lon, lat = _lonlat(E0 + 50, N0 + 50)
     none = client.get("/planning/sheet", params={"lon": lon, "lat": lat})
     assert none.status_code == 404 and none.json()["description_vi"]
+
+
+def test_vietnamese_dates() -> None:
+    from datetime import date
+
+    from dothi.pdf import long_date
+
+    assert long_date(date(2026, 3, 15)) == "ngày 15 tháng 3 năm 2026"
+    assert long_date("2024-05-20") == "ngày 20 tháng 5 năm 2024"
+    assert long_date("không rõ") == "không rõ"
 
 
 @pytest.mark.writes

@@ -35,6 +35,7 @@ from dothi.geo import crs as crsmod
 from dothi.geo.extent import in_vietnam
 from dothi.geo.metric import geodesic_area as area_m2
 from dothi.geo.transform import move_xy
+from dothi.planning.envelope import envelope
 from dothi.planning.plans import statuses_by_id
 from dothi.spatial.layers import layer_access
 
@@ -124,9 +125,7 @@ class Lookup:
     @property
     def envelope(self) -> dict[str, float] | None:
         """Maximum footprint and floor area on the parcel (see
-        :func:`dothi.planning.compliance.envelope`: red-line land is left out)."""
-        from dothi.planning.compliance import envelope  # compliance reads Lookup
-
+        :func:`dothi.planning.envelope.envelope`: red-line land is left out)."""
         return envelope(self.parcel_geometry, self.parcel_area_m2, self.zones, self.constraints)
 
 

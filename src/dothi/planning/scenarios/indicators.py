@@ -349,7 +349,7 @@ def _density(
     housing_ha = float(data.zone_area[np.isin(data.functions, _HOUSING_ZONES)].sum()) / 10_000
     found = None if urban_class is None else regs.urban_class_named(urban_class)
     gross = people / ha if ha > 0 else None
-    norm = None
+    norm: dict[str, Any] | None = None
     if found is not None:
         norm = {
             "urban_class": found.code,
@@ -364,8 +364,8 @@ def _density(
         "housing_land_people_per_ha": _r(people / housing_ha if housing_ha > 0 else None, 1),
         "norm": norm,
         "meets_norm": None
-        if norm is None or gross is None
-        else gross >= float(norm["min_people_per_ha"]),
+        if found is None or gross is None
+        else gross >= found.min_density_people_per_ha,
     }
 
 
