@@ -28,7 +28,7 @@ PLANNING = Capability(
         Page("consultation", _PAGES / "consultation.html"),
         Page("planner", _PAGES / "planner.html"),
     ),
-    static=(_PAGES / "consultation.js", _PAGES / "planner.js"),
+    static=(_PAGES / "consultation.js", _PAGES / "planner.js", _PAGES / "planner.css"),
     migrations=_HERE / "migrations",
     audit_actions=actions.ACTIONS,
     import_hooks=(circular_naming,),
