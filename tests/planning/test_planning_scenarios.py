@@ -730,12 +730,17 @@ def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) ->
             {"id": "pa-trong", "name": "Trống", "plan_id": "pk-trong", "assumptions": A},
         )
     client = TestClient(create_app(settings, saved))
-    # The public does not read the buildings: no existing population, and the answer says so.
+    # The public does not read the buildings: the existing population is not known (None,
+    # shown "–", not 0), and the answer says so, naming the layer by its title.
     doc = client.get("/planning/scenarios/pa-a/indicators").json()
     assert doc["layers"]["not_readable"] == ["building"]
-    assert doc["population"]["existing"]["people"] == 0
+    assert doc["population"]["existing"]["people"] is None
+    assert doc["population"]["growth"]["people"] is None
+    assert _services(doc)["kindergarten"]["existing_share_pct"] is None
+    assert doc["density"]["existing_gross_people_per_ha"] is None
     assert doc["population"]["capacity"]["people"] == pytest.approx(2800, abs=3)
-    assert any("building" in n["en"] for n in doc["notes"])
+    assert any("Công trình xây dựng" in n["vi"] for n in doc["notes"])
+    assert not any("building" in n["en"] for n in doc["notes"] if "not used" in n["en"])
     empty = client.get("/planning/scenarios/pa-trong/indicators")
     assert empty.status_code == 200, empty.text
     e = empty.json()

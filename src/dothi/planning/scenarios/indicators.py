@@ -73,7 +73,7 @@ from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning import plans
 from dothi.planning import regulations as regs
-from dothi.planning.scenarios.data import SERVICES, PlanData, load_plan_data
+from dothi.planning.scenarios.data import BUILDINGS, SERVICES, PlanData, load_plan_data
 from dothi.planning.scenarios.store import NormSet, Scenario, get_scenario, norm_set_named
 from dothi.planning.scenarios.table import charts, rows, warnings
 from dothi.spatial.labels import value_label
@@ -201,6 +201,9 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
     now = _existing(data, norms, a.mixed_use_residential_share)
     existing_people = now.pop("housing") / a.floor_area_per_person_m2
     zone_existing = data.zone_residents
+    # Without population records or readable buildings the existing population is not
+    # known: None (shown "–"), never 0.
+    known = zone_existing is not None or BUILDINGS in data.layers_used
     existing = float(
         existing_people.sum() if zone_existing is None else zone_existing.sum()  # by zone
     )
@@ -248,8 +251,9 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
                 near = float((zone_existing * zone_share).sum())
             else:
                 near = float(existing_people[building_in].sum()) if len(building_in) else 0.0
-            entry["existing_share_pct"] = _r(near / existing * 100 if existing > 0 else None, 2)
-        entry |= _places(edition, s.key, people, existing)
+            share_now = near / existing * 100 if known and existing > 0 else None
+            entry["existing_share_pct"] = _r(share_now, 2)
+        entry |= _places(edition, s.key, people, existing if known else None)
         services.append(entry)
     return {
         "scenario": scenario.to_dict(),
@@ -284,17 +288,21 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
                 "residential_floor_area_m2": round(residential, 1),
             },
             "existing": {
-                "people": round(existing),
-                "source": "population" if zone_existing is not None else "buildings",
+                "people": round(existing) if known else None,
+                "source": None
+                if not known
+                else "population"
+                if zone_existing is not None
+                else "buildings",
                 "population_records": data.residents_source,
-                "households": round(existing / a.household_size),
+                "households": round(existing / a.household_size) if known else None,
                 **now,
                 "residential_floor_area_m2": round(now["residential_floor_area_m2"], 1),
                 "unspecified_floor_area_m2": round(now["unspecified_floor_area_m2"], 1),
             },
             "growth": {
-                "people": round(people - existing),
-                "households": round((people - existing) / a.household_size),
+                "people": round(people - existing) if known else None,
+                "households": round((people - existing) / a.household_size) if known else None,
             },
         },
         "land_use": {
@@ -314,21 +322,25 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
             if green_norm is None or green_pp is None
             else green_pp >= float(green_norm["value"]),
         },
-        "density": _density(data, a.urban_class, people, existing, total_area),
+        "density": _density(data, a.urban_class, people, existing if known else None, total_area),
         "services": services,
         "infrastructure": _infrastructure(norms, people, households, non_residential),
         "notes": _notes(scenario, edition, norms, data),
     }
 
 
-def _places(edition: regs.Edition, service: str, people: float, existing: float) -> dict[str, Any]:
+def _places(
+    edition: regs.Edition, service: str, people: float, existing: float | None
+) -> dict[str, Any]:
     """School places a level needs for the residents (capacity and existing), and the land
     for them, from the edition's places per 1 000 people and land per place; None where
     the edition gives no such norm (never 0)."""
     per_1000 = _rule(edition, f"places_per_1000_{service}")
     per_place = _rule(edition, f"land_m2_per_place_{service}")
     needed = None if per_1000 is None else people * float(per_1000["value"]) / 1000
-    now = None if per_1000 is None else existing * float(per_1000["value"]) / 1000
+    now = (
+        None if per_1000 is None or existing is None else existing * float(per_1000["value"]) / 1000
+    )
     land = None if needed is None or per_place is None else needed * float(per_place["value"])
     return {
         "places_rule": per_1000,
@@ -340,7 +352,11 @@ def _places(edition: regs.Edition, service: str, people: float, existing: float)
 
 
 def _density(
-    data: PlanData, urban_class: str | None, people: float, existing: float, total_area: float
+    data: PlanData,
+    urban_class: str | None,
+    people: float,
+    existing: float | None,
+    total_area: float,
 ) -> dict[str, Any]:
     """Gross population density (people per hectare of all the plan's zones, capacity and
     existing) against the threshold of the city's urban class, and the density on housing
@@ -360,7 +376,9 @@ def _density(
         }
     return {
         "gross_people_per_ha": _r(gross, 1),
-        "existing_gross_people_per_ha": _r(existing / ha if ha > 0 else None, 1),
+        "existing_gross_people_per_ha": _r(
+            existing / ha if existing is not None and ha > 0 else None, 1
+        ),
         "housing_land_people_per_ha": _r(people / housing_ha if housing_ha > 0 else None, 1),
         "norm": norm,
         "meets_norm": None
@@ -499,11 +517,17 @@ def _notes(
             }
         )
     if data.layers_hidden:
-        hidden = ", ".join(data.layers_hidden)
+        layers = [core_layer(i) for i in data.layers_hidden]
+        hidden_vi = ", ".join(
+            ly.title_vi if ly else i for ly, i in zip(layers, data.layers_hidden, strict=True)
+        )
+        hidden_en = ", ".join(
+            ly.title_en if ly else i for ly, i in zip(layers, data.layers_hidden, strict=True)
+        )
         notes.append(
             {
-                "vi": f"Không dùng các lớp không đọc được hoặc chưa có: {hidden}.",
-                "en": f"Layers not readable or missing, not used: {hidden}.",
+                "vi": f"Không dùng các lớp không đọc được hoặc chưa có: {hidden_vi}.",
+                "en": f"Layers not readable or missing, not used: {hidden_en}.",
             }
         )
     return notes
