@@ -175,9 +175,11 @@ def _check_parcel_answer(doc: dict[str, Any]) -> None:
     assert zones["B"]["rules"]["max_far"] == 7.0 and zones["A"]["rules"]["max_floors"] == 5
     [road] = doc["constraints"]
     assert road["kind"] == "road_red_line" and road["area_m2"] == pytest.approx(40, rel=1e-3)
-    # Footprint 150 × 0.8 + 450 × 0.6 = 390 m²; floor area 150 × 4 + 450 × 7 = 3,750 m².
-    assert doc["envelope"]["max_footprint_m2"] == pytest.approx(390, rel=1e-3)
-    assert doc["envelope"]["max_floor_area_m2"] == pytest.approx(3750, rel=1e-3)
+    # The road red line takes 10 m² of A and 30 m² of B: footprint 140 × 0.8 + 420 × 0.6 =
+    # 364 m²; floor area 140 × 4 + 420 × 7 = 3,500 m² (390 and 3,750 on the whole parcel).
+    assert doc["envelope"]["max_footprint_m2"] == pytest.approx(364, rel=1e-3)
+    assert doc["envelope"]["max_floor_area_m2"] == pytest.approx(3500, rel=1e-3)
+    assert doc["envelope"]["red_line_m2"] == pytest.approx(40, rel=1e-3)
     assert doc["disclaimer"]["vi"] and doc["disclaimer"]["en"]
 
 
@@ -292,7 +294,7 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     assert "Ràng buộc: Chỉ giới đường đỏ: 40" in text.stdout and "road_red_line" not in text.stdout
     assert "Ô II-3 — 450 m² (75%): Đất hỗn hợp" in text.stdout
     assert "Hệ số sử dụng đất tối đa (lần): 7" in text.stdout and "max_far" not in text.stdout
-    assert "chiếm đất 390" in text.stdout
+    assert "chiếm đất 364" in text.stdout  # red-line land left out
     both = dothi("--lon", "106.7", "--commune", "26734", lang="en")
     assert both.returncode == 1 and both.stderr.startswith("Error: Give exactly one way")
 
@@ -328,7 +330,8 @@ def test_a_compliant_proposal(client: TestClient) -> None:
         "constraint:road_red_line",
         "max_far_national",
     }
-    assert checks["coverage"]["limit"] == pytest.approx(390, rel=1e-3)
+    # The limit leaves out the 40 m² inside the road red line (the card says the same).
+    assert checks["coverage"]["limit"] == pytest.approx(364, rel=1e-3)
     assert checks["coverage"]["value"] == pytest.approx(200, rel=1e-3)
     assert checks["floor_area"]["value"] == pytest.approx(1200, rel=1e-3)
     assert checks["max_floors"]["limit"] == 12 and "II-3" in checks["max_floors"]["source"]
@@ -346,8 +349,8 @@ def test_a_proposal_breaking_every_rule(client: TestClient) -> None:
     failed = sorted((c["rule"], round(c["limit"])) for c in doc["checks"] if not c["ok"])
     assert failed == [
         ("constraint:road_red_line", 0),
-        ("coverage", 390),
-        ("floor_area", 3750),
+        ("coverage", 364),
+        ("floor_area", 3500),
         ("max_far_national", 13),
         ("max_floors", 5),
         ("max_floors", 12),
@@ -465,7 +468,8 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
     assert 'filename="phieu-quy-hoach-26734-12-45.pdf"' in r.headers["content-disposition"]
-    text = pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    reader = pypdf.PdfReader(io.BytesIO(r.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in (
         "PHIẾU THÔNG TIN QUY HOẠCH",
         "Bến Thành",
@@ -474,16 +478,60 @@ def test_planning_sheet_pdf(client: TestClient) -> None:
         "II-3",
         "1234/QĐ-UBND",
         "Mở rộng đường Lê Lợi",
-        "390,0 m²",
-        "3 750,0 m²",
+        # The envelope leaves out the 40 m² inside the road red line, as the API does.
+        "364 m²",
+        "3 500 m²",
         "không thay thế chứng chỉ quy hoạch",
-        "xám: thửa, nhà lân cận",
+        "Thửa, nhà lân cận",
     ):
         assert expected in text, (expected, text)
+    # Codes in words: the constraint's kind and the zones' use.
+    assert "Chỉ giới đường đỏ" in text and "road_red_line" not in text
+    assert "Đất hỗn hợp" in text and "mixed_use" not in text
+    # The plan and its decision, dated the Vietnamese way.
+    flat = " ".join(text.split())  # multi_cell wraps and justifies
+    assert "Quy hoạch phân khu 1/2000 khu trung tâm (minh họa)" in flat
+    assert "1234/QĐ-UBND ngày 20 tháng 5 năm 2024" in flat
+    assert "I-1 Đất ở 150 m² (25 %) 80 % 5 4" in flat  # no floor minimum: the maximum only
+    # Vertices in VN-2000 / TM-3 of TP HCM (EPSG:9210): X northing, Y easting, to the cm.
+    assert "EPSG:9210" in text
+    for x, y in ((N0, E0), (N0, E0 + 20), (N0 + 30, E0 + 20), (N0 + 30, E0)):
+        row = f"{x:,.2f} {y:,.2f}".replace(",", " ").replace(".", ",")
+        assert row.replace(" ", "") in text.replace(" ", ""), row
+    # Scale bar, north arrow, the zone codes on the map.
+    assert " m\n" in text or "0\n" in text
+    assert "B: hướng Bắc / north" in text
+    assert text.count("I-1") >= 2 and text.count("II-3") >= 2  # on the map and in the table
+    # Metadata: title, subject, author, language.
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == "Phiếu thông tin quy hoạch / Planning information sheet"
+    assert "Thửa số 45" in str(meta.subject) and meta.author == "Dothi"
+    assert reader.trailer["/Root"]["/Lang"] == "vi"
+    # Every piece of text starts inside the page (the legend no longer runs off it).
+    width = float(reader.pages[0].mediabox.width)
+    starts: list[float] = []
+
+    def visit(t: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if t.strip():
+            starts.append(float(tm[4]) * float(cm[0]) + float(cm[4]))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    assert starts and max(starts) < width - 20
     # No parcel at this point: nothing to print.
     lon, lat = _lonlat(E0 + 50, N0 + 50)
     none = client.get("/planning/sheet", params={"lon": lon, "lat": lat})
     assert none.status_code == 404 and none.json()["description_vi"]
+
+
+def test_vietnamese_dates() -> None:
+    from datetime import date
+
+    from dothi.pdf import long_date
+
+    assert long_date(date(2026, 3, 15)) == "ngày 15 tháng 3 năm 2026"
+    assert long_date("2024-05-20") == "ngày 20 tháng 5 năm 2024"
+    assert long_date("không rõ") == "không rõ"
 
 
 @pytest.mark.writes

@@ -269,7 +269,8 @@ def check_a(doc: dict[str, Any]) -> None:
     assert land["residential"]["area_ha"] == pytest.approx(2, rel=REL)
     assert land["residential"]["share_pct"] == pytest.approx(33.33, abs=0.01)
     assert land["residential"]["m2_per_person"] == pytest.approx(20_000 / 2800, rel=REL)
-    assert land["residential"]["label"] == {"vi": "đất ở", "en": "residential"}
+    # The labels of the planning_zone schema (x-value-labels), as every page shows them.
+    assert land["residential"]["label"] == {"vi": "Đất ở", "en": "Residential"}
     assert sum(r["share_pct"] for r in land.values()) == pytest.approx(100, abs=0.05)
     # Green: 10,000 m² for 2,800 people = 3.57 m²/person ≥ 2.
     green = doc["green"]
@@ -390,12 +391,12 @@ def test_compare_json_csv_pdf_svg(client: TestClient) -> None:
     assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
     assert c.content.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
-    assert table[0][4:] == ["Phương án A (pa-a)", "Phương án B (pa-b)"]
+    assert table[0][4:6] == ["Phương án A (pa-a)", "Phương án B (pa-b)"]
     by_key = {line[1]: line for line in table[1:]}
     assert len(by_key) == len(doc["rows"])
     people = by_key["population.capacity.people"]
     assert people[2] == "Quy mô dân số / Population capacity"
-    assert [int(v) for v in people[4:]] == rows["population.capacity.people"]["values"]
+    assert [int(v) for v in people[4:6]] == rows["population.capacity.people"]["values"]
     assert by_key["services.clinic.share_pct"][5] == ""
     assert float(by_key["infrastructure.water_m3_per_day"][4]) == pytest.approx(520, rel=REL)
 
@@ -405,7 +406,7 @@ def test_compare_json_csv_pdf_svg(client: TestClient) -> None:
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(p.content)).pages)
     for said in (
         "SO SÁNH PHƯƠNG ÁN QUY HOẠCH",
-        "Phương án A (pa-a)",
+        "Phương án A",
         "QCVN 01:2026/BXD",
         "Quy mô dân số / Population capacity",
         "Cơ cấu sử dụng đất",
@@ -423,7 +424,9 @@ def test_compare_json_csv_pdf_svg(client: TestClient) -> None:
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"
     texts = [t.text for t in root.iter(f"{ns}text")]
-    assert "Phương án B (pa-b)" in texts and "Cơ cấu sử dụng đất" in texts
+    # Scenarios by name: their ids are for the CSV's and the API's readers.
+    assert "Phương án B" in texts and "Cơ cấu sử dụng đất" in texts
+    assert not any("pa-b" in (t or "") for t in texts)
     bars = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#1b6ca8", "#e07b39")]
     values = [v for c in doc["charts"] for series in c["values"] for v in series if v is not None]
     assert len(bars) == len(values) + 2  # + the two legend squares
@@ -521,7 +524,7 @@ def test_who_may_see_and_change(client: TestClient, tokens: dict[str, str]) -> N
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "floor_area_per_person_m2": 0}},
             400,
-            "floor_area_per_person_m2 phải > 0",
+            "Diện tích sàn ở bình quân (m²/người) phải > 0",
         ),
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "floor_area_per_person_m2": -5}},
@@ -531,7 +534,7 @@ def test_who_may_see_and_change(client: TestClient, tokens: dict[str, str]) -> N
         (
             {"name": "X", "plan_id": "pk-1", "assumptions": {**A, "household_size": "bốn"}},
             400,
-            "household_size phải là một số",
+            "Quy mô hộ (người/hộ) phải là một số",
         ),
         (
             {
@@ -614,7 +617,7 @@ def test_bad_updates_write_nothing(client: TestClient, tokens: dict[str, str]) -
         json={"name": "Đổi tên", "assumptions": {"household_size": 0}},
         headers=editor,
     )
-    assert bad.status_code == 400 and "household_size" in bad.json()["description"]
+    assert bad.status_code == 400 and "household size" in bad.json()["description"]
     assert client.get("/planning/scenarios/pa-a").json()["name"] == "Phương án A"
     wrong = client.put("/planning/scenarios/pa-a", json={"id": "x"}, headers=editor)
     assert wrong.status_code == 400
@@ -688,14 +691,16 @@ def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> 
         "--mixed-use-residential-share",
         "0.5",
     )
-    assert bad.returncode == 1 and "floor_area_per_person_m2 must be > 0" in bad.stderr
+    assert bad.returncode == 1 and "floor area per person (m²) must be > 0" in bad.stderr
     listed = json.loads(dothi("list", "--plan", "pk-1", "--json").stdout)
     assert [s["id"] for s in listed] == ["pa-a", "pa-b", "pa-cli"]
     shown = dothi("show", "pa-cli", "--json")
     assert shown.returncode == 0, shown.stderr
     check_a(json.loads(shown.stdout))
     text = dothi("show", "pa-cli")
-    assert "Population capacity: 2 800" in text.stdout and "QCVN 01:2021/BXD" in text.stdout
+    # In English, numbers the English way (dothi.i18n.format_number), the plan by its name.
+    assert "Population capacity: 2,800" in text.stdout and "QCVN 01:2021/BXD" in text.stdout
+    assert "Plan: Phân khu 1/2000 (minh họa)" in text.stdout and "pk-1" not in text.stdout
     out = tmp_path / "so-sanh.csv"
     compared = dothi("compare", "pa-cli", "pa-b", "--format", "csv", "--output", str(out))
     assert compared.returncode == 0, compared.stderr
@@ -725,12 +730,17 @@ def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) ->
             {"id": "pa-trong", "name": "Trống", "plan_id": "pk-trong", "assumptions": A},
         )
     client = TestClient(create_app(settings, saved))
-    # The public does not read the buildings: no existing population, and the answer says so.
+    # The public does not read the buildings: the existing population is not known (None,
+    # shown "–", not 0), and the answer says so, naming the layer by its title.
     doc = client.get("/planning/scenarios/pa-a/indicators").json()
     assert doc["layers"]["not_readable"] == ["building"]
-    assert doc["population"]["existing"]["people"] == 0
+    assert doc["population"]["existing"]["people"] is None
+    assert doc["population"]["growth"]["people"] is None
+    assert _services(doc)["kindergarten"]["existing_share_pct"] is None
+    assert doc["density"]["existing_gross_people_per_ha"] is None
     assert doc["population"]["capacity"]["people"] == pytest.approx(2800, abs=3)
-    assert any("building" in n["en"] for n in doc["notes"])
+    assert any("Công trình xây dựng" in n["vi"] for n in doc["notes"])
+    assert not any("building" in n["en"] for n in doc["notes"] if "not used" in n["en"])
     empty = client.get("/planning/scenarios/pa-trong/indicators")
     assert empty.status_code == 200, empty.text
     e = empty.json()
@@ -742,3 +752,174 @@ def test_hidden_layers_and_an_empty_plan(saved: Database, settings: Settings) ->
     )
     assert both.status_code == 200
     ElementTree.fromstring(both.content)
+
+
+# -- what a planner reads: population, school levels, density, differences, missing -------
+
+
+@dataset(base=scenarios_saved)
+def with_population(db: Database, settings: Settings, tmp_path: Path) -> None:
+    """A commune of 2 km × 2 km (400 ha) around the plan with 40,000 people in 2024 and
+    48,000 in 2025 (a point record: its commune gives the area), so 120 people/ha."""
+
+    def load(layer: str, key: str, rows: list[dict[str, Any]]) -> None:
+        path = write_geojson(tmp_path / f"{layer}.geojson", rows)
+        import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
+
+    load(
+        "admin_commune",
+        "code",
+        [
+            {
+                "code": "26734",
+                "name": "Bến Thành",
+                "province_code": "79",
+                "unit_type": "ward",
+                "geometry": _m(-300, -300, 1700, 1700),
+            }
+        ],
+    )
+    record = {
+        "unit_code": "26734",
+        "unit_level": "commune",
+        "unit_name": "Phường Bến Thành",
+        "illustrative": True,
+        "geometry": Point(_xy(700, 700)),
+    }
+    load(
+        "population",
+        "record_uid",
+        [
+            {**record, "record_uid": "26734-2024", "year": 2024, "population": 40_000},
+            {**record, "record_uid": "26734-2025", "year": 2025, "population": 48_000},
+        ],
+    )
+    with db.write() as conn:
+        scenarios.update_scenario(
+            conn, operator("cli:test"), "pa-a", {"assumptions": {"urban_class": "special"}}
+        )
+
+
+@pytest.fixture
+def peopled(with_population: None, db: Database, settings: Settings) -> TestClient:
+    return TestClient(create_app(settings, db))
+
+
+def test_existing_population_comes_from_the_population_layer(peopled: TestClient) -> None:
+    doc = peopled.get("/planning/scenarios/pa-a/indicators").json()
+    now = doc["population"]["existing"]
+    # 6 ha of zones at 48,000 / 400 ha (the latest year): 720 people, not the 196 that the
+    # buildings' floor area gives.
+    assert now["source"] == "population"
+    assert now["people"] == pytest.approx(720, abs=2)
+    assert now["population_records"]["years"] == [2025]
+    assert now["residential_floor_area_m2"] == pytest.approx(4900, rel=REL)  # still shown
+    assert any("lớp dân số" in n["vi"] and "2025" in n["vi"] for n in doc["notes"])
+    assert "population" in doc["layers"]["used"]
+    # They live in the housing zones (R1, R2, M: 240 each); the kindergarten reaches R1.
+    s = _services(doc)
+    assert s["kindergarten"]["existing_share_pct"] == pytest.approx(100 / 3, abs=0.1)
+    # Gross density: 2,800 people on 6 ha = 466.7/ha, above the special class's 120/ha.
+    d = doc["density"]
+    assert d["gross_people_per_ha"] == pytest.approx(466.7, abs=0.5)
+    assert d["existing_gross_people_per_ha"] == pytest.approx(120, abs=0.5)
+    assert d["housing_land_people_per_ha"] == pytest.approx(2800 / 3, abs=0.5)
+    assert d["norm"]["urban_class"] == "special" and d["norm"]["min_people_per_ha"] == 120
+    assert d["norm"]["confirmed"] is False and d["meets_norm"] is True
+    # Without an urban class there is no threshold, and no verdict.
+    b = peopled.get("/planning/scenarios/pa-b/indicators").json()["density"]
+    assert b["norm"] is None and b["meets_norm"] is None
+
+
+def test_school_levels_have_their_own_norms(client: TestClient) -> None:
+    doc = client.get("/planning/scenarios/pa-a/indicators").json()
+    s = _services(doc)
+    # Places per 1,000 people (QCVN 01:2021/BXD, data): 50, 65, 55, 40 for 2,800 people.
+    places = {k: s[k]["places_needed"] for k in s}
+    assert places["kindergarten"] == 140 and places["primary_school"] == 182
+    assert places["lower_secondary_school"] == 154 and places["upper_secondary_school"] == 112
+    assert s["kindergarten"]["land_needed_m2"] == pytest.approx(140 * 12, abs=1)
+    assert s["kindergarten"]["places_rule"]["edition"] == "QCVN 01:2021/BXD"
+    assert places["clinic"] is None  # no such norm: missing, not zero
+    rules = regulations.edition_named("QCVN 01:2021/BXD").rules
+    assert {k for k in rules if k.startswith("places_per_1000_")} == {
+        f"places_per_1000_{k}"
+        for k in (
+            "kindergarten",
+            "primary_school",
+            "lower_secondary_school",
+            "upper_secondary_school",
+        )
+    }
+    # The 2026 edition records no places: B's are missing (None), never 0.
+    b = _services(client.get("/planning/scenarios/pa-b/indicators").json())
+    assert b["kindergarten"]["places_needed"] is None
+
+
+def test_the_comparison_says_what_differs(client: TestClient) -> None:
+    doc = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b"}).json()
+    rows = {row["key"]: row for row in doc["rows"]}
+    people = rows["population.capacity.people"]
+    assert people["differences"] == [people["values"][1] - people["values"][0]]
+    assert people["differs"] is True
+    assert rows["services.clinic.radius_m"]["differences"] == [None]  # 500 against none
+    assert rows["plan.name"]["values"] == ["Phân khu 1/2000 (minh họa)"] * 2
+    assert rows["plan.name"]["differs"] is False
+    # B has the same plan but another edition, norm set and assumptions: a warning names
+    # them, with the service radii that changed.
+    [warning] = doc["warnings"]
+    assert warning["scenarios"] == ["pa-a", "pa-b"]
+    assert "edition.code" in warning["differs"] and "norm_set.id" in warning["differs"]
+    assert "từ QCVN 01:2021/BXD thành QCVN 01:2026/BXD" in warning["vi"]
+    assert "Mầm non từ 500 thành 1 000 m" in warning["vi"]
+    assert "Kindergartens 500 to 1,000 m" in warning["en"]
+
+    # The CSV and the PDF carry the difference column and the warning.
+    c = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b", "format": "csv"})
+    table = list(csv.reader(io.StringIO(c.content.decode("utf-8-sig"))))
+    assert table[0][-1] == "Chênh lệch / Difference 2 - 1"
+    by_key = {line[1]: line for line in table[1:]}
+    assert int(by_key["population.capacity.people"][-1]) == people["differences"][0]
+    p = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b", "format": "pdf"})
+    reader = PdfReader(io.BytesIO(p.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Chênh lệch / Difference 2 - 1" in text
+    assert "không chỉ ở đồ án" in text and "khác / differs" in text
+    assert "pk-1" not in text and "pa-a" not in text  # names, not ids
+    assert "đã phê duyệt / approved" in text
+    meta = reader.metadata
+    assert meta is not None and meta.title and "Phương án A" in str(meta.subject)
+    assert meta.author == "Dothi"
+
+
+def test_no_warning_when_only_the_plan_differs(city: Database) -> None:
+    from dothi.planning.scenarios.indicators import compare
+
+    who = operator("cli:test")
+    with city.write() as conn:
+        for sid, plan in (("x1", "pk-1"), ("x2", "pk-nhap")):
+            scenarios.add_scenario(
+                conn, who, {"id": sid, "name": sid, "plan_id": plan, "assumptions": A}
+            )
+    doc = compare(city, who, ["x1", "x2"])
+    assert doc["warnings"] == []
+    rows = {row["key"]: row for row in doc["rows"]}
+    assert rows["plan.name"]["differs"] is True
+    assert rows["edition.code"]["differs"] is False
+
+
+def test_missing_values_are_drawn_as_missing(client: TestClient) -> None:
+    """A figure that does not exist (no service radius in the edition) is '–' and a
+    hatched box, never a zero bar."""
+    from dothi.planning.scenarios import report
+
+    doc = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b"}).json()
+    [services] = [c for c in doc["charts"] if c["key"] == "services"]
+    assert None in services["values"][1]  # B: no clinic or market radius
+    shapes = report.chart_shapes(services, 0, 0, 480, 300)
+    dashes = [sh for sh in shapes if isinstance(sh, report.Text) and sh.text == "–"]
+    hatched = [sh for sh in shapes if isinstance(sh, report.Line) and sh.colour == "#999999"]
+    missing = sum(v is None for series in services["values"] for v in series)
+    assert len(dashes) == missing and len(hatched) >= missing * 4
+    svg = client.get("/planning/scenarios/compare", params={"ids": "pa-a,pa-b", "format": "svg"})
+    assert "không có số liệu" in svg.text

@@ -57,6 +57,7 @@ _SCENARIOS = (
             "household_size": 3.3,
             "mixed_use_residential_share": 0.5,
             "edition": "QCVN 01:2021/BXD",
+            "urban_class": "special",
         },
     },
     {
@@ -68,6 +69,7 @@ _SCENARIOS = (
             "household_size": 3.3,
             "mixed_use_residential_share": 0.5,
             "edition": "QCVN 01:2026/BXD",
+            "urban_class": "special",
         },
     },
 )

@@ -28,7 +28,12 @@ PLANNING = Capability(
         Page("consultation", _PAGES / "consultation.html"),
         Page("planner", _PAGES / "planner.html"),
     ),
-    static=(_PAGES / "consultation.js", _PAGES / "consultation.css", _PAGES / "planner.js"),
+    static=(
+        _PAGES / "consultation.js",
+        _PAGES / "consultation.css",
+        _PAGES / "planner.js",
+        _PAGES / "planner.css",
+    ),
     migrations=_HERE / "migrations",
     audit_actions=actions.ACTIONS,
     import_hooks=(circular_naming,),

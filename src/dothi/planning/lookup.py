@@ -38,6 +38,7 @@ from dothi.geo.metric import geodesic_area as area_m2
 from dothi.geo.transform import move_xy
 from dothi.i18n import LANGUAGES
 from dothi.planning.changes import FieldChange, field_words, zone_differences
+from dothi.planning.envelope import envelope
 from dothi.planning.plans import Plan, plan_summary, plans_by_id
 from dothi.spatial.labels import display_value
 from dothi.spatial.layers import layer_access
@@ -194,18 +195,9 @@ class Lookup:
 
     @property
     def envelope(self) -> dict[str, float] | None:
-        """Maximum footprint and floor area on the parcel, zone by zone (summed)."""
-        if self.parcel_area_m2 is None or not self.zones:
-            return None
-        footprint = floor_area = 0.0
-        for z in self.zones:
-            part = z.area_m2 or 0.0
-            coverage, far = z.properties.get("max_coverage_pct"), z.properties.get("max_far")
-            if coverage is None or far is None:
-                return None  # a zone without rules: no envelope can be promised
-            footprint += part * float(coverage) / 100
-            floor_area += part * float(far)
-        return {"max_footprint_m2": round(footprint, 1), "max_floor_area_m2": round(floor_area, 1)}
+        """Maximum footprint and floor area on the parcel (see
+        :func:`dothi.planning.envelope.envelope`: red-line land is left out)."""
+        return envelope(self.parcel_geometry, self.parcel_area_m2, self.zones, self.constraints)
 
 
 def _overlap(a: BaseGeometry | None, b: BaseGeometry) -> float:

@@ -175,11 +175,6 @@ def list_plans(conn: Connection, statuses: tuple[str, ...] = STATUSES) -> list[P
     return [_row(r) for r in conn.execute(stmt)]
 
 
-def statuses_by_id(conn: Connection) -> dict[str, str]:
-    """Every plan's status, for sorting zones in a lookup."""
-    return {r.id: r.status for r in conn.execute(select(plan.c.id, plan.c.status))}
-
-
 def plans_by_id(conn: Connection) -> dict[str, Plan]:
     """Every plan, by id (a lookup names each zone's plan)."""
     return {p.id: p for p in list_plans(conn)}

@@ -69,3 +69,44 @@ def edition_named(code: str) -> Edition:
         f"Không biết ấn bản quy chuẩn «{code}»; có: {known}.",
         f"Unknown regulation edition '{code}'; known: {known}.",
     )
+
+
+@dataclass(frozen=True)
+class UrbanClass:
+    """An urban class (loại đô thị) and its population density threshold."""
+
+    code: str
+    label: dict[str, str]
+    min_density_people_per_ha: float
+    confirmed: bool
+    source: str
+
+
+@cache
+def urban_classes() -> tuple[UrbanClass, ...]:
+    """Every urban class of ``data/urban_classes.json``, in the file's order."""
+    path = resources.files("dothi.planning") / "data" / "urban_classes.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        UrbanClass(
+            code=c["code"],
+            label=dict(c["label"]),
+            # The standard writes people/km²; planners compare people/ha (1 km² = 100 ha).
+            min_density_people_per_ha=float(c["min_density_people_per_km2"]) / 100,
+            confirmed=bool(c.get("confirmed", False)),
+            source=str(raw["source"]),
+        )
+        for c in raw["classes"]
+    )
+
+
+def urban_class_named(code: str) -> UrbanClass:
+    """The urban class with this code (``special``, ``I``…)."""
+    for c in urban_classes():
+        if c.code == code:
+            return c
+    known = ", ".join(c.code for c in urban_classes())
+    raise InvalidInput(
+        f"Không biết loại đô thị «{code}»; có: {known}.",
+        f"Unknown urban class '{code}'; known: {known}.",
+    )

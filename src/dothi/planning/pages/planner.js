@@ -1,10 +1,54 @@
-// The planner page: saved scenarios of plans, compared side by side as a table and as the
-// server's SVG charts, with the CSV and PDF downloads; officials sign in to see draft plans'
-// scenarios and to save new ones. Names and labels reach the page as text only.
+// The planner page: saved scenarios of plans, compared side by side as a table (with the
+// difference from the first scenario) and as bar charts, with the CSV, PDF and SVG
+// downloads; officials sign in to see draft plans' scenarios and to save new ones. The page
+// speaks one language at a time (the visitor's choice, else the browser's). Names and
+// labels reach the page as text only.
 import { signIn } from "./signin.js";
 
 const api = (path) => new URL(path, document.baseURI);
 let token = "";
+
+// The page's language, as the server negotiates it: the remembered choice (cookie
+// dothi_lang), else the browser's languages, else Vietnamese.
+function language() {
+  const chosen = document.cookie.split(";").map((c) => c.trim().split("="))
+    .find(([name]) => name === "dothi_lang")?.[1];
+  if (chosen === "vi" || chosen === "en") return chosen;
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    const primary = String(tag).toLowerCase().split("-")[0];
+    if (primary === "vi" || primary === "en") return primary;
+  }
+  return "vi";
+}
+const LANG = language();
+const tr = (vi, en) => (LANG === "en" ? en : vi);
+const pick = (label) => (label && typeof label === "object" ? label[LANG] ?? label.vi : label);
+
+// The HTML is written in Vietnamese with each English text beside it (data-en); show one.
+function translatePage() {
+  document.documentElement.lang = LANG;
+  if (LANG === "en") {
+    for (const node of document.querySelectorAll("[data-en]")) node.textContent = node.dataset.en;
+    for (const node of document.querySelectorAll("[data-en-placeholder]")) {
+      node.placeholder = node.dataset.enPlaceholder;
+    }
+  }
+  const other = LANG === "en" ? "vi" : "en";
+  const link = document.getElementById("language");
+  link.textContent = other === "en" ? "English" : "Tiếng Việt";
+  link.lang = other;
+  link.hreflang = other;
+  link.href = api(`language/${other}?next=${encodeURIComponent(location.pathname)}`).href;
+}
+
+// Numbers as dothi.i18n.format_number writes them: 1 234,5 in Vietnamese, 1,234.5 in
+// English, at most two decimals; – for a missing value (never 0).
+function num(value, digits = 2) {
+  if (value === null || value === undefined) return "–";
+  const text = Number(value).toLocaleString("en-US", { maximumFractionDigits: digits });
+  return LANG === "en" ? text : text.replaceAll(",", " ").replace(".", ",");
+}
+const show = (v) => (typeof v === "number" ? num(v) : v === null || v === undefined ? "–" : String(v));
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -16,7 +60,7 @@ function el(tag, props = {}, ...children) {
 function say(vi, en, kind = "error") {
   const status = document.getElementById("status");
   status.className = kind;
-  status.replaceChildren(vi ? `${vi} ` : "", vi ? el("span", { lang: "en" }, `/ ${en}`) : "");
+  status.textContent = tr(vi, en || vi);
 }
 
 async function call(path, options = {}) {
@@ -30,20 +74,29 @@ async function call(path, options = {}) {
   return response;
 }
 
+const failed = (error) => say(error.doc?.description_vi ?? error.message, error.doc?.description ?? error.message);
+
 // Headings of the table's groups of rows (the API's group keys).
 const GROUPS = {
-  scenario: "Phương án / Scenario",
-  zones: "Ô quy hoạch / Zones",
-  floor_area: "Diện tích sàn / Floor area",
-  population: "Dân số / Population",
-  land_use: "Cơ cấu sử dụng đất / Land-use balance",
-  green: "Cây xanh / Green space",
-  services: "Bán kính phục vụ / Service coverage",
-  infrastructure: "Hạ tầng kỹ thuật, đỗ xe / Utilities and parking",
+  scenario: ["Phương án", "Scenario"],
+  zones: ["Ô quy hoạch", "Zones"],
+  floor_area: ["Diện tích sàn", "Floor area"],
+  population: ["Dân số", "Population"],
+  density: ["Mật độ dân số", "Population density"],
+  land_use: ["Cơ cấu sử dụng đất", "Land-use balance"],
+  green: ["Cây xanh", "Green space"],
+  services: ["Bán kính phục vụ, chỗ học", "Service coverage, school places"],
+  infrastructure: ["Hạ tầng kỹ thuật, đỗ xe", "Utilities and parking"],
 };
-
-const fmt = (v) => (v === null || v === undefined ? "–"
-  : typeof v === "number" ? v.toLocaleString("vi-VN", { maximumFractionDigits: 1 }) : String(v));
+const STATUS = {
+  draft: ["dự thảo nội bộ", "internal draft"],
+  consultation: ["đang lấy ý kiến", "in consultation"],
+  approved: ["đã phê duyệt", "approved"],
+  superseded: ["đã được thay thế", "superseded"],
+};
+const COLOURS = ["#1b6ca8", "#e07b39", "#3a9d5d", "#8e44ad", "#c0392b", "#7f8c8d"];
+// A unit is written "vi · en" by the API: the part in the page's language.
+const unit = (text) => (text ? text.split(" · ")[LANG === "en" ? 1 : 0] ?? text : "");
 
 async function loadScenarios() {
   const [scenarios, plans, regulations] = await Promise.all([
@@ -55,33 +108,87 @@ async function loadScenarios() {
   const list = document.getElementById("scenarios");
   list.replaceChildren(...scenarios.scenarios.map((s) => el("li", {}, el("label", {},
     el("input", { type: "checkbox", value: s.id }), " ", el("strong", {}, s.name),
-    s.illustrative ? " (minh họa / illustrative)" : "", el("br"),
+    s.illustrative ? ` (${tr("minh họa", "illustrative")})` : "", el("br"),
     el("span", { className: "muted" },
-      `${names[s.plan_id] ?? s.plan_id} · ${s.assumptions.floor_area_per_person_m2} m²/người · ` +
+      `${names[s.plan_id] ?? tr("đồ án không xem được", "a plan you cannot see")} · ` +
+      `${num(s.assumptions.floor_area_per_person_m2)} ${tr("m² sàn/người", "m² per person")} · ` +
       `${s.assumptions.edition}`)))));
   if (!scenarios.scenarios.length) {
-    list.replaceChildren(el("li", { className: "muted" }, "Chưa có phương án nào. / No scenario yet."));
+    list.replaceChildren(el("li", { className: "muted" }, tr("Chưa có phương án nào.", "No scenario yet.")));
   }
-  document.getElementById("s-plan").replaceChildren(
-    ...plans.plans.map((p) => el("option", { value: p.id }, `${p.name} (${p.status})`)));
+  document.getElementById("s-plan").replaceChildren(...plans.plans.map((p) =>
+    el("option", { value: p.id }, `${p.name} (${tr(...(STATUS[p.status] ?? [p.status, p.status]))})`)));
   document.getElementById("s-edition").replaceChildren(...regulations.editions.map((e) =>
-    el("option", { value: e.code, selected: e.in_force }, `${e.code} (từ / from ${e.valid_from})`)));
+    el("option", { value: e.code, selected: e.in_force }, `${e.code} (${tr("từ", "from")} ${e.valid_from})`)));
 }
 
 function table(doc) {
-  const head = el("tr", {}, el("th", {}, "Chỉ tiêu / Indicator"), el("th", {}, "Đơn vị / Unit"),
-    ...doc.scenarios.map((s) => el("th", {}, s.scenario?.name ?? s.name ?? s.id)));
+  const names = doc.scenarios.map((s) => s.scenario.name);
+  const diffs = names.slice(1).map((n) => `${tr("Chênh lệch", "Difference")}: ${n} − ${names[0]}`);
+  const head = el("tr", {}, el("th", {}, tr("Chỉ tiêu", "Indicator")), el("th", {}, tr("Đơn vị", "Unit")),
+    ...names.map((n) => el("th", {}, n)), ...diffs.map((d) => el("th", { className: "diff" }, d)));
   const rows = [head];
   let group = null;
   for (const row of doc.rows) {
     if (row.group !== group) {
       group = row.group;
-      rows.push(el("tr", { className: "group" }, el("th", { colSpan: doc.scenarios.length + 2 }, GROUPS[group] ?? group)));
+      const [vi, en] = GROUPS[group] ?? [group, group];
+      rows.push(el("tr", { className: "group" }, el("th", { colSpan: names.length * 2 + 1 }, tr(vi, en))));
     }
-    rows.push(el("tr", {}, el("td", {}, `${row.label.vi} / ${row.label.en}`), el("td", {}, row.unit),
-      ...row.values.map((v) => el("td", {}, fmt(v)))));
+    const differences = (row.differences ?? []).map((d, k) => {
+      const other = row.values[k + 1];
+      const text = typeof d === "number" ? `${d > 0 ? "+" : ""}${num(d)}`
+        : typeof other === "string" ? (other === row.values[0] ? "=" : tr("khác", "differs")) : "–";
+      return el("td", { className: "diff" }, text);
+    });
+    rows.push(el("tr", {}, el("td", {}, pick(row.label)), el("td", {}, unit(row.unit)),
+      ...row.values.map((v) => el("td", {}, show(v))), ...differences));
+    rows.at(-1).dataset.key = row.key;
   }
   document.getElementById("table").replaceChildren(...rows);
+}
+
+// One chart as horizontal bars: each category's label on its own line, then one bar per
+// scenario with its value; a missing value is a hatched box and "–", never an empty bar.
+function chart(spec) {
+  const values = spec.values.flat().filter((v) => typeof v === "number");
+  const refs = spec.references ?? [];
+  const top = Math.max(0, ...values, ...refs.map((r) => r.value)) || 1;
+  const box = el("figure", { className: "bars" },
+    el("h3", {}, pick(spec.title), " ", el("span", { className: "unit" }, `(${unit(spec.unit)})`)));
+  spec.categories.forEach((category, c) => {
+    box.append(el("p", { className: "category" }, pick(category.label)));
+    spec.values.forEach((series, i) => {
+      const value = series[c];
+      const fill = el("div", { className: value === null || value === undefined ? "fill missing" : "fill" });
+      if (value !== null && value !== undefined) {
+        fill.style.width = `${(Math.max(0, value) / top) * 100}%`;
+        fill.style.background = COLOURS[i % COLOURS.length];
+      }
+      const track = el("div", { className: "track" }, fill);
+      for (const r of refs) {
+        const mark = el("span", { className: "ref", title: pick(r.label) });
+        mark.style.left = `${(r.value / top) * 100}%`;
+        track.append(mark);
+      }
+      box.append(el("div", { className: "bar" }, track, el("span", { className: "value" }, num(value))));
+    });
+  });
+  if (refs.length) {
+    box.append(el("p", { className: "refs" }, refs.map((r) => `┆ ${pick(r.label)}: ${num(r.value)}`).join(" · ")));
+  }
+  return box;
+}
+
+function legend(doc) {
+  const items = doc.scenarios.map((s, i) => {
+    const key = el("span", { className: "key" });
+    key.style.background = COLOURS[i % COLOURS.length];
+    return el("span", {}, key, s.scenario.name);
+  });
+  const hatched = el("span", { className: "key fill missing" });
+  items.push(el("span", {}, hatched, tr("gạch chéo, –: không có số liệu", "hatched, –: no value")));
+  document.getElementById("chart-legend").replaceChildren(...items);
 }
 
 async function download(ids, kind, label) {
@@ -101,22 +208,23 @@ async function compare() {
   const query = ids.map(encodeURIComponent).join(",");
   try {
     const doc = await (await call(`planning/scenarios/compare?ids=${query}`)).json();
+    document.getElementById("warnings").replaceChildren(
+      ...(doc.warnings ?? []).map((w) => el("li", { className: "warning" }, w[LANG] ?? w.vi)));
     table(doc);
-    // The charts are the server's SVG, shown as an image: it is the same picture as in the
-    // PDF, and an image cannot run anything.
-    const svg = await (await call(`planning/scenarios/compare?ids=${query}&format=svg`)).blob();
-    document.getElementById("charts").replaceChildren(
-      el("img", { id: "chart", className: "chart", src: URL.createObjectURL(svg), alt: "Biểu đồ so sánh / comparison charts" }));
-    document.getElementById("downloads").replaceChildren("Tải về / Download: ",
+    legend(doc);
+    document.getElementById("charts").replaceChildren(...doc.charts.map(chart));
+    document.getElementById("downloads").replaceChildren(`${tr("Tải về", "Download")}: `,
       await download(query, "csv", "CSV"), " · ", await download(query, "pdf", "PDF"), " · ",
       await download(query, "svg", "SVG"));
     document.getElementById("result").hidden = false;
     say("", "");
   } catch (error) {
-    say(error.doc?.description_vi ?? error.message, error.doc?.description ?? "");
+    failed(error);
   }
   window.dothiCompared = ids.length;
 }
+
+translatePage();
 
 document.getElementById("compare").addEventListener("click", () => { window.dothiDone = compare(); });
 
@@ -124,7 +232,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
   event.preventDefault();
   const { ok, status, doc } = await signIn(document.getElementById("login-name"),
     document.getElementById("login-password"));
-  if (!ok) return say(doc.description_vi ?? `Lỗi ${status}`, doc.description ?? "");
+  if (!ok) return say(doc.description_vi ?? `Lỗi ${status}`, doc.description ?? `Error ${status}`);
   token = doc.token;
   window.dothiReady = loadScenarios().then(() =>
     say(`Đã đăng nhập: ${doc.account}.`, `Signed in: ${doc.account}.`, "ok"));
@@ -150,7 +258,7 @@ document.getElementById("scenario-form").addEventListener("submit", async (event
     await loadScenarios();
     say(`Đã lưu phương án «${body.name}».`, `Scenario '${body.name}' saved.`, "ok");
   } catch (error) {
-    say(error.doc?.description_vi ?? error.message, error.doc?.description ?? "");
+    failed(error);
   }
   window.dothiSaved = true;
 });

@@ -12,7 +12,8 @@ import click
 from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
 from dothi.errors import InvalidInput
-from dothi.i18n import t
+from dothi.i18n import current_language, format_number, t
+from dothi.planning import plans
 from dothi.planning.scenarios import store as sc
 from dothi.planning.scenarios.indicators import compare, parse_ids, scenario_indicators
 from dothi.planning.scenarios.table import rows
@@ -89,6 +90,7 @@ def scenario_list(ctx: Context, plan_id: str | None, as_json: bool) -> None:
     """Liệt kê phương án / list scenarios."""
     with ctx.database().read() as conn:
         found = sc.list_scenarios(conn, operator(default_user()), plan_id)
+        names = {p.id: p.name for p in plans.list_plans(conn)}
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=1))
         return
@@ -96,13 +98,11 @@ def scenario_list(ctx: Context, plan_id: str | None, as_json: bool) -> None:
         click.echo(t("Chưa có phương án nào.", "No scenarios yet."))
     for s in found:
         a = s.assumptions
-        click.echo(f"{s.id:<20} {s.plan_id:<20} {a.edition:<18} {a.norm_set:<18} {s.name}")
+        click.echo(f"{s.id:<20} {a.edition:<18} {s.name} — {names.get(s.plan_id, s.plan_id)}")
 
 
 def _value(v: Any) -> str:
-    from dothi.planning.scenarios import report  # the PDF stack, only when printing
-
-    return v if isinstance(v, str) else report.fmt(v)
+    return v if isinstance(v, str) else format_number(v, lang=current_language())
 
 
 def _label(row: dict[str, Any]) -> str:

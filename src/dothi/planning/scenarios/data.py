@@ -25,12 +25,13 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Select
 
 from dothi.auth.policy import Principal, may_read
 from dothi.db.engine import Database
 from dothi.db.schema import feature
-from dothi.db.spatial.base import expand_degrees
+from dothi.db.spatial.base import FeatureRow, expand_degrees
 from dothi.geo.metric import local_metric, local_metric_crs
 from dothi.geo.transform import move_with
 from dothi.planning import regulations as regs
@@ -40,7 +41,13 @@ from dothi.spatial.layers import layer_access
 ZONES = "planning_zone"
 BUILDINGS = "building"
 FACILITIES = "public_facility"
-LAYERS = (ZONES, BUILDINGS, FACILITIES)
+POPULATION = "population"
+COMMUNES = "admin_commune"
+#: Layers every scenario reads; the population layer and the communes it refers to are
+#: read when present (the existing population comes from them, else from buildings).
+CORE_LAYERS = (ZONES, BUILDINGS, FACILITIES)
+LAYERS = (*CORE_LAYERS, POPULATION, COMMUNES)
+_HOUSING_ZONES = ("residential", "mixed_use")
 
 Floats = npt.NDArray[np.float64]
 Objects = npt.NDArray[np.object_]
@@ -162,6 +169,11 @@ class PlanData:
     _reach: dict[tuple[str, float], tuple[Floats, npt.NDArray[np.bool_]]] = field(
         default_factory=dict, repr=False
     )
+    #: Existing residents per zone from the population layer (each commune's latest count
+    #: spread over its area, then onto the housing zones), or None without such records.
+    zone_residents: Floats | None = None
+    #: Where :attr:`zone_residents` come from: ``{"units", "years", "illustrative"}``.
+    residents_source: dict[str, Any] | None = None
 
     def sources(self, service: Service) -> tuple[Objects, int, int]:
         """Geometries providing ``service``: facilities, then zones; and how many of each."""
@@ -205,9 +217,12 @@ class PlanData:
 
 
 def _readable(conn: Connection, who: Principal) -> tuple[list[str], list[str]]:
+    """Layers used, and those not used: a core layer missing or hidden, an optional one
+    present but hidden."""
     access = layer_access(conn, LAYERS)
     used = [i for i in LAYERS if i in access and may_read(who, i, access[i])]
-    return used, [i for i in LAYERS if i not in used]
+    hidden = [i for i in LAYERS if i not in used and (i in CORE_LAYERS or i in access)]
+    return used, hidden
 
 
 def load_plan_data(db: Database, conn: Connection, who: Principal, plan: Plan) -> PlanData:
@@ -256,7 +271,81 @@ def load_plan_data(db: Database, conn: Connection, who: Principal, plan: Plan) -
         _load_buildings(db, conn, data, bounds, t)
     if FACILITIES in used:
         _load_facilities(db, conn, data, expand_degrees(bounds, _max_radius()), t)
+    if POPULATION in used:
+        _load_residents(db, conn, data, bounds, t, COMMUNES in used)
     return data
+
+
+def _latest_records(rows: list[FeatureRow]) -> dict[str, FeatureRow]:
+    """The latest year's record of each commune-level unit."""
+    latest: dict[str, FeatureRow] = {}
+    for r in rows:
+        p = r.properties
+        if p.get("unit_level") != "commune" or p.get("population") is None:
+            continue
+        code = str(p.get("unit_code"))
+        if code not in latest or int(p.get("year") or 0) > int(
+            latest[code].properties.get("year") or 0
+        ):
+            latest[code] = r
+    return latest
+
+
+def _load_residents(
+    db: Database,
+    conn: Connection,
+    data: PlanData,
+    bbox: Any,
+    t: pyproj.Transformer,
+    communes_readable: bool,
+) -> None:
+    """Existing residents per zone from the ``population`` layer (see
+    :attr:`PlanData.zone_residents`): a record drawn as an area is used as it is; a record
+    drawn as a point takes its commune's boundary (``admin_commune``, by code)."""
+    shapes: dict[str, BaseGeometry] = {}
+    if communes_readable:
+        for c in db.port.find(conn, COMMUNES, bbox=bbox):
+            if c.geometry is not None:
+                shapes[str(c.properties.get("code", c.fid))] = c.geometry
+    by_code = feature.c.properties["unit_code"].as_string().in_(sorted(shapes))
+    rows = list(db.port.find(conn, POPULATION, bbox=bbox))
+    if shapes:
+        rows += db.port.find(conn, POPULATION, where=[by_code])
+    records = _latest_records(rows)
+    residents = np.zeros(len(data.zone_ids))
+    housing = np.isin(data.functions, _HOUSING_ZONES)
+    units: list[dict[str, Any]] = []
+    for code, r in sorted(records.items()):
+        area_shape = r.geometry if r.geometry is not None and r.geometry.area > 0 else None
+        unit = area_shape or shapes.get(code)
+        if unit is None:
+            continue
+        unit_m = move_with(unit, t)
+        total = float(shapely.area(unit_m))
+        parts = np.asarray(shapely.area(shapely.intersection(data.zone_geoms, unit_m)))
+        if total <= 0 or parts.sum() <= 0:
+            continue
+        people = float(r.properties["population"]) * float(parts.sum()) / total
+        # Residents live in the housing zones of the unit's part of the plan, when it has any.
+        weights = np.where(housing, parts, 0.0) if (parts[housing] > 0).any() else parts
+        residents += people * weights / weights.sum()
+        units.append(
+            {
+                "unit_code": code,
+                "name": r.properties.get("unit_name"),
+                "year": r.properties.get("year"),
+                "population": r.properties["population"],
+                "share_in_plan": round(float(parts.sum()) / total, 4),
+                "illustrative": bool(r.properties.get("illustrative", False)),
+            }
+        )
+    if units:
+        data.zone_residents = residents
+        data.residents_source = {
+            "units": units,
+            "years": sorted({u["year"] for u in units if u["year"] is not None}),
+            "illustrative": any(u["illustrative"] for u in units),
+        }
 
 
 def _select(db: Database, layer_id: str, bbox: Any, names: dict[str, str]) -> Select[Any]:

@@ -73,49 +73,33 @@ from dothi.db.engine import Database
 from dothi.errors import InvalidInput
 from dothi.planning import plans
 from dothi.planning import regulations as regs
-from dothi.planning.scenarios.data import SERVICES, PlanData, load_plan_data
+from dothi.planning.scenarios.data import BUILDINGS, SERVICES, PlanData, load_plan_data
 from dothi.planning.scenarios.store import NormSet, Scenario, get_scenario, norm_set_named
-from dothi.planning.scenarios.table import charts, rows
+from dothi.planning.scenarios.table import charts, rows, warnings
+from dothi.spatial.labels import value_label
 from dothi.spatial.layers import core_layer
 
 MAX_COMPARED = 6
 _HOUSING = ("residential", "house", "apartments")
-_EN = {
-    "residential": "residential",
-    "mixed_use": "mixed use",
-    "commercial_service": "commercial and services",
-    "public_service": "public services",
-    "education": "education",
-    "health": "health",
-    "culture": "culture",
-    "sport": "sport",
-    "administrative": "administrative offices",
-    "green_public": "public green space",
-    "green_specialised": "specialised and buffer green",
-    "water_surface": "water surface",
-    "transport": "transport",
-    "technical_infrastructure": "technical infrastructure",
-    "industrial": "industry",
-    "warehouse": "warehouses",
-    "religious": "religious",
-    "heritage": "heritage",
-    "defence_security": "defence and security",
-    "agriculture": "agriculture",
-    "cemetery": "cemetery",
-    "reserve": "development reserve",
-    "other": "other",
-}
+_HOUSING_ZONES = ("residential", "mixed_use")
 
 
 @cache
 def land_use_functions() -> tuple[tuple[str, str, str], ...]:
-    """(code, Vietnamese, English) of every land-use function, in the schema's order; the
-    Vietnamese names are those of the ``planning_zone`` schema."""
+    """(code, Vietnamese, English) of every land-use function, in the schema's order, with
+    the labels of the ``planning_zone`` schema (``x-value-labels``)."""
     layer = core_layer("planning_zone")
     assert layer is not None
-    spec = layer.property_schema["properties"]["land_use_function"]
-    vi = dict(part.split(" = ", 1) for part in spec["description"].split("; "))
-    return tuple((c, vi.get(c, c), _EN.get(c, c)) for c in spec["enum"])
+    schema = layer.property_schema
+    codes = schema["properties"]["land_use_function"]["enum"]
+    return tuple(
+        (
+            c,
+            value_label("planning_zone", schema, "land_use_function", c, "vi") or c,
+            value_label("planning_zone", schema, "land_use_function", c, "en") or c,
+        )
+        for c in codes
+    )
 
 
 def _r(value: float | None, digits: int) -> float | None:
@@ -216,7 +200,13 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
     non_residential = float(floors.total.sum()) - residential
     now = _existing(data, norms, a.mixed_use_residential_share)
     existing_people = now.pop("housing") / a.floor_area_per_person_m2
-    existing = float(existing_people.sum())
+    zone_existing = data.zone_residents
+    # Without population records or readable buildings the existing population is not
+    # known: None (shown "–"), never 0.
+    known = zone_existing is not None or BUILDINGS in data.layers_used
+    existing = float(
+        existing_people.sum() if zone_existing is None else zone_existing.sum()  # by zone
+    )
     total_area = float(data.zone_area.sum())
 
     land_use = []
@@ -257,8 +247,13 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
             covered = float((zone_people * zone_share).sum())
             entry["residents_covered"] = round(covered)
             entry["share_pct"] = _r(covered / people * 100 if people > 0 else None, 2)
-            near = float(existing_people[building_in].sum()) if len(building_in) else 0.0
-            entry["existing_share_pct"] = _r(near / existing * 100 if existing > 0 else None, 2)
+            if zone_existing is not None:
+                near = float((zone_existing * zone_share).sum())
+            else:
+                near = float(existing_people[building_in].sum()) if len(building_in) else 0.0
+            share_now = near / existing * 100 if known and existing > 0 else None
+            entry["existing_share_pct"] = _r(share_now, 2)
+        entry |= _places(edition, s.key, people, existing if known else None)
         services.append(entry)
     return {
         "scenario": scenario.to_dict(),
@@ -293,15 +288,21 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
                 "residential_floor_area_m2": round(residential, 1),
             },
             "existing": {
-                "people": round(existing),
-                "households": round(existing / a.household_size),
+                "people": round(existing) if known else None,
+                "source": None
+                if not known
+                else "population"
+                if zone_existing is not None
+                else "buildings",
+                "population_records": data.residents_source,
+                "households": round(existing / a.household_size) if known else None,
                 **now,
                 "residential_floor_area_m2": round(now["residential_floor_area_m2"], 1),
                 "unspecified_floor_area_m2": round(now["unspecified_floor_area_m2"], 1),
             },
             "growth": {
-                "people": round(people - existing),
-                "households": round((people - existing) / a.household_size),
+                "people": round(people - existing) if known else None,
+                "households": round((people - existing) / a.household_size) if known else None,
             },
         },
         "land_use": {
@@ -321,9 +322,68 @@ def indicators(data: PlanData, scenario: Scenario) -> dict[str, Any]:
             if green_norm is None or green_pp is None
             else green_pp >= float(green_norm["value"]),
         },
+        "density": _density(data, a.urban_class, people, existing if known else None, total_area),
         "services": services,
         "infrastructure": _infrastructure(norms, people, households, non_residential),
         "notes": _notes(scenario, edition, norms, data),
+    }
+
+
+def _places(
+    edition: regs.Edition, service: str, people: float, existing: float | None
+) -> dict[str, Any]:
+    """School places a level needs for the residents (capacity and existing), and the land
+    for them, from the edition's places per 1 000 people and land per place; None where
+    the edition gives no such norm (never 0)."""
+    per_1000 = _rule(edition, f"places_per_1000_{service}")
+    per_place = _rule(edition, f"land_m2_per_place_{service}")
+    needed = None if per_1000 is None else people * float(per_1000["value"]) / 1000
+    now = (
+        None if per_1000 is None or existing is None else existing * float(per_1000["value"]) / 1000
+    )
+    land = None if needed is None or per_place is None else needed * float(per_place["value"])
+    return {
+        "places_rule": per_1000,
+        "land_rule": per_place,
+        "places_needed": None if needed is None else round(needed),
+        "existing_places_needed": None if now is None else round(now),
+        "land_needed_m2": None if land is None else round(land, 1),
+    }
+
+
+def _density(
+    data: PlanData,
+    urban_class: str | None,
+    people: float,
+    existing: float | None,
+    total_area: float,
+) -> dict[str, Any]:
+    """Gross population density (people per hectare of all the plan's zones, capacity and
+    existing) against the threshold of the city's urban class, and the density on housing
+    land (residential and mixed-use zones)."""
+    ha = total_area / 10_000
+    housing_ha = float(data.zone_area[np.isin(data.functions, _HOUSING_ZONES)].sum()) / 10_000
+    found = None if urban_class is None else regs.urban_class_named(urban_class)
+    gross = people / ha if ha > 0 else None
+    norm: dict[str, Any] | None = None
+    if found is not None:
+        norm = {
+            "urban_class": found.code,
+            "label": found.label,
+            "min_people_per_ha": found.min_density_people_per_ha,
+            "source": found.source,
+            "confirmed": found.confirmed,
+        }
+    return {
+        "gross_people_per_ha": _r(gross, 1),
+        "existing_gross_people_per_ha": _r(
+            existing / ha if existing is not None and ha > 0 else None, 1
+        ),
+        "housing_land_people_per_ha": _r(people / housing_ha if housing_ha > 0 else None, 1),
+        "norm": norm,
+        "meets_norm": None
+        if found is None or gross is None
+        else gross >= found.min_density_people_per_ha,
     }
 
 
@@ -433,12 +493,41 @@ def _notes(
                 "official text (confirmed = false).",
             }
         )
-    if data.layers_hidden:
-        hidden = ", ".join(data.layers_hidden)
+    source = data.residents_source
+    if source is not None:
+        years = ", ".join(str(y) for y in source["years"]) or "?"
+        names = ", ".join(str(u["name"] or u["unit_code"]) for u in source["units"])
+        flag_vi = " (số liệu minh họa)" if source["illustrative"] else ""
+        flag_en = " (illustrative values)" if source["illustrative"] else ""
         notes.append(
             {
-                "vi": f"Không dùng các lớp không đọc được hoặc chưa có: {hidden}.",
-                "en": f"Layers not readable or missing, not used: {hidden}.",
+                "vi": f"Dân số hiện trạng lấy từ lớp dân số, năm {years}{flag_vi}: dân số mỗi "
+                f"xã/phường ({names}) chia theo phần diện tích nằm trong đồ án.",
+                "en": f"Existing population from the population layer, {years}{flag_en}: each "
+                f"commune's count ({names}) taken by the share of its area inside the plan.",
+            }
+        )
+    else:
+        notes.append(
+            {
+                "vi": "Không có số liệu dân số của xã/phường: dân số hiện trạng ước từ diện tích "
+                "sàn nhà ở hiện có.",
+                "en": "No commune population records: the existing population is estimated "
+                "from existing residential floor area.",
+            }
+        )
+    if data.layers_hidden:
+        layers = [core_layer(i) for i in data.layers_hidden]
+        hidden_vi = ", ".join(
+            ly.title_vi if ly else i for ly, i in zip(layers, data.layers_hidden, strict=True)
+        )
+        hidden_en = ", ".join(
+            ly.title_en if ly else i for ly, i in zip(layers, data.layers_hidden, strict=True)
+        )
+        notes.append(
+            {
+                "vi": f"Không dùng các lớp không đọc được hoặc chưa có: {hidden_vi}.",
+                "en": f"Layers not readable or missing, not used: {hidden_en}.",
             }
         )
     return notes
@@ -482,4 +571,9 @@ def compare(db: Database, who: Principal, ids: list[str]) -> dict[str, Any]:
                 plan = plans.get_plan(conn, s.plan_id)
                 loaded[s.plan_id] = load_plan_data(db, conn, who, plan)
     docs = [indicators(loaded[s.plan_id], s) for s in found]
-    return {"scenarios": docs, "rows": rows(docs), "charts": charts(docs)}
+    return {
+        "scenarios": docs,
+        "rows": rows(docs),
+        "charts": charts(docs),
+        "warnings": warnings(docs),
+    }

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dothi.pdf import add_fonts, title_block
+from dothi.pdf import add_fonts, describe, fmt, title_block
 
 Doc = dict[str, Any]
 COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#8e44ad", "#c0392b", "#7f8c8d")
@@ -28,6 +28,7 @@ _GROUPS = {
     "zones": ("Ô quy hoạch", "Zones"),
     "floor_area": ("Diện tích sàn", "Floor area"),
     "population": ("Dân số", "Population"),
+    "density": ("Mật độ dân số", "Population density"),
     "land_use": ("Cơ cấu sử dụng đất", "Land-use balance"),
     "green": ("Cây xanh", "Green space"),
     "services": ("Bán kính phục vụ", "Service coverage"),
@@ -35,9 +36,29 @@ _GROUPS = {
 }
 
 
+#: Plan statuses in words (the API's codes are not for reading).
+STATUS = {
+    "draft": ("dự thảo nội bộ", "internal draft"),
+    "consultation": ("đang lấy ý kiến", "in consultation"),
+    "approved": ("đã phê duyệt", "approved"),
+    "superseded": ("đã được thay thế", "superseded"),
+}
+#: How a missing figure is drawn in charts, said in their legend.
+MISSING = "Gạch chéo, «–»: không có số liệu / hatched, '–': no value"
+
+
 def _title(doc: Doc) -> str:
+    return str(doc["scenario"]["name"])
+
+
+def _csv_title(doc: Doc) -> str:
     s = doc["scenario"]
     return f"{s['name']} ({s['id']})"
+
+
+def difference_titles(docs: list[Doc]) -> list[str]:
+    """Headings of the difference columns: each later scenario against the first."""
+    return [f"Chênh lệch / Difference {k + 2} - 1" for k in range(len(docs) - 1)]
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -46,13 +67,24 @@ def to_csv(comparison: Doc) -> bytes:
     separated, numbers with a decimal point, empty cells where a figure does not apply."""
     out = io.StringIO()
     w = csv.writer(out)
-    titles = [_title(d) for d in comparison["scenarios"]]
-    w.writerow(["Nhóm / Group", "Mã / Key", "Chỉ tiêu / Indicator", "Đơn vị / Unit", *titles])
+    docs = comparison["scenarios"]
+    titles = [_csv_title(d) for d in docs]
+    w.writerow(
+        [
+            "Nhóm / Group",
+            "Mã / Key",
+            "Chỉ tiêu / Indicator",
+            "Đơn vị / Unit",
+            *titles,
+            *difference_titles(docs),
+        ]
+    )
     for r in comparison["rows"]:
         vi, en = _GROUPS.get(r["group"], (r["group"], r["group"]))
         label = f"{r['label']['vi']} / {r['label']['en']}"
         values = ["" if v is None else v for v in r["values"]]
-        w.writerow([f"{vi} / {en}", r["key"], label, r["unit"], *values])
+        diffs = ["" if v is None else v for v in r.get("differences", [])]
+        w.writerow([f"{vi} / {en}", r["key"], label, r["unit"], *values, *diffs])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -88,14 +120,6 @@ class Text:
 
 
 Shape = Rect | Line | Text
-
-
-def fmt(value: float | None) -> str:
-    """A figure as Vietnamese write it: 1 234,5 (two decimals at most); – for none."""
-    if value is None:
-        return "–"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",")
 
 
 def _nice(top: float) -> float:
@@ -141,7 +165,10 @@ def chart_shapes(chart: Doc, x: float, y: float, w: float, h: float) -> list[Sha
             value = series[c]
             bx = x0 + i * bar
             if value is None:
-                shapes.append(Text(bx + bar / 2, bottom - 3 * s, "–", 8 * s, "middle"))
+                # Missing is not zero: a hatched box and a dash, never an empty bar.
+                high = (bottom - top) * 0.3
+                shapes += hatch(bx, bottom - high, bar * 0.92, high, 4 * s)
+                shapes.append(Text(bx + bar * 0.46, bottom - high - 2 * s, "–", 8 * s, "middle"))
                 continue
             height = (bottom - top) * float(value) / axis
             shapes.append(Rect(bx, bottom - height, bar * 0.92, height, COLOURS[i % len(COLOURS)]))
@@ -161,12 +188,36 @@ def chart_shapes(chart: Doc, x: float, y: float, w: float, h: float) -> list[Sha
     return shapes
 
 
+def hatch(x: float, y: float, w: float, h: float, step: float) -> list[Shape]:
+    """A box (x, y, w, h) hatched with 45° lines ``step`` apart, and its outline."""
+    out: list[Shape] = []
+    grey = "#999999"
+    k = step
+    while k < w + h:
+        # The line x + t, y + h - (k - t)... clipped to the box: from the bottom or left
+        # edge up to the top or right edge.
+        x1, y1 = (x + k, y + h) if k <= w else (x + w, y + h - (k - w))
+        x2, y2 = (x, y + h - k) if k <= h else (x + (k - h), y)
+        out.append(Line(x1, y1, x2, y2, grey))
+        k += step
+    out += [
+        Line(x, y, x + w, y, grey),
+        Line(x, y + h, x + w, y + h, grey),
+        Line(x, y, x, y + h, grey),
+        Line(x + w, y, x + w, y + h, grey),
+    ]
+    return out
+
+
 def _legend(docs: list[Doc], x: float, y: float, size: float) -> list[Shape]:
     shapes: list[Shape] = []
     for i, d in enumerate(docs):
         top = y + i * size * 1.6
         shapes.append(Rect(x, top, size, size, COLOURS[i % len(COLOURS)]))
         shapes.append(Text(x + size * 1.5, top + size * 0.85, _title(d), size))
+    top = y + len(docs) * size * 1.6
+    shapes += hatch(x, top, size, size, size / 3)
+    shapes.append(Text(x + size * 1.5, top + size * 0.85, MISSING, size * 0.85))
     return shapes
 
 
@@ -177,7 +228,7 @@ _PANEL_W, _PANEL_H, _COLUMNS = 480.0, 300.0, 2
 def to_svg(comparison: Doc) -> bytes:
     """Every chart of the comparison in one SVG picture, with a legend of the scenarios."""
     docs, charts = comparison["scenarios"], comparison["charts"]
-    head = 40.0 + len(docs) * 22.0
+    head = 40.0 + (len(docs) + 1) * 22.0
     rows = math.ceil(len(charts) / _COLUMNS)
     width, height = _COLUMNS * _PANEL_W + 40, head + rows * (_PANEL_H + 20) + 20
     shapes: list[Shape] = [
@@ -256,6 +307,8 @@ def to_pdf(comparison: Doc, *, now: datetime | None = None) -> bytes:
     """A report: the scenarios and their assumptions, the table, then the charts."""
     pdf = _Report(orientation="landscape", format="A4")
     add_fonts(pdf)
+    names = ", ".join(_title(d) for d in comparison["scenarios"])
+    describe(pdf, "So sánh phương án quy hoạch / Planning scenarios compared", names)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     title_block(pdf, "SO SÁNH PHƯƠNG ÁN QUY HOẠCH", "Planning scenarios compared", now)
@@ -263,6 +316,17 @@ def to_pdf(comparison: Doc, *, now: datetime | None = None) -> bytes:
     docs = comparison["scenarios"]
     for i, d in enumerate(docs):
         _scenario_lines(pdf, d, COLOURS[i % len(COLOURS)])
+    for warning in comparison.get("warnings", []):
+        pdf.set_font("noto", "B", 8.5)
+        pdf.set_text_color(160, 40, 30)
+        pdf.multi_cell(
+            0,
+            4.2,
+            f"Lưu ý / Note: {warning['vi']} / {warning['en']}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_text_color(0, 0, 0)
     _table(pdf, comparison)
     charts = comparison["charts"]
     w, h = (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2, 78.0
@@ -270,7 +334,7 @@ def to_pdf(comparison: Doc, *, now: datetime | None = None) -> bytes:
         if k % 4 == 0:
             pdf.add_page()
             _draw(pdf, _legend(docs, pdf.l_margin, 10, 3.2))
-        top = 12 + len(docs) * 5.2 + (k % 4 // 2) * (h + 6)
+        top = 12 + (len(docs) + 1) * 5.2 + (k % 4 // 2) * (h + 6)
         left = pdf.l_margin + (k % 2) * (w + 10)
         _draw(pdf, chart_shapes(chart, left, top, w, h))
     return bytes(pdf.output())
@@ -283,10 +347,11 @@ def _scenario_lines(pdf: FPDF, d: Doc, colour: str) -> None:
     pdf.set_x(pdf.l_margin + 5)
     pdf.set_font("noto", "B", 9)
     plan = d["plan"]
+    vi, en = STATUS.get(plan["status"], (plan["status"], plan["status"]))
     pdf.multi_cell(
         0,
         5,
-        f"{_title(d)} — đồ án / plan {plan['name']} ({plan['id']}, {plan['status']})",
+        f"{_title(d)} — đồ án / plan {plan['name']} ({vi} / {en})",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -297,7 +362,7 @@ def _scenario_lines(pdf: FPDF, d: Doc, colour: str) -> None:
         f"sàn ở trong đất hỗn hợp / housing share of mixed use "
         f"{fmt(a['mixed_use_residential_share'])}; "
         f"quy chuẩn / regulation {d['edition']['code']}; "
-        f"chỉ tiêu hạ tầng / norms {d['norm_set']['id']}."
+        f"chỉ tiêu hạ tầng / norms {d['norm_set']['title']}."
     )
     for note in d["notes"]:
         text += f" {note['vi']} / {note['en']}"
@@ -312,14 +377,16 @@ def _table(pdf: FPDF, comparison: Doc) -> None:
     pdf.ln(2)
     pdf.set_font("noto", size=7.5)
     room = pdf.w - pdf.l_margin - pdf.r_margin
-    first, unit = 125.0, 32.0
-    each = (room - first - unit) / len(docs)
+    diffs = difference_titles(docs)
+    columns = len(docs) + len(diffs)
+    first, unit = 110.0 if len(docs) < 4 else 80.0, 30.0
+    each = (room - first - unit) / columns
     head = FontFace(emphasis="BOLD", fill_color=(230, 236, 242))
     with pdf.table(
-        col_widths=(first, unit, *([each] * len(docs))),
+        col_widths=(first, unit, *([each] * columns)),
         width=room,
         headings_style=head,
-        text_align=("LEFT", "LEFT", *(["RIGHT"] * len(docs))),
+        text_align=("LEFT", "LEFT", *(["RIGHT"] * columns)),
         line_height=3.8,
         first_row_as_headings=True,
     ) as table:
@@ -328,14 +395,23 @@ def _table(pdf: FPDF, comparison: Doc) -> None:
         row.cell("Đơn vị / Unit")
         for d in docs:
             row.cell(_title(d))
+        for title in diffs:
+            row.cell(title)
         group = None
         for r in comparison["rows"]:
             if r["group"] != group:
                 group = r["group"]
                 vi, en = _GROUPS.get(group, (group, group))
-                table.row().cell(f"{vi} / {en}", colspan=2 + len(docs), style=head)
+                table.row().cell(f"{vi} / {en}", colspan=2 + columns, style=head)
             row = table.row()
             row.cell(f"{r['label']['vi']} / {r['label']['en']}")
             row.cell(r["unit"])
             for v in r["values"]:
                 row.cell(v if isinstance(v, str) else fmt(v))
+            for k, v in enumerate(r.get("differences", [])):
+                if v is not None:
+                    row.cell(f"{'+' if v > 0 else ''}{fmt(v)}")
+                elif isinstance(r["values"][k + 1], str):
+                    row.cell("khác / differs" if r["values"][k + 1] != r["values"][0] else "=")
+                else:
+                    row.cell("–")

@@ -16,7 +16,10 @@ the plan's id) and the assumptions its indicators are computed with:
     neither is given). The edition is fixed when the scenario is saved, so its figures do
     not change when a new edition comes into force;
 ``norm_set``
-    the set of per-person infrastructure norms in ``data/norms.json`` (default: its first).
+    the set of per-person infrastructure norms in ``data/norms.json`` (default: its first);
+``urban_class``
+    optional: the city's urban class (``special``, ``I``… of ``data/urban_classes.json``),
+    whose population density threshold the scenario's density is compared with.
 
 The indicators themselves are computed by :mod:`dothi.planning.scenarios.indicators`. Plans
 are never deleted; scenarios may be. A draft plan's scenarios are visible to the planners
@@ -40,6 +43,7 @@ from sqlalchemy import Connection, select
 from dothi.auth.audit import audit
 from dothi.auth.policy import Principal
 from dothi.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from dothi.i18n import format_number
 from dothi.planning import actions, plans
 from dothi.planning import regulations as regs
 from dothi.planning.tables import plan as plan_table
@@ -55,7 +59,19 @@ _NUMBERS = {
     "household_size": (0.0, 20.0, False),
     "mixed_use_residential_share": (0.0, 1.0, True),
 }
-_ASSUMPTIONS = (*_NUMBERS, "edition", "date", "norm_set")
+_ASSUMPTIONS = (*_NUMBERS, "edition", "date", "norm_set", "urban_class")
+#: What people read for each assumption (Vietnamese, English), in messages.
+WORDS = {
+    "floor_area_per_person_m2": (
+        "diện tích sàn ở bình quân (m²/người)",
+        "floor area per person (m²)",
+    ),
+    "household_size": ("quy mô hộ (người/hộ)", "household size (people)"),
+    "mixed_use_residential_share": (
+        "tỉ lệ sàn ở trong đất hỗn hợp",
+        "housing share of mixed-use floor area",
+    ),
+}
 
 
 # -- norms ---------------------------------------------------------------------------------
@@ -107,6 +123,8 @@ class Assumptions:
     #: The day the edition was chosen by, when it was chosen by date.
     date: str | None
     norm_set: str
+    #: The city's urban class (loại đô thị) whose density threshold applies, if given.
+    urban_class: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data, as stored."""
@@ -115,18 +133,25 @@ class Assumptions:
 
 def _number(doc: dict[str, Any], key: str) -> float:
     low, high, closed = _NUMBERS[key]
+    vi, en = WORDS[key]
     value = doc.get(key)
     if value is None:
-        raise InvalidInput(f"Thiếu giả định {key}.", f"The assumption {key} is missing.")
+        raise InvalidInput(f"Thiếu giả định: {vi}.", f"The assumption is missing: {en}.")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"{key} phải là một số.", f"{key} must be a number.")
+        raise InvalidInput(f"{_capital(vi)} phải là một số.", f"The {en} must be a number.")
     if value < low or (value == low and not closed) or value > high:
         bound = "≥" if closed else ">"
+        lo, hi, got = (format_number(v, 4) for v in (low, high, value))
+        lo_en, hi_en, got_en = (format_number(v, 4, "en") for v in (low, high, value))
         raise InvalidInput(
-            f"{key} phải {bound} {low:g} và ≤ {high:g}, nhận {value:g}.",
-            f"{key} must be {bound} {low:g} and ≤ {high:g}, got {value:g}.",
+            f"{_capital(vi)} phải {bound} {lo} và ≤ {hi}, nhận {got}.",
+            f"The {en} must be {bound} {lo_en} and ≤ {hi_en}, got {got_en}.",
         )
     return float(value)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def parse_assumptions(doc: Any, *, today: date | None = None) -> Assumptions:
@@ -167,6 +192,9 @@ def parse_assumptions(doc: Any, *, today: date | None = None) -> Assumptions:
     set_id = doc.get("norm_set", norm_sets()[0].id)
     if not isinstance(set_id, str):
         raise InvalidInput("norm_set phải là chuỗi.", "norm_set must be a string.")
+    urban = doc.get("urban_class")
+    if urban is not None and not isinstance(urban, str):
+        raise InvalidInput("urban_class phải là chuỗi.", "urban_class must be a string.")
     return Assumptions(
         numbers["floor_area_per_person_m2"],
         numbers["household_size"],
@@ -174,6 +202,7 @@ def parse_assumptions(doc: Any, *, today: date | None = None) -> Assumptions:
         edition.code,
         chosen_by,
         norm_set_named(set_id).id,
+        None if urban is None else regs.urban_class_named(urban).code,
     )
 
 

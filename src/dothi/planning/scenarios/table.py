@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dothi.i18n import Language, format_number
+from dothi.planning.regulations import urban_classes
+
 Doc = dict[str, Any]
 
 _PEOPLE = "người · people"
@@ -17,6 +20,7 @@ _HA = "ha"
 _PCT = "%"
 _M2 = "m²"
 _M2PP = "m²/người · m²/person"
+_PPHA = "người/ha · people/ha"
 
 
 def _row(key: str, group: str, vi: str, en: str, unit: str, values: list[Any]) -> Doc:
@@ -41,7 +45,7 @@ def _get(path: str) -> Callable[[Doc], Any]:
 
 _FIXED: list[tuple[str, str, str, str, str]] = [
     # key (a path in the indicators), group, vi, en, unit
-    ("plan.id", "scenario", "Đồ án", "Plan", ""),
+    ("plan.name", "scenario", "Đồ án", "Plan", ""),
     ("edition.code", "scenario", "Ấn bản quy chuẩn", "Regulation edition", ""),
     ("norm_set.id", "scenario", "Bộ chỉ tiêu hạ tầng", "Infrastructure norm set", ""),
     (
@@ -107,11 +111,139 @@ _FIXED: list[tuple[str, str, str, str, str]] = [
         _M2,
     ),
     ("population.growth.people", "population", "Dân số tăng thêm", "Population growth", _PEOPLE),
+    (
+        "density.gross_people_per_ha",
+        "density",
+        "Mật độ dân số gộp (quy mô)",
+        "Gross population density (capacity)",
+        _PPHA,
+    ),
+    (
+        "density.existing_gross_people_per_ha",
+        "density",
+        "Mật độ dân số gộp hiện trạng",
+        "Existing gross population density",
+        _PPHA,
+    ),
+    (
+        "density.housing_land_people_per_ha",
+        "density",
+        "Mật độ dân số trên đất ở",
+        "Population density on housing land",
+        _PPHA,
+    ),
+    (
+        "density.norm.min_people_per_ha",
+        "density",
+        "Ngưỡng mật độ tối thiểu của loại đô thị",
+        "Least density of the urban class",
+        _PPHA,
+    ),
 ]
 
 
 def rows(docs: list[Doc]) -> list[Doc]:
-    """The comparison table: one row per figure, one value per scenario."""
+    """The comparison table: one row per figure, one value per scenario; each row also
+    says whether its values differ and by how much each scenario differs from the first
+    (``differences``, one per later scenario: None where either value is missing or is
+    not a number)."""
+    return [_with_differences(r) for r in _rows(docs)]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _with_differences(row: Doc) -> Doc:
+    first, *rest = row["values"]
+    row["differs"] = any(v != first for v in rest)
+    row["differences"] = [
+        round(v - first, 4) if _number(v) and _number(first) else None for v in rest
+    ]
+    return row
+
+
+#: What a scenario is, besides its plan: (path in the indicators, Vietnamese, English).
+SETTINGS = (
+    ("edition.code", "ấn bản quy chuẩn", "regulation edition"),
+    ("norm_set.id", "bộ chỉ tiêu hạ tầng", "infrastructure norm set"),
+    (
+        "scenario.assumptions.floor_area_per_person_m2",
+        "diện tích sàn ở bình quân",
+        "floor area per person",
+    ),
+    ("scenario.assumptions.household_size", "quy mô hộ", "household size"),
+    (
+        "scenario.assumptions.mixed_use_residential_share",
+        "tỉ lệ sàn ở trong đất hỗn hợp",
+        "housing share of mixed use",
+    ),
+    ("scenario.assumptions.urban_class", "loại đô thị", "urban class"),
+)
+
+
+def warnings(docs: list[Doc]) -> list[Doc]:
+    """A warning for each scenario that differs from the first in more than its plan: its
+    figures then differ for that reason too (a doubled service radius doubles coverage).
+    Each names what differs, with both values."""
+    out: list[Doc] = []
+    first = docs[0]
+    for d in docs[1:]:
+        vi_parts, en_parts, keys = [], [], []
+        for path, vi, en in SETTINGS:
+            a, b = _get(path)(first), _get(path)(d)
+            if a != b:
+                keys.append(path)
+                vi_parts.append(f"{vi} từ {_show(a)} thành {_show(b)}")
+                en_parts.append(f"{en} {_show(a, 'en')} to {_show(b, 'en')}")
+        if not keys:
+            continue
+        radii = [
+            (s0["label"], s0["radius_m"], s1["radius_m"])
+            for s0, s1 in zip(first["services"], d["services"], strict=True)
+            if s0["radius_m"] != s1["radius_m"]
+        ]
+        vi_more = en_more = ""
+        if radii:
+            vi_more = (
+                " Bán kính phục vụ khác nhau: "
+                + "; ".join(
+                    f"{lb['vi']} từ {_show(r0)} thành {_show(r1)} m" for lb, r0, r1 in radii
+                )
+                + "."
+            )
+            en_more = (
+                " Service radii differ: "
+                + "; ".join(
+                    f"{lb['en']} {_show(r0, 'en')} to {_show(r1, 'en')} m" for lb, r0, r1 in radii
+                )
+                + "."
+            )
+        a_name, b_name = first["scenario"]["name"], d["scenario"]["name"]
+        out.append(
+            {
+                "scenarios": [first["scenario"]["id"], d["scenario"]["id"]],
+                "differs": keys,
+                "vi": f"«{b_name}» khác «{a_name}» không chỉ ở đồ án mà cả ở "
+                f"{'; '.join(vi_parts)}: chênh lệch chỉ tiêu không chỉ do đồ án.{vi_more}",
+                "en": f"'{b_name}' differs from '{a_name}' in more than the plan — "
+                f"{'; '.join(en_parts)}: the figures do not differ because of the plan "
+                f"alone.{en_more}",
+            }
+        )
+    return out
+
+
+def _show(value: Any, lang: Language = "vi") -> str:
+    if value is None:
+        return "–"
+    if _number(value):
+        return format_number(value, 4, lang)
+    classes = {c.code: c.label for c in urban_classes()}
+    return classes[value][lang] if value in classes else str(value)
+
+
+def _rows(docs: list[Doc]) -> list[Doc]:
     out = [_row(k, g, vi, en, u, [_get(k)(d) for d in docs]) for k, g, vi, en, u in _FIXED]
     for code, label in _functions(docs):
         by = [{r["function"]: r for r in d["land_use"]["rows"]}.get(code, {}) for d in docs]
@@ -170,6 +302,17 @@ def rows(docs: list[Doc]) -> list[Doc]:
                     f"{label['en']} — {en}",
                     unit,
                     [d["services"][i][field] for d in docs],
+                )
+            )
+        if any(d["services"][i].get("places_rule") for d in docs):
+            out.append(
+                _row(
+                    f"services.{key}.places_needed",
+                    "services",
+                    f"{label['vi']} — số chỗ học cần",
+                    f"{label['en']} — places needed",
+                    "chỗ · places",
+                    [d["services"][i].get("places_needed") for d in docs],
                 )
             )
     for i, item in enumerate(docs[0]["infrastructure"]):
@@ -267,6 +410,40 @@ def charts(docs: list[Doc]) -> list[Doc]:
                 {"label": {"vi": f"Chỉ tiêu {code}", "en": f"Norm {code}"}, "value": value}
                 for value, code in norms.items()
                 if value is not None
+            ],
+        )
+    )
+    classes = {
+        (d["density"]["norm"] or {}).get("min_people_per_ha"): d["density"]["norm"]
+        for d in docs
+        if d["density"]["norm"]
+    }
+    out.append(
+        _chart(
+            "density",
+            "Mật độ dân số gộp",
+            "Gross population density",
+            _PPHA,
+            [
+                ("capacity", {"vi": "Quy mô", "en": "Capacity"}),
+                ("existing", {"vi": "Hiện trạng", "en": "Existing"}),
+            ],
+            [
+                [
+                    d["density"]["gross_people_per_ha"],
+                    d["density"]["existing_gross_people_per_ha"],
+                ]
+                for d in docs
+            ],
+            [
+                {
+                    "label": {
+                        "vi": f"Ngưỡng {n['label']['vi']}",
+                        "en": f"Least, {n['label']['en']}",
+                    },
+                    "value": value,
+                }
+                for value, n in classes.items()
             ],
         )
     )
