@@ -135,10 +135,15 @@ def _shipped() -> dict[str, dict[str, str]]:
     return layers
 
 
+def _squash(name: str) -> str:
+    """``So_To``, ``SOTO`` and ``Số tờ`` all become ``soto``."""
+    return normalise_name(name).replace("_", "")
+
+
 def shipped_mapping(layer_id: str) -> dict[str, str]:
-    """The shipped mapping of common Vietnamese column names for a core layer (by the
-    normalised source name: see :func:`~dothi.spatial.properties.normalise_name`)."""
-    return {normalise_name(k): v for k, v in _shipped().get(layer_id, {}).items()}
+    """The shipped mapping of common Vietnamese column names for a core layer, by the
+    source name without case, diacritics or separators."""
+    return {_squash(k): v for k, v in _shipped().get(layer_id, {}).items()}
 
 
 def resolve_columns(
@@ -213,7 +218,7 @@ def resolve_columns(
 
 def _cadastral(layer_id: str) -> Any:
     shipped = shipped_mapping(layer_id)
-    return lambda col: shipped.get(normalise_name(col))
+    return lambda col: shipped.get(_squash(col))
 
 
 def _loose(fields: Sequence[str]) -> Any:

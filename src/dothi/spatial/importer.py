@@ -99,12 +99,12 @@ def _resolve_source_crs(opts: ImportOptions, src: Source) -> pyproj.CRS | None:
 def _base_layer(conn: Connection, opts: ImportOptions) -> Layer | None:
     """The existing or core layer the import goes into; None for a new user layer, which
     must have been asked for."""
-    existing = find_layer(conn, opts.layer_id)
-    if existing is not None:
+    existing = find_layer(conn, opts.layer_id, deleted=True)
+    if existing is not None and existing.deleted_at is None:
         return existing
     core = core_layer(opts.layer_id)
-    if core is None and not opts.new_layer:
-        raise unknown_layer(conn, opts.layer_id)
+    if existing is not None or (core is None and not opts.new_layer):
+        raise unknown_layer(conn, opts.layer_id)  # a deleted layer says how to restore it
     return core
 
 
