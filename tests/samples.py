@@ -16,7 +16,7 @@ import numpy as np
 import pyogrio.raw
 import pyproj
 import shapely
-from shapely.geometry import Point, Polygon, mapping
+from shapely.geometry import Point, Polygon, box, mapping
 
 from dothi.geo.crs import resolve_crs
 from dothi.geo.transform import transformer
@@ -46,6 +46,36 @@ def parcels(n: int = 5) -> list[dict[str, Any]]:
         }
         for i in range(n)
     ]
+
+
+#: The ward around :data:`ORIGIN` as a test ``admin_commune`` row draws it (a box, not the
+#: real boundary): every :func:`square` up to the 20th lies inside it.
+WARD = box(106.690, 10.765, 106.725, 10.780)
+
+
+def commune(code: str = "26734", geometry: Polygon = WARD) -> dict[str, Any]:
+    """An ``admin_commune`` row (core layer schema)."""
+    return {
+        "code": code,
+        "name": f"Phường {code}",
+        "province_code": "79",
+        "unit_type": "ward",
+        "geometry": geometry,
+    }
+
+
+def land_parcel(i: int, commune_code: str = "26734", **extra: Any) -> dict[str, Any]:
+    """A ``land_parcel`` row (core layer schema) on :func:`square` ``i``."""
+    return {
+        "parcel_uid": f"{commune_code}-12-{i + 1}",
+        "sheet_no": 12,
+        "parcel_no": i + 1,
+        "commune_code": commune_code,
+        "land_use_code": "ODT",
+        "area_m2": 80.5 + i,
+        **extra,
+        "geometry": square(i),
+    }
 
 
 def write_geojson(

@@ -30,7 +30,9 @@ def dothi(
 
 def test_accounts_grants_and_tokens(env: dict[str, str], db: Database, tmp_path: Path) -> None:
     src = write_geojson(tmp_path / "p.geojson", parcels(2))
-    imported = dothi(env, "import", str(src), "--layer", "mat", "--access", "restricted")
+    imported = dothi(
+        env, "import", str(src), "--layer", "mat", "--new-layer", "--access", "restricted"
+    )
     assert imported.returncode == 0, imported.stderr
     add = dothi(
         env,

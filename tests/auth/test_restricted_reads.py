@@ -92,7 +92,12 @@ def restricted_parcels(db: Database, settings: Settings, tmp_path: Path) -> dict
         ("planning_zone", "zone_uid", zone, "public"),
     ):
         path = write_geojson(tmp_path / f"{layer}.geojson", [row])
-        import_file(db, settings, path, ImportOptions(layer_id=layer, key=key, access=access))
+        import_file(
+            db,
+            settings,
+            path,
+            ImportOptions(layer_id=layer, new_layer=True, key=key, access=access),
+        )
     with db.write() as conn:
         create_account(conn, "dia_chinh", "viewer")
         grant(conn, "dia_chinh", "land_parcel")

@@ -22,7 +22,18 @@ def dothi(env: dict[str, str], *args: str, lang: str = "en") -> subprocess.Compl
 def test_import_layers_history_export_rollback(env: dict[str, str], tmp_path: Path) -> None:
     src = write_geojson(tmp_path / "p.geojson", parcels(4))
     assert dothi(env, "init").returncode == 0
-    out = dothi(env, "import", str(src), "--layer", "thua", "--key", "ma", "--title-vi", "Thửa")
+    out = dothi(
+        env,
+        "import",
+        str(src),
+        "--layer",
+        "thua",
+        "--new-layer",
+        "--key",
+        "ma",
+        "--title-vi",
+        "Thửa",
+    )
     assert out.returncode == 0, out.stderr
     assert "inserted 4" in out.stdout and "Traceback" not in out.stderr
     listing = dothi(env, "layers", "list", "--json")
@@ -31,9 +42,10 @@ def test_import_layers_history_export_rollback(env: dict[str, str], tmp_path: Pa
     plain = dothi(env, "layers")
     assert "thua" in plain.stdout and " 4 " in plain.stdout
     again = dothi(env, "import", str(src), "--layer", "thua", "--key", "ma")
-    assert "unchanged 4" in again.stdout
+    assert "nothing changed" in again.stdout and "unchanged 4" in again.stdout
+    # A re-import that changes nothing keeps no change set.
     hist = dothi(env, "layers", "history", "thua")
-    assert hist.returncode == 0 and len(hist.stdout.strip().splitlines()) == 2
+    assert hist.returncode == 0 and len(hist.stdout.strip().splitlines()) == 1
     feat = dothi(env, "layers", "history", "thua", "--feature", "P0001")
     assert feat.stdout.startswith("v1 ")
     target = tmp_path / "out.gpkg"
@@ -53,7 +65,7 @@ def test_import_layers_history_export_rollback(env: dict[str, str], tmp_path: Pa
     show = json.loads(dothi(env, "layers", "show", "thua").stdout)
     assert show["source_crs"] is None or show["source_crs"].startswith(("EPSG", "OGC"))
     rb = dothi(env, "layers", "rollback", "thua", "2")
-    assert rb.returncode == 0 and "removed 0" in rb.stdout
+    assert rb.returncode == 1 and "No change set 2" in rb.stderr
     rb1 = dothi(env, "layers", "rollback", "thua", "1")
     assert rb1.returncode == 0 and "removed 4" in rb1.stdout
     assert "0" in dothi(env, "layers").stdout.split()
@@ -107,7 +119,19 @@ def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
     import urllib.request
 
     src = write_geojson(tmp_path / "p.geojson", parcels(3))
-    assert dothi(env, "import", str(src), "--layer", "thua", "--key", "ma").returncode == 0
+    imported = dothi(
+        env,
+        "import",
+        str(src),
+        "--layer",
+        "thua",
+        "--new-layer",
+        "--access",
+        "public",
+        "--key",
+        "ma",
+    )
+    assert imported.returncode == 0
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -133,7 +157,16 @@ def test_exporting_a_restricted_layer_is_audited(env: dict[str, str], tmp_path: 
     src = write_geojson(tmp_path / "p.geojson", parcels(2))
     assert dothi(env, "init").returncode == 0
     imported = dothi(
-        env, "import", str(src), "--layer", "mat", "--key", "ma", "--access", "restricted"
+        env,
+        "import",
+        str(src),
+        "--layer",
+        "mat",
+        "--new-layer",
+        "--key",
+        "ma",
+        "--access",
+        "restricted",
     )
     assert imported.returncode == 0, imported.stderr
     exp = dothi(

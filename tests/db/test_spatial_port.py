@@ -23,9 +23,16 @@ ROAD = LineString([(ORIGIN[0] - 0.01, ORIGIN[1] + 0.0012), (ORIGIN[0] + 0.06, OR
 @dataset(shared=True)
 def grid_layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "grid.geojson", GRID)
-    import_file(db, settings, path, ImportOptions(layer_id="o", key="ma"))
+    import_file(
+        db, settings, path, ImportOptions(layer_id="o", new_layer=True, access="public", key="ma")
+    )
     roads = write_geojson(tmp_path / "road.geojson", [{"ma": "R1", "geometry": ROAD}])
-    import_file(db, settings, roads, ImportOptions(layer_id="duong", key="ma"))
+    import_file(
+        db,
+        settings,
+        roads,
+        ImportOptions(layer_id="duong", new_layer=True, access="public", key="ma"),
+    )
 
 
 @pytest.fixture
@@ -138,7 +145,12 @@ def test_bbox_is_exact_at_its_edges(db: Database, settings: Settings, tmp_path: 
         {"ma": "in", "geometry": Point(x + 0.0005, y + 0.0005)},
     ]
     path = write_geojson(tmp_path / "pts.geojson", rows)
-    import_file(db, settings, path, ImportOptions(layer_id="diem", key="ma"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="diem", new_layer=True, access="public", key="ma"),
+    )
     bbox = (x, y, x + 0.001, y + 0.001)
     with db.read() as conn:
         assert ids(db.port.find(conn, "diem", bbox=bbox)) == ["corner", "edge", "in"]
@@ -185,7 +197,9 @@ def test_sqlite_plans_bbox_queries_from_the_rtree(tmp_path: Path) -> None:
     lite = Database(settings.database_url)
     lite.migrate(migration_folders())
     path = write_geojson(tmp_path / "grid.geojson", GRID)
-    import_file(lite, settings, path, ImportOptions(layer_id="o", key="ma"))
+    import_file(
+        lite, settings, path, ImportOptions(layer_id="o", new_layer=True, access="public", key="ma")
+    )
     stmt = lite.port.filtered("o", bbox=(ORIGIN[0], ORIGIN[1], ORIGIN[0] + 0.001, ORIGIN[1]))
     with lite.read() as conn:
         compiled = stmt.compile(conn)

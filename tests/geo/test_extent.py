@@ -32,7 +32,12 @@ def _import_point(
     db: Database, settings: Settings, path: Path, lon: float, lat: float
 ) -> ImportReport:
     rows = [{"ma": "D1", "ten": "Điểm thử", "geometry": Point(lon, lat)}]
-    return import_file(db, settings, write_geojson(path, rows), ImportOptions("dao", key="ma"))
+    return import_file(
+        db,
+        settings,
+        write_geojson(path, rows),
+        ImportOptions("dao", key="ma", new_layer=True, access="public"),
+    )
 
 
 def test_in_vietnam_is_the_extent() -> None:

@@ -28,7 +28,7 @@ def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
         db,
         settings,
         write_geojson(tmp_path / "p.geojson", rows),
-        ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"),
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", title_vi="Thửa"),
     )
 
 

@@ -50,7 +50,12 @@ def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     rows[4]["ten"] = "Thửa 50% góc_phố"
     rows[5]["ten"] = "thửa số 5 phường bến thành"
     path = write_geojson(tmp_path / "thua.geojson", rows)
-    import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
+    )
     with db.write() as conn:
         for fid, when in TIMES.items():
             props = next(r for r in db.port.find(conn, "thua") if r.fid == fid).properties
@@ -242,7 +247,12 @@ def test_vietnamese_names_and_values(db: Database, settings: Settings, tmp_path:
         {"ma": "D2", "tên_đường": "Nguyễn Huệ", "geometry": square(1)},
     ]
     path = write_geojson(tmp_path / "duong.geojson", rows)
-    import_file(db, settings, path, ImportOptions(layer_id="duong", key="ma"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="duong", new_layer=True, access="public", key="ma"),
+    )
     decomposed = unicodedata.normalize("NFD", "tên_đường = 'Nguyễn Huệ'")
     with db.read() as conn:
         fields = queryables(get_layer(conn, "duong"), "http://localhost/ogcapi")["properties"]

@@ -32,10 +32,22 @@ def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
         db,
         settings,
         write_geojson(tmp_path / "p.geojson", rows),
-        ImportOptions(layer_id="thua", key="ma", title_vi="Thửa", title_en="Parcels"),
+        ImportOptions(
+            layer_id="thua",
+            new_layer=True,
+            access="public",
+            key="ma",
+            title_vi="Thửa",
+            title_en="Parcels",
+        ),
     )
     hidden = write_geojson(tmp_path / "h.geojson", parcels(2))
-    import_file(db, settings, hidden, ImportOptions(layer_id="mat", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        hidden,
+        ImportOptions(layer_id="mat", new_layer=True, key="ma", access="internal"),
+    )
 
 
 @pytest.fixture
@@ -231,7 +243,7 @@ def test_feature_ids_with_slashes(db: Database, settings: Settings, tmp_path: Pa
         db,
         settings,
         write_geojson(tmp_path / "osm.geojson", rows),
-        ImportOptions(layer_id="osm", key="osm"),
+        ImportOptions(layer_id="osm", new_layer=True, access="public", key="osm"),
     )
     client = TestClient(create_app(settings, db))
     one = client.get("/ogcapi/collections/osm/items/relation%2F11084167")

@@ -25,7 +25,12 @@ ITEMS = "/ogcapi/collections/thua/items"
 def accounts(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     for layer, access in (("thua", "public"), ("noi_bo", "internal"), ("mat", "restricted")):
         path = write_geojson(tmp_path / f"{layer}.geojson", parcels(3))
-        import_file(db, settings, path, ImportOptions(layer_id=layer, key="ma", access=access))
+        import_file(
+            db,
+            settings,
+            path,
+            ImportOptions(layer_id=layer, new_layer=True, key="ma", access=access),
+        )
     tokens = {}
     with db.write() as conn:
         create_account(conn, "bien_tap", "editor", agency="Sở Xây dựng")

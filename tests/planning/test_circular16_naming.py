@@ -368,7 +368,12 @@ def test_green_and_water_layers_take_their_kind_from_the_name(
 def test_other_layers_are_untouched(db: Database, settings: Settings, tmp_path: Path) -> None:
     rows = [{"ma": "P1", "ten": "Thửa", "geometry": square(0)}]
     path = write_geojson(tmp_path / "QH_DAT_O_NHOMNHAO.geojson", rows)
-    report = import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))
+    report = import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
+    )
     assert naming_notes(report) == []
     with db.read() as conn:
         (feature,) = list(db.port.find(conn, "thua"))

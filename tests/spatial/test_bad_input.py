@@ -23,7 +23,12 @@ NAMES = ["Phường Bến Nghé", "Đường Nguyễn Huệ", "Quận Hoàn Ki�
 
 def _fails(db: Database, settings: Settings, path: Path, **kw: object) -> DothiError:
     with pytest.raises(DothiError) as err:
-        import_file(db, settings, path, ImportOptions(layer_id="thua", **kw))  # type: ignore[arg-type]
+        import_file(
+            db,
+            settings,
+            path,
+            ImportOptions(**{"layer_id": "thua", "new_layer": True, "access": "public", **kw}),
+        )  # type: ignore[arg-type]
     e = err.value
     assert e.vi and e.en and e.vi != e.en, "both languages"
     with db.read() as conn:
@@ -56,7 +61,9 @@ def test_legacy_text_is_detected_and_converted(
     db: Database, settings: Settings, tmp_path: Path, encoding: str
 ) -> None:
     shp = _legacy_shapefile(tmp_path / encoding, encoding)
-    report = import_file(db, settings, shp, ImportOptions(layer_id="thua", key="ma"))
+    report = import_file(
+        db, settings, shp, ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma")
+    )
     assert report.encoding == encoding
     with db.read() as conn:
         names = sorted(r.properties["ten"] for r in db.port.find(conn, "thua"))
@@ -65,7 +72,7 @@ def test_legacy_text_is_detected_and_converted(
 
 def test_legacy_encoding_by_flag(db: Database, settings: Settings, tmp_path: Path) -> None:
     shp = _legacy_shapefile(tmp_path / "vni", "vni")
-    opts = ImportOptions(layer_id="thua", key="ma", encoding="vni")
+    opts = ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", encoding="vni")
     assert import_file(db, settings, shp, opts).encoding == "vni"
     with db.read() as conn:
         assert "Đường Nguyễn Huệ" in {r.properties["ten"] for r in db.port.find(conn, "thua")}
@@ -139,10 +146,19 @@ def test_path_outside_allowed_folders(db: Database, settings: Settings, tmp_path
     outside = write_geojson(tmp_path / "p.geojson", parcels(2))
     limited = replace(settings, allowed_dirs=(inside,))
     with pytest.raises(InvalidInput) as err:
-        import_file(db, limited, outside, ImportOptions(layer_id="thua"))
+        import_file(
+            db, limited, outside, ImportOptions(layer_id="thua", new_layer=True, access="public")
+        )
     assert err.value.code == "PathNotAllowed"
     sneaky = inside / ".." / "p.geojson"
     with pytest.raises(InvalidInput):
-        import_file(db, limited, sneaky, ImportOptions(layer_id="thua"))
+        import_file(
+            db, limited, sneaky, ImportOptions(layer_id="thua", new_layer=True, access="public")
+        )
     ok = write_geojson(inside / "ok.geojson", parcels(2))
-    assert import_file(db, limited, ok, ImportOptions(layer_id="thua")).inserted == 2
+    assert (
+        import_file(
+            db, limited, ok, ImportOptions(layer_id="thua", new_layer=True, access="public")
+        ).inserted
+        == 2
+    )

@@ -26,7 +26,12 @@ from dothi.spatial.importer import ImportOptions, import_file
 @dataset
 def layer(db: Database, settings: Settings, tmp_path: Path) -> str:
     path = write_geojson(tmp_path / "p.geojson", parcels(3))
-    import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
+    )
     return "thua"
 
 

@@ -24,7 +24,12 @@ ROWS = parcels(25)
 @dataset(shared=True)
 def thua_layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "src.geojson", ROWS)
-    import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
+    )
 
 
 @pytest.fixture
@@ -49,7 +54,13 @@ def test_round_trip(
     out = tmp_path / name
     result = export_layer(loaded, settings, "thua", fmt, out, crs=crs)
     assert result.count == len(ROWS)
-    opts = ImportOptions(layer_id="back", key="ma", crs=crs if fmt in ("csv", "geojson") else None)
+    opts = ImportOptions(
+        layer_id="back",
+        new_layer=True,
+        access="public",
+        key="ma",
+        crs=crs if fmt in ("csv", "geojson") else None,
+    )
     report = import_file(loaded, settings, out, opts)
     assert report.inserted == len(ROWS) and report.rejected == 0
     original, back = _geoms(loaded, "thua"), _geoms(loaded, "back")

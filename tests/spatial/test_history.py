@@ -17,7 +17,7 @@ from dothi.spatial.importer import ImportOptions, import_file
 
 
 def _import(db: Database, settings: Settings, path: Path, user: str = "tester") -> int:
-    opts = ImportOptions(layer_id="thua", key="ma", user=user)
+    opts = ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", user=user)
     return import_file(db, settings, path, opts).changeset_id
 
 
@@ -104,7 +104,7 @@ def test_failed_import_leaves_no_trace(db: Database, settings: Settings, tmp_pat
 
     bad_rows[100]["geometry"] = translate(rows[100]["geometry"], xoff=600000, yoff=1190000)
     path = write_geojson(tmp_path / "bad.geojson", bad_rows)
-    opts = ImportOptions(layer_id="thua", key="ma", batch_size=40)
+    opts = ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", batch_size=40)
     with pytest.raises(Exception) as err:
         import_file(db, settings, path, opts)
     assert "--crs" in str(err.value)
@@ -138,7 +138,10 @@ def test_delete_keeps_the_deleted_version(db: Database, settings: Settings, tmp_
     # A re-import brings a deleted feature back as a new version.
     delete_features(db, "thua", ["P0002"], "officer")
     report = import_file(
-        db, settings, tmp_path / "a.geojson", ImportOptions(layer_id="thua", key="ma")
+        db,
+        settings,
+        tmp_path / "a.geojson",
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
     )
     assert (report.inserted, report.unchanged) == (1, 2)
     with db.read() as conn:

@@ -19,7 +19,12 @@ from dothi.spatial.layers import feature_counts, get_layer
 
 
 def run(db: Database, settings: Settings, path: Path, layer: str = "thua", **kw: object):
-    return import_file(db, settings, path, ImportOptions(layer_id=layer, **kw))  # type: ignore[arg-type]
+    return import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(**{"layer_id": layer, "new_layer": True, "access": "public", **kw}),
+    )  # type: ignore[arg-type]
 
 
 def current(db: Database, layer: str) -> dict[str, dict]:
@@ -79,7 +84,9 @@ def test_a_key_repeated_in_a_later_batch_is_rejected_in_a_filled_layer(
         rows = parcels(9)
         rows.append({**rows[1], "ten": "lặp lại"})
         path = write_geojson(tmp_path / f"{layer}.geojson", rows)
-        opts = ImportOptions(layer_id=layer, key="ma", batch_size=3)
+        opts = ImportOptions(
+            layer_id=layer, new_layer=True, access="public", key="ma", batch_size=3
+        )
         report = import_file(db, settings, path, opts)
         assert report.rejected == 1 and "duplicate key" in report.notes[0].reason
         assert len(current(db, layer)) == 9
@@ -258,7 +265,12 @@ def test_many_small_batches_index_every_feature(
 ) -> None:
     rows = parcels(120)
     path = write_geojson(tmp_path / "many.geojson", rows)
-    report = import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", batch_size=7))
+    report = import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", batch_size=7),
+    )
     assert report.inserted == 120
     with db.read() as conn:
         for r in rows[::13]:

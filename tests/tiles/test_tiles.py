@@ -37,7 +37,12 @@ def _with_tiles(app: FastAPI) -> FastAPI:
 
 
 def _import(db: Database, settings: Settings, path: Path, layer_id: str, **kw: Any) -> None:
-    import_file(db, settings, path, ImportOptions(layer_id=layer_id, **kw))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(**{"layer_id": layer_id, "new_layer": True, "access": "public", **kw}),
+    )
 
 
 @dataset(shared=True)

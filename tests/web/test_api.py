@@ -19,9 +19,19 @@ from dothi.spatial.importer import ImportOptions, import_file
 @dataset(shared=True)
 def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     public = write_geojson(tmp_path / "p.geojson", parcels(30))
-    import_file(db, settings, public, ImportOptions(layer_id="thua", key="ma", title_vi="Thửa"))
+    import_file(
+        db,
+        settings,
+        public,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", title_vi="Thửa"),
+    )
     hidden = write_geojson(tmp_path / "h.geojson", parcels(3))
-    import_file(db, settings, hidden, ImportOptions(layer_id="mat", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        hidden,
+        ImportOptions(layer_id="mat", new_layer=True, key="ma", access="internal"),
+    )
 
 
 @pytest.fixture

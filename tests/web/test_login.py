@@ -23,7 +23,12 @@ PASSWORD = "mật khẩu thật dài 2026"
 @dataset
 def accounts(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "n.geojson", parcels(2))
-    import_file(db, settings, path, ImportOptions(layer_id="noi_bo", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="noi_bo", new_layer=True, key="ma", access="internal"),
+    )
     with db.write() as conn:
         create_account(conn, "lan", "viewer", password=PASSWORD)
         create_account(conn, "khoa", "viewer", password=PASSWORD)

@@ -53,7 +53,12 @@ def _config(page: str) -> dict[str, Any]:
 
 def test_page_and_its_files(vendor: Path, settings: Settings, db: Database, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "p.geojson", parcels(2))
-    import_file(db, settings, path, ImportOptions(layer_id="thua", key="ma", title_vi=EVIL))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma", title_vi=EVIL),
+    )
     client = TestClient(create_app(settings, db))
     r = client.get("/map")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -136,10 +141,17 @@ def city(db: Database, settings: Settings, tmp_path: Path) -> dict[str, str]:
     load_demo(db, settings)
     evil = {"ma": "X1", "ten": EVIL, "geometry": Point(ORIGIN[0] + 0.3, ORIGIN[1] - 0.3)}
     path = write_geojson(tmp_path / "evil.geojson", [evil])
-    import_file(db, settings, path, ImportOptions(layer_id="evil", key="ma", title_vi=EVIL))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="evil", new_layer=True, access="public", key="ma", title_vi=EVIL),
+    )
     inner = {"ma": "N1", "ten": "Trạm nội bộ", "geometry": Point(ORIGIN[0] - 0.3, ORIGIN[1])}
     path = write_geojson(tmp_path / "inner.geojson", [inner])
-    opts = ImportOptions(layer_id="noi_bo", key="ma", access="internal", title_vi="Nội bộ")
+    opts = ImportOptions(
+        layer_id="noi_bo", new_layer=True, key="ma", access="internal", title_vi="Nội bộ"
+    )
     import_file(db, settings, path, opts)
     with db.write() as conn:
         update_layer(conn, "evil", attribution=EVIL)

@@ -27,7 +27,7 @@ def test_ogcapi_against_its_openapi_document(
         db,
         settings,
         write_geojson(tmp_path / "p.geojson", parcels(12)),
-        ImportOptions(layer_id="thua", key="ma"),
+        ImportOptions(layer_id="thua", new_layer=True, access="public", key="ma"),
     )
     with db.write() as conn:
         create_account(conn, "bien_tap", "editor")

@@ -17,6 +17,7 @@ from dothi.auth.schema import audit_log
 from dothi.db.engine import Database
 from dothi.db.spatial.base import as_utc
 from dothi.errors import InvalidInput
+from dothi.spatial.layer_admin import ACTIONS as LAYER_ACTIONS
 
 #: Actions of the platform itself; a capability declares its own (:func:`declare_actions`).
 ACTIONS = (
@@ -37,6 +38,7 @@ ACTIONS = (
     "audit_purge",
     "personal_data_read",
     "personal_data_erase",
+    *LAYER_ACTIONS,
 )
 _known: set[str] = set(ACTIONS)
 

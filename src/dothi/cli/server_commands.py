@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import time
 
 import click
 
 from dothi.console import Context, pass_ctx
+from dothi.errors import Conflict, InvalidInput
 from dothi.i18n import t
 from dothi.spatial.layers import feature_counts
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in both languages, an address the server could not listen on (a port taken
+    by another program, a host name that is not this machine's) before anything starts.
+
+    The test binds the way uvicorn does (``SO_REUSEADDR``), so a port left in TIME_WAIT by
+    a previous run is not mistaken for a busy one.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise InvalidInput(
+            f"Không dùng được địa chỉ máy chủ «{host}».", f"Cannot use the host address '{host}'."
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise Conflict(
+                    f"Cổng {port} trên {host} đang được chương trình khác dùng; dừng chương "
+                    f"trình đó hoặc chọn cổng khác: dothi serve --port {port + 1}",
+                    f"Port {port} on {host} is already in use by another program; stop it "
+                    f"or pick another port: dothi serve --port {port + 1}",
+                    code="PortInUse",
+                ) from None
+            raise InvalidInput(
+                f"Không mở được cổng {port} trên {host}: {exc.strerror}.",
+                f"Cannot listen on {host} port {port}: {exc.strerror}.",
+            ) from None
 
 
 def _serve(ctx: Context, host: str, port: int, workers: int = 1) -> None:
@@ -16,6 +52,7 @@ def _serve(ctx: Context, host: str, port: int, workers: int = 1) -> None:
 
     from dothi.app.main import app_from_environment, create_app
 
+    check_port(host, port)
     db = ctx.database()  # migrated here, once, before any worker starts
     click.echo(t(f"Dothi đang chạy tại http://{host}:{port}/", f"Dothi at http://{host}:{port}/"))
     if workers == 1:
@@ -57,6 +94,8 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
     from dothi.cli.data_commands import print_report
     from dothi.demo.loader import load_demo
 
+    if not no_serve:
+        check_port(host, port)  # before loading: a busy port should not cost a full load
     db = ctx.database()
     start = time.monotonic()
     click.echo(

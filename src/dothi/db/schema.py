@@ -74,6 +74,9 @@ layer = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set when the layer is deleted (hidden, its features closed); purging removes the row.
+    Column("deleted_at", DateTime(timezone=True)),
+    Column("deleted_by", String(128)),
 )
 
 #: One row per change set: an import, an edit, a delete or a rollback.

@@ -1,7 +1,9 @@
 """Export of a layer to GeoJSON, GeoPackage, CSV or Shapefile, in WGS 84 or VN-2000.
 
 Files are written beside the target under a temporary name and moved into place at
-the end, so a failed export leaves no half-written file.
+the end, so a failed export leaves no half-written file; an existing file is replaced
+only when asked. GeoPackages are written as version 1.2, which every GDAL since 2.2 (and
+QGIS) reads without a warning; booleans stay booleans (GeoPackage BOOLEAN, dBASE logical).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import shapely
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.db.spatial.base import FeatureRow
-from dothi.errors import InvalidInput
+from dothi.errors import Conflict, InvalidInput
 from dothi.geo import crs as crsmod
 from dothi.geo.transform import mover
 from dothi.spatial.layers import Layer, get_layer
@@ -34,6 +36,10 @@ from dothi.spatial.sources import check_allowed
 FORMATS = ("geojson", "gpkg", "csv", "shp")
 _CHUNK = 10_000
 _OGR_DRIVER = {"gpkg": "GPKG", "shp": "ESRI Shapefile"}
+#: GDAL ≥ 3.7 writes GeoPackage 1.4 by default, which GDAL 3.6 opens with a warning.
+_DATASET_OPTIONS = {"gpkg": {"VERSION": "1.2"}, "shp": {}}
+#: The files of a Shapefile besides the .shp.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @dataclass
@@ -82,14 +88,18 @@ def export_layer(
     crs: str | None = None,
     as_of: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    overwrite: bool = False,
 ) -> ExportResult:
-    """Write the features of a layer (now, or as of a date) to ``output``."""
+    """Write the features of a layer (now, or as of a date) to ``output``; an existing
+    file there is refused unless ``overwrite``."""
     _check_format(fmt)
     output = check_allowed(output, settings.allowed_dirs)
     if not output.parent.is_dir():
         raise InvalidInput(
             f"Thư mục {output.parent} không tồn tại.", f"Folder {output.parent} does not exist."
         )
+    if not overwrite:
+        _refuse_existing(output, fmt)
     target = crsmod.resolve_crs(crs) if crs else pyproj.CRS.from_epsg(4326)
     spec = crsmod.crs_to_spec(target)
     with db.read() as conn:
@@ -118,6 +128,19 @@ def export_layer(
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     return ExportResult(path=output, count=count, crs=spec)
+
+
+def _refuse_existing(output: Path, fmt: str) -> None:
+    parts = [output]
+    if fmt == "shp":
+        parts = [output.with_suffix(ext) for ext in _SHAPEFILE_PARTS]
+    found = [p for p in parts if p.exists()]
+    if found:
+        raise Conflict(
+            f"Tệp {found[0]} đã tồn tại; chọn tên khác hoặc thêm --overwrite để ghi đè.",
+            f"{found[0]} already exists; choose another name or add --overwrite to replace it.",
+            code="FileExists",
+        )
 
 
 def _geoms(rows: list[FeatureRow], project: Any) -> np.ndarray[Any, Any]:
@@ -211,7 +234,9 @@ def _field_arrays(
         types = props.get(name, {}).get("type", "string")
         types = {types} if isinstance(types, str) else set(types)
         mask = np.array([v is None for v in values])
-        if "integer" in types and all(isinstance(v, int) or v is None for v in values):
+        if "boolean" in types and all(isinstance(v, bool) or v is None for v in values):
+            arr = np.array([bool(v) for v in values], dtype=np.bool_)
+        elif "integer" in types and all(isinstance(v, int) or v is None for v in values):
             arr = np.array([0 if v is None else v for v in values], dtype=np.int64)
         elif "number" in types and all(isinstance(v, int | float) or v is None for v in values):
             arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -260,6 +285,7 @@ def _write_ogr(
                 encoding="UTF-8",
                 promote_to_multi=geometry_type != "Unknown",
                 append=count > 0,
+                dataset_options=None if count else _DATASET_OPTIONS[fmt],
             )
         count += len(rows)
         if progress:
@@ -274,5 +300,6 @@ def _write_ogr(
             driver=_OGR_DRIVER[fmt],
             geometry_type=geometry_type,
             crs=wkt,
+            dataset_options=_DATASET_OPTIONS[fmt],
         )
     return count

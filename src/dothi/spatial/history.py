@@ -91,50 +91,55 @@ def rollback(db: Database, layer_id: str, changeset_id: int, user: str) -> Chang
     back first, so nobody's later work is undone unnoticed.
     """
     with db.write() as conn:
-        target = get_change(conn, changeset_id)
-        if target.layer_id != layer_id:
-            raise NotFound(
-                f"Lần thay đổi {changeset_id} không thuộc lớp «{layer_id}».",
-                f"Change set {changeset_id} does not belong to layer '{layer_id}'.",
-            )
-        if target.reverted_by is not None:
-            raise Conflict(
-                f"Lần thay đổi {changeset_id} đã được hoàn tác bởi {target.reverted_by}.",
-                f"Change set {changeset_id} was already rolled back by {target.reverted_by}.",
-            )
-        later = [
-            int(r.id)
-            for r in conn.execute(
-                select(changeset.c.id).where(
-                    changeset.c.layer_id == layer_id,
-                    changeset.c.id > changeset_id,
-                    changeset.c.reverted_by.is_(None),
-                    changeset.c.kind != "rollback",
-                )
-            )
-        ]
-        if later:
-            ids = ", ".join(map(str, later))
-            raise Conflict(
-                f"Có thay đổi mới hơn trên lớp «{layer_id}» ({ids}); hãy hoàn tác chúng trước.",
-                f"Layer '{layer_id}' has later change sets ({ids}); roll those back first.",
-            )
-        now = datetime.now(UTC)
-        rb_id = open_changeset(conn, layer_id, "rollback", user=user, now=now, reverts=changeset_id)
-        # Every feature the change set touched goes back to its version from before it:
-        # close whatever is current now, then re-open a copy of the version it closed.
-        touched = select(feature.c.fid).where(
-            feature.c.layer_id == layer_id,
-            or_(feature.c.created_in == changeset_id, feature.c.closed_in == changeset_id),
+        return rollback_in(db, conn, layer_id, changeset_id, user)
+
+
+def rollback_in(
+    db: Database, conn: Connection, layer_id: str, changeset_id: int, user: str
+) -> Change:
+    """:func:`rollback` inside the caller's write transaction."""
+    target = get_change(conn, changeset_id)
+    if target.layer_id != layer_id:
+        raise NotFound(
+            f"Lần thay đổi {changeset_id} không thuộc lớp «{layer_id}».",
+            f"Change set {changeset_id} does not belong to layer '{layer_id}'.",
         )
-        closed = close_versions(conn, layer_id, rb_id, now, fids=touched)
-        restored = _restore_closed(db, conn, layer_id, changeset_id, rb_id, now, user)
-        summary = {"reverts": changeset_id, "removed": closed, "restored": restored}
-        set_summary(conn, rb_id, summary)
-        conn.execute(
-            changeset.update().where(changeset.c.id == changeset_id).values(reverted_by=rb_id)
+    if target.reverted_by is not None:
+        raise Conflict(
+            f"Lần thay đổi {changeset_id} đã được hoàn tác bởi {target.reverted_by}.",
+            f"Change set {changeset_id} was already rolled back by {target.reverted_by}.",
         )
-        return get_change(conn, rb_id)
+    later = [
+        int(r.id)
+        for r in conn.execute(
+            select(changeset.c.id).where(
+                changeset.c.layer_id == layer_id,
+                changeset.c.id > changeset_id,
+                changeset.c.reverted_by.is_(None),
+                changeset.c.kind != "rollback",
+            )
+        )
+    ]
+    if later:
+        ids = ", ".join(map(str, later))
+        raise Conflict(
+            f"Có thay đổi mới hơn trên lớp «{layer_id}» ({ids}); hãy hoàn tác chúng trước.",
+            f"Layer '{layer_id}' has later change sets ({ids}); roll those back first.",
+        )
+    now = datetime.now(UTC)
+    rb_id = open_changeset(conn, layer_id, "rollback", user=user, now=now, reverts=changeset_id)
+    # Every feature the change set touched goes back to its version from before it:
+    # close whatever is current now, then re-open a copy of the version it closed.
+    touched = select(feature.c.fid).where(
+        feature.c.layer_id == layer_id,
+        or_(feature.c.created_in == changeset_id, feature.c.closed_in == changeset_id),
+    )
+    closed = close_versions(conn, layer_id, rb_id, now, fids=touched)
+    restored = _restore_closed(db, conn, layer_id, changeset_id, rb_id, now, user)
+    summary = {"reverts": changeset_id, "removed": closed, "restored": restored}
+    set_summary(conn, rb_id, summary)
+    conn.execute(changeset.update().where(changeset.c.id == changeset_id).values(reverted_by=rb_id))
+    return get_change(conn, rb_id)
 
 
 def _restore_closed(

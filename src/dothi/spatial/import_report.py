@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dothi.spatial.batches import RowNote
+from dothi.spatial.column_map import ColumnChoice
+from dothi.spatial.placement import PlacementCounts
 
 
 @dataclass
@@ -27,6 +29,22 @@ class ImportReport:
     notes: list[RowNote] = field(default_factory=list)
     report_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    #: How each column of the file was matched to a field of the layer.
+    columns: list[ColumnChoice] = field(default_factory=list)
+    #: The import created the layer.
+    created_layer: bool = False
+    #: What the place checks found (:mod:`dothi.spatial.placement`).
+    placement: PlacementCounts = field(default_factory=PlacementCounts)
+
+    @property
+    def nothing_changed(self) -> bool:
+        """The import changed nothing, so no change set was kept."""
+        return self.changeset_id == 0 and not self.created_layer
+
+    @property
+    def renamed_columns(self) -> list[ColumnChoice]:
+        """The columns that fill a field of another name."""
+        return [c for c in self.columns if c.source != c.target]
 
     def counts(self) -> dict[str, int]:
         """The counters as a dict (stored in the change set)."""

@@ -42,12 +42,16 @@ class Layer:
     created_by: str = "system"
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Set on a deleted layer (see :mod:`dothi.spatial.layer_admin`).
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description of the layer."""
         d = asdict(self)
         d["created_at"] = self.created_at.isoformat()
         d["updated_at"] = self.updated_at.isoformat()
+        d["deleted_at"] = None if self.deleted_at is None else self.deleted_at.isoformat()
         return d
 
 
@@ -127,6 +131,8 @@ def _from_row(r: Any) -> Layer:
         created_by=r.created_by,
         created_at=as_utc(r.created_at),
         updated_at=as_utc(r.updated_at),
+        deleted_at=None if r.deleted_at is None else as_utc(r.deleted_at),
+        deleted_by=r.deleted_by,
     )
 
 
@@ -134,14 +140,16 @@ def _from_row(r: Any) -> Layer:
 _LAYER_BY_ID = select(layer).where(layer.c.id == bindparam("id"))
 
 
-def find_layer(conn: Connection, layer_id: str) -> Layer | None:
-    """The layer with this id, or None."""
+def find_layer(conn: Connection, layer_id: str, *, deleted: bool = False) -> Layer | None:
+    """The layer with this id, or None; a deleted layer only when ``deleted`` is set."""
     r = conn.execute(_LAYER_BY_ID, {"id": layer_id}).first()
-    return None if r is None else _from_row(r)
+    if r is None or (r.deleted_at is not None and not deleted):
+        return None
+    return _from_row(r)
 
 
 _ACCESS_BY_ID = select(layer.c.id, layer.c.access).where(
-    layer.c.id.in_(bindparam("ids", expanding=True))
+    layer.c.id.in_(bindparam("ids", expanding=True)), layer.c.deleted_at.is_(None)
 )
 
 
@@ -161,9 +169,10 @@ def get_layer(conn: Connection, layer_id: str) -> Layer:
     return found
 
 
-def list_layers(conn: Connection) -> list[Layer]:
-    """All layers, by id."""
-    return [_from_row(r) for r in conn.execute(select(layer).order_by(layer.c.id))]
+def list_layers(conn: Connection, *, deleted: bool = False) -> list[Layer]:
+    """All layers, by id: those in use, or (``deleted``) the deleted ones."""
+    gone = layer.c.deleted_at.is_not(None) if deleted else layer.c.deleted_at.is_(None)
+    return [_from_row(r) for r in conn.execute(select(layer).where(gone).order_by(layer.c.id))]
 
 
 def feature_counts(conn: Connection) -> dict[str, int]:
@@ -189,7 +198,7 @@ def create_layer(conn: Connection, new: Layer, port: SpatialPort, *, storage: bo
             f"Kiểu hình học «{new.geometry_type}» không hợp lệ ({', '.join(GEOMETRY_TYPES)}).",
             f"Invalid geometry type '{new.geometry_type}' ({', '.join(GEOMETRY_TYPES)}).",
         )
-    if find_layer(conn, new.id) is not None:
+    if find_layer(conn, new.id, deleted=True) is not None:
         raise Conflict(f"Lớp «{new.id}» đã tồn tại.", f"Layer '{new.id}' already exists.")
     values = new.to_dict()
     values["created_at"] = new.created_at

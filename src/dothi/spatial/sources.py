@@ -30,6 +30,16 @@ _CSV_OPTIONS = {
 _ZIP_MAX_MEMBERS = 10_000
 
 
+def _is_junk(parts: tuple[str, ...]) -> bool:
+    """Files that archivers add beside the data: macOS resource forks (``__MACOSX/``,
+    ``._x.shp``) and folder settings (``.DS_Store``, ``Thumbs.db``)."""
+    return (
+        "__MACOSX" in parts
+        or parts[-1].startswith("._")
+        or parts[-1] in (".DS_Store", "Thumbs.db", "desktop.ini")
+    )
+
+
 @dataclass
 class Source:
     """A readable dataset: the path GDAL opens, its layer and how to decode its text."""
@@ -80,7 +90,7 @@ def _extract_zip(path: Path, dest: Path, limit: int) -> None:
                         f"Tệp zip chứa đường dẫn không an toàn: {m.filename}",
                         f"The zip contains an unsafe path: {m.filename}",
                     )
-                if m.is_dir():
+                if m.is_dir() or _is_junk(name.parts):
                     continue
                 target = dest / name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +114,8 @@ def _extract_zip(path: Path, dest: Path, limit: int) -> None:
 
 def _find_dataset(folder: Path, original: Path) -> Path:
     """The one dataset in a folder (Shapefile first, then other single files)."""
-    shps = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".shp")
+    files = [p for p in folder.rglob("*") if not _is_junk(p.relative_to(folder).parts)]
+    shps = sorted(p for p in files if p.suffix.lower() == ".shp")
     if len(shps) == 1:
         return shps[0]
     if len(shps) > 1:
@@ -115,7 +126,7 @@ def _find_dataset(folder: Path, original: Path) -> Path:
         )
     others = sorted(
         p
-        for p in folder.rglob("*")
+        for p in files
         if p.suffix.lower() in (".gpkg", ".geojson", ".json", ".csv", ".fgb", ".kml", ".gml")
     )
     if len(others) == 1:

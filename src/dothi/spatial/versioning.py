@@ -53,6 +53,12 @@ def set_summary(conn: Connection, changeset_id: int, summary: dict[str, Any]) ->
     conn.execute(changeset.update().where(changeset.c.id == changeset_id).values(summary=summary))
 
 
+def discard_changeset(conn: Connection, changeset_id: int) -> None:
+    """Remove a change set that changed nothing (a re-import of the same file), so that
+    the history lists only real changes. The caller must know no version refers to it."""
+    conn.execute(changeset.delete().where(changeset.c.id == changeset_id))
+
+
 def close_versions(
     conn: Connection,
     layer_id: str,

@@ -254,6 +254,9 @@ class SpatialPort(abc.ABC):
     def create_layer_storage(self, conn: Connection, layer_id: str) -> None:  # noqa: B027
         """Make room for the features of a new layer (a partition, where there are any)."""
 
+    def drop_layer_storage(self, conn: Connection, layer_id: str) -> None:  # noqa: B027
+        """Undo :meth:`create_layer_storage` once the layer's rows are gone (a purge)."""
+
     # -- geometry columns of other tables (see dothi.db.spatial.columns) ----------
     def add_geometry_column(
         self,

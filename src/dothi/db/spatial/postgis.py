@@ -370,6 +370,9 @@ class PostGISPort(SpatialPort):
             f"FOR VALUES IN ('{layer_id}')"
         )
 
+    def drop_layer_storage(self, conn: Connection, layer_id: str) -> None:
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{_partition(layer_id)}"')
+
     def insert_versions(self, conn: Connection, batch: VersionBatch) -> None:
         with self.bulk_insert(conn, batch.layer_id) as write:
             write(batch)
