@@ -136,7 +136,6 @@ class PlacementCheck:
 
     def __init__(self, db: Database, conn: Connection, layer: Layer) -> None:
         self.db = db
-        self.conn = conn
         self.layer = layer
         self.counts = PlacementCounts()
         self._communes: dict[str, BaseGeometry | None] = {}
@@ -151,7 +150,10 @@ class PlacementCheck:
 
     def _commune(self, code: str) -> BaseGeometry | None:
         if code not in self._communes:
-            row = self.db.port.current_feature(self.conn, _COMMUNE_LAYER, code)
+            # A connection of its own: the import's connection is busy streaming (COPY on
+            # PostgreSQL) while batches are checked, and the communes are another layer.
+            with self.db.read() as conn:
+                row = self.db.port.current_feature(conn, _COMMUNE_LAYER, code)
             self._communes[code] = None if row is None else row.geometry
         return self._communes[code]
 
@@ -222,7 +224,8 @@ class PlacementCheck:
 
     def _where(self, point: tuple[float, float]) -> str | None:
         """The code of the commune a point lies in, if any (for the message)."""
-        hits = self.db.port.find(self.conn, _COMMUNE_LAYER, geometry=shapely.Point(point), limit=1)
+        with self.db.read() as conn:  # the import's connection is busy (see _commune)
+            hits = self.db.port.find(conn, _COMMUNE_LAYER, geometry=shapely.Point(point), limit=1)
         return hits[0].fid if hits else None
 
     def verdict(self) -> None:
