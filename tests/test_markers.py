@@ -66,7 +66,7 @@ def selected() -> dict[str, set[str]]:
 def test_markers_are_set_at_collection(selected: dict[str, set[str]]) -> None:
     every = selected[""]
     postgis = {t for t in every if "[postgis" in t or "-postgis" in t}
-    browser = {t for t in every if "test_planner_page_in_chromium" in t}
+    browser = {t for t in every if t.startswith("tests/planning/test_planner_page.py")}
     clients = {t for t in every if t.startswith("tests/ogcapi/test_clients.py")}
     assert postgis and browser and clients
 

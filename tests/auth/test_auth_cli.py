@@ -83,6 +83,7 @@ def test_accounts_grants_and_tokens(env: dict[str, str], db: Database, tmp_path:
         "token_create",
         "grant",
         "account_create",
+        "layer_create",  # the import made the layer (asked with --new-layer)
     ]
     assert {e.actor for e in log} == {"cli:tester"} and {e.outcome for e in log} == {"ok"}
     assert log[2].target == "token:1" and log[4].layer_id == "mat"

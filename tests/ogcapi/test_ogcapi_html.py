@@ -56,7 +56,14 @@ def zones(db: Database, settings: Settings, tmp_path: Path) -> None:
     import_file(db, settings, path, ImportOptions(layer_id="planning_zone", key="zone_uid"))
     point = [{"ma": "D1", "ten": "Điểm", "geometry": Point(X0, Y0)}]
     path = write_geojson(tmp_path / "point.geojson", point)
-    import_file(db, settings, path, ImportOptions(layer_id="diem", key="ma", title_vi="Điểm mẫu"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(
+            layer_id="diem", key="ma", title_vi="Điểm mẫu", new_layer=True, access="public"
+        ),
+    )
 
 
 @pytest.fixture

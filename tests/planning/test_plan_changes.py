@@ -223,8 +223,8 @@ def test_sheet_shows_plan_status_and_proposals(http: TestClient) -> None:
     assert pdf.status_code == 200, pdf.text
     text = " ".join(pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
     for expected in (
-        "Đồ án / Plan: Phân khu trung tâm — Đã phê duyệt, đang có hiệu lực",
-        "12/QĐ-UBND 05/01/2026",
+        "Phân khu trung tâm. Quyết định / Decision: 12/QĐ-UBND ngày 5 tháng 1 năm 2026. "
+        "Đã phê duyệt, đang có hiệu lực",
         "Đề xuất đang lấy ý kiến (chưa có hiệu lực)",
         "Dự thảo đang lấy ý kiến (chưa có hiệu lực)",
         "Tầng cao tối đa: hiện 6, đề xuất 9",

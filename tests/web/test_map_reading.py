@@ -69,7 +69,12 @@ def server(db: Database, settings: Settings, tmp_path: Path, env: dict[str, str]
         import_file(db, settings, path, ImportOptions(layer_id=layer, key=key))
     inner = {"ma": "N1", "geometry": Polygon([(x, y), (x + 1e-4, y), (x + 1e-4, y + 1e-4)])}
     path = write_geojson(tmp_path / "inner.geojson", [inner])
-    import_file(db, settings, path, ImportOptions(layer_id="a_noi_bo", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="a_noi_bo", key="ma", access="internal", new_layer=True),
+    )
     with db.write() as conn:
         create_account(conn, "xem", "viewer", password="mật khẩu xem 2026")
         token, _ = create_token(conn, "xem", "bản đồ")

@@ -28,7 +28,12 @@ def demo(db: Database, settings: Settings, tmp_path: Path) -> None:
         '"geometry":{"type":"Point","coordinates":[106.7,10.77]}}]}',
         encoding="utf-8",
     )
-    import_file(db, settings, path, ImportOptions(layer_id="noi_bo", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        path,
+        ImportOptions(layer_id="noi_bo", key="ma", access="internal", new_layer=True),
+    )
 
 
 @pytest.fixture

@@ -25,10 +25,22 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;
 @dataset(shared=True)
 def layers(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "p.geojson", parcels(3))
-    opts = ImportOptions(layer_id="thua", key="ma", title_vi="Thửa đất mẫu", title_en="Parcels")
+    opts = ImportOptions(
+        layer_id="thua",
+        key="ma",
+        title_vi="Thửa đất mẫu",
+        title_en="Parcels",
+        new_layer=True,
+        access="public",
+    )
     import_file(db, settings, path, opts)
     hidden = write_geojson(tmp_path / "h.geojson", parcels(1))
-    import_file(db, settings, hidden, ImportOptions(layer_id="mat", key="ma", access="internal"))
+    import_file(
+        db,
+        settings,
+        hidden,
+        ImportOptions(layer_id="mat", key="ma", access="internal", new_layer=True),
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,14 @@ SCREENS = [(1366, 768), (390, 844)]
 @dataset(shared=True)
 def layer(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "p.geojson", parcels(3))
-    opts = ImportOptions(layer_id="thua", key="ma", title_vi="Thửa đất mẫu", title_en="Parcels")
+    opts = ImportOptions(
+        layer_id="thua",
+        key="ma",
+        title_vi="Thửa đất mẫu",
+        title_en="Parcels",
+        new_layer=True,
+        access="public",
+    )
     import_file(db, settings, path, opts)
 
 

@@ -280,27 +280,26 @@ def render_sheet(
 
 
 def _plans(pdf: FPDF, answer: Lookup) -> None:
-    """The plans the zones belong to, with their approval decisions."""
-    seen: dict[tuple[str, str, str], None] = {}
+    """The plans the zones belong to: name, approval decision and status in words."""
+    seen: set[str] = set()
     for z in answer.zones:
-        props = z.properties
-        key = (
-            str(props.get("plan_name") or ""),
-            str(props.get("plan_decision_no") or ""),
-            str(props.get("plan_decision_date") or ""),
-        )
-        seen.setdefault(key, None)
-    for name, number, day in seen:
+        plan = answer.plan_of(z)
+        key = str(plan["id"] or plan["name"])
+        if key in seen:
+            continue
+        seen.add(key)
+        decision = plan["decision_no"] or "–"
+        if plan["decision_date"]:
+            decision += f" {long_date(plan['decision_date'])}"
+        status = plan["status_label"]
         pdf.set_font("noto", "B", 9)
         pdf.cell(40, 5.5, "Đồ án / Plan")
         pdf.set_font("noto", size=9)
-        decision = number or "–"
-        if day:
-            decision += f" {long_date(day)}"
         pdf.multi_cell(
             60,
             4.5,
-            f"{name or '–'}. Quyết định / Decision: {decision}",
+            f"{plan['name_label']['vi']}. Quyết định / Decision: {decision}. "
+            f"{status['vi']} / {status['en']}",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -364,26 +363,12 @@ def _rules_table(pdf: FPDF, answer: Lookup) -> None:
                 f"leaving out {fmt(env['red_line_m2'], 1)} m² inside the road red line)"
             )
         pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-    _plans_in_force(pdf, answer)
     _proposals(pdf, answer)
 
 
 def _line(pdf: FPDF, text: str, size: float = 8, style: str = "") -> None:
     pdf.set_font("noto", style, size)
     pdf.multi_cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def _plans_in_force(pdf: FPDF, answer: Lookup) -> None:
-    """Which plan each rule comes from, with its status in words."""
-    seen: set[str] = set()
-    for z in answer.zones:
-        plan = answer.plan_of(z)
-        key = str(plan["id"] or plan["name"])
-        if key in seen:
-            continue
-        seen.add(key)
-        names, status = plan["name_label"], plan["status_label"]
-        _line(pdf, f"Đồ án / Plan: {names['vi']} — {status['vi']} / {status['en']}")
 
 
 def _proposals(pdf: FPDF, answer: Lookup) -> None:

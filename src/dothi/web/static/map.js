@@ -512,10 +512,11 @@ function planningCard(doc, lookupQuery) {
     if (p.land_use_code) line(fieldTitle("land_parcel", "land_use_code"), display("land_parcel", "land_use_code", p.land_use_code));
   }
   const zoneLine = (z, heading) => {
-    const r = z.rules;
+    // A zone of a draft carries its rules as proposals (and what they would change).
+    const r = z.rules ?? z.proposed_rules;
     const share = z.share === null ? "" : ` (${fmt(z.share * 100, 0)} %)`;
     const use = display("planning_zone", "land_use_function", z.properties.land_use_function);
-    const status = planStatus(z.properties.plan_id) ?? T.status_approved;
+    const status = z.plan?.status_label?.[LANG] ?? planStatus(z.properties.plan_id) ?? T.status_approved;
     const item = el("div", { className: heading === T.zone_in_force ? "zone" : "zone draft" },
       el("p", {}, el("strong", {}, `${heading} ${z.properties.zone_code ?? z.zone_uid}${share}`)),
       el("p", { className: "plan-status" }, `${T.plan_status}: ${status}`),
@@ -526,6 +527,12 @@ function planningCard(doc, lookupQuery) {
   for (const z of doc.zones) zoneLine(z, T.zone_in_force);
   for (const z of doc.proposed_zones) {
     const item = zoneLine(z, T.zone_proposed);
+    if (z.change === "unchanged") item.append(el("p", { className: "muted" }, T.no_change));
+    if (z.change === "added") item.append(el("p", {}, T.new_zone));
+    for (const c of z.changes ?? []) {
+      item.append(el("p", { className: "change" }, el("strong", {}, `${c.title[LANG]}: `),
+        `${T.now} ${c.before_text[LANG]}, ${T.proposed} ${c.after_text[LANG]}`));
+    }
     if (z.properties.plan_id && lookupQuery.startsWith("lon=")) {
       const href = api(`consultation?plan=${encodeURIComponent(z.properties.plan_id)}&${lookupQuery}`).href;
       item.append(el("p", {}, el("a", { className: "comment-here", href }, T.comment_here)));
