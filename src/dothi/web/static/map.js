@@ -516,7 +516,7 @@ function planningCard(doc, lookupQuery) {
     const r = z.rules ?? z.proposed_rules;
     const share = z.share === null ? "" : ` (${fmt(z.share * 100, 0)} %)`;
     const use = display("planning_zone", "land_use_function", z.properties.land_use_function);
-    const status = z.plan?.status_label?.[LANG] ?? planStatus(z.properties.plan_id) ?? T.status_approved;
+    const status = planStatus(z.properties.plan_id) ?? z.plan?.status_label?.[LANG] ?? T.status_approved;
     const item = el("div", { className: heading === T.zone_in_force ? "zone" : "zone draft" },
       el("p", {}, el("strong", {}, `${heading} ${z.properties.zone_code ?? z.zone_uid}${share}`)),
       el("p", { className: "plan-status" }, `${T.plan_status}: ${status}`),
