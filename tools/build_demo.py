@@ -277,7 +277,9 @@ def check_schema_doc(doc: dict[str, Any], land_use_codes: list[str]) -> list[str
     if doc.get("key") not in schema.get("required", []):
         errors.append(f"{lid}: key {doc.get('key')} must be required")
     for name, ps in props.items():
-        extra = set(ps) - PROPERTY_KEYWORDS
+        # Keywords starting with "x-" are annotations (labels, colours) that validators
+        # ignore; anything else outside the supported subset is an error.
+        extra = {k for k in ps if not k.startswith("x-")} - PROPERTY_KEYWORDS
         if extra:
             errors.append(f"{lid}.{name}: unsupported keywords {sorted(extra)}")
         types = ps.get("type")
@@ -307,6 +309,10 @@ def check_schema_doc(doc: dict[str, Any], land_use_codes: list[str]) -> list[str
     return errors
 
 
+# Files beside the layer schemas that describe no layer.
+NOT_LAYER_SCHEMAS = {"land_use_codes.json", "column-mappings.json"}
+
+
 def load_schemas() -> dict[str, dict[str, Any]]:
     with (SCHEMA_DIR / "land_use_codes.json").open(encoding="utf-8") as fh:
         table = json.load(fh)
@@ -322,7 +328,7 @@ def load_schemas() -> dict[str, dict[str, Any]]:
             errors.append(f"land_use_codes.json: bad record {c['code']}")
     schemas: dict[str, dict[str, Any]] = {}
     for path in sorted(SCHEMA_DIR.glob("*.json")):
-        if path.name == "land_use_codes.json":
+        if path.name in NOT_LAYER_SCHEMAS:
             continue
         with path.open(encoding="utf-8") as fh:
             doc = json.load(fh)
