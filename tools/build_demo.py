@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import demo_base
 import jsonschema
 import numpy as np
 import shapely
@@ -60,6 +61,7 @@ PARCEL_WARDS = ("26740", "27013")  # Sài Gòn, Tây Thạnh
 PLAN_CELL_M = 300.0
 SHEET_CELL_M = 250.0  # a 1:500 cadastral map sheet covers 250 m x 250 m
 PARCEL_BUFFER_M = 3.0
+BASE_MARGIN_M = 300.0  # the base map reaches this far beyond the demo's wards
 CITY_CENTRE = (106.6980, 10.7725)  # Bến Thành market, for the illustrative density model
 
 PLAN_2026 = "minh-hoa-2026"
@@ -77,8 +79,10 @@ NOTE_ZONE = (
     "Illustrative values, not an approved plan; no legal effect."
 )
 NOTE_PARCEL = (
-    "Thửa đất minh họa dựng từ đường bao nhà OpenStreetMap, không phải dữ liệu địa chính. / "
-    "Illustrative parcel derived from an OpenStreetMap building footprint, not cadastral data."
+    "Thửa đất minh họa dựng từ đường bao nhà OpenStreetMap, không phải dữ liệu địa chính; "
+    "địa chỉ minh họa theo đường gần nhất. / Illustrative parcel derived from an "
+    "OpenStreetMap building footprint, not cadastral data; illustrative address on the "
+    "nearest street."
 )
 NOTE_POPULATION = (
     "Số liệu minh họa từ mô hình mật độ, không phải số liệu thống kê chính thức. / "
@@ -277,7 +281,9 @@ def check_schema_doc(doc: dict[str, Any], land_use_codes: list[str]) -> list[str
     if doc.get("key") not in schema.get("required", []):
         errors.append(f"{lid}: key {doc.get('key')} must be required")
     for name, ps in props.items():
-        extra = set(ps) - PROPERTY_KEYWORDS
+        # Keywords starting with "x-" are annotations (labels, colours) that validators
+        # ignore; anything else outside the supported subset is an error.
+        extra = {k for k in ps if not k.startswith("x-")} - PROPERTY_KEYWORDS
         if extra:
             errors.append(f"{lid}.{name}: unsupported keywords {sorted(extra)}")
         types = ps.get("type")
@@ -307,6 +313,10 @@ def check_schema_doc(doc: dict[str, Any], land_use_codes: list[str]) -> list[str
     return errors
 
 
+# Files beside the layer schemas that describe no layer.
+NOT_LAYER_SCHEMAS = {"land_use_codes.json", "column-mappings.json"}
+
+
 def load_schemas() -> dict[str, dict[str, Any]]:
     with (SCHEMA_DIR / "land_use_codes.json").open(encoding="utf-8") as fh:
         table = json.load(fh)
@@ -322,7 +332,7 @@ def load_schemas() -> dict[str, dict[str, Any]]:
             errors.append(f"land_use_codes.json: bad record {c['code']}")
     schemas: dict[str, dict[str, Any]] = {}
     for path in sorted(SCHEMA_DIR.glob("*.json")):
-        if path.name == "land_use_codes.json":
+        if path.name in NOT_LAYER_SCHEMAS:
             continue
         with path.open(encoding="utf-8") as fh:
             doc = json.load(fh)
@@ -403,7 +413,14 @@ def check_zone_rules(zones: list[dict[str, Any]]) -> list[str]:
 
 # --------------------------------------------------------------------------- layers
 
-ILLUSTRATIVE_LAYERS = ("planning_zone", "planning_constraint", "land_parcel", "population")
+ILLUSTRATIVE_LAYERS = (
+    "road",
+    "green_water",
+    "planning_zone",
+    "planning_constraint",
+    "land_parcel",
+    "population",
+)
 
 
 def load_units(data: Path) -> dict[str, Any]:
@@ -670,63 +687,6 @@ def build_public_facility(
                     "commune_code": commune,
                     "status": "existing",
                     "source_note": basis,
-                    **osm_common(p),
-                },
-            )
-        )
-    return out
-
-
-GREEN_TAGS = {
-    ("leisure", "park"): "park",
-    ("leisure", "garden"): "garden",
-    ("leisure", "pitch"): "sports_field",
-    ("landuse", "grass"): "grass",
-    ("landuse", "forest"): "forest",
-    ("landuse", "recreation_ground"): "park",
-    ("landuse", "village_green"): "grass",
-    ("natural", "wood"): "forest",
-    ("natural", "wetland"): "wetland",
-}
-WATER_TAGS = {
-    ("natural", "water"): "lake",
-    ("water", "river"): "river",
-    ("water", "canal"): "canal",
-    ("water", "pond"): "pond",
-    ("water", "reservoir"): "reservoir",
-    ("waterway", "riverbank"): "river",
-    ("landuse", "reservoir"): "reservoir",
-}
-
-
-def build_green_water(
-    osm: list[tuple[dict[str, Any], BaseGeometry]], communes: CommuneIndex
-) -> list[dict[str, Any]]:
-    out = []
-    for p, geom in osm:
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            continue
-        found = None
-        for table, category in ((WATER_TAGS, "water"), (GREEN_TAGS, "green")):
-            for (tag, value), kind in table.items():
-                if p.get(tag) == value and found is None:
-                    found = (category, kind)
-        if found is None:
-            continue
-        commune = communes.code_at(geom.representative_point())
-        if commune is None:
-            continue
-        out.append(
-            feature(
-                p["@osmId"],
-                geom,
-                {
-                    "surface_uid": p["@osmId"],
-                    "category": found[0],
-                    "kind": found[1],
-                    "name": osm_name(p),
-                    "area_m2": round(area_m2(geom), 1),
-                    "commune_code": commune,
                     **osm_common(p),
                 },
             )
@@ -1180,6 +1140,25 @@ def build_population(
     return out
 
 
+def base_area(commune_src: list[dict[str, Any]]) -> BaseGeometry:
+    """Where the demo has a base map (metric): the wards of the plan and the parcels."""
+    codes = set(PLANNING_WARDS) | set(PARCEL_WARDS)
+    wards = [
+        to_metric(shape(f["geometry"])) for f in commune_src if f["properties"]["code"] in codes
+    ]
+    return shapely.union_all(wards).buffer(BASE_MARGIN_M)
+
+
+def osm_house_numbers(osm: list[tuple[dict[str, Any], BaseGeometry]]) -> dict[str, tuple[str, str]]:
+    """OSM id → (house number, street) where an object has both."""
+    out = {}
+    for p, _ in osm:
+        number, street = p.get("addr:housenumber"), demo_base.street_name(p.get("addr:street"))
+        if number and street:
+            out[p["@osmId"]] = (str(number).strip(), street)
+    return out
+
+
 # --------------------------------------------------------------------------- output
 
 ORIGIN = {
@@ -1187,7 +1166,8 @@ ORIGIN = {
     "admin_commune": "vietnamese-provinces-database (vn-admin-2025/wards_79)",
     "building": "OpenStreetMap (hcmc-osm-ohsome)",
     "public_facility": "OpenStreetMap (hcmc-osm-ohsome)",
-    "green_water": "OpenStreetMap (hcmc-osm-ohsome)",
+    "road": "ILLUSTRATIVE; street names and positions from OSM addr:street",
+    "green_water": "ILLUSTRATIVE; water along 2025 ward borders, green from planning_zone",
     "planning_zone": "ILLUSTRATIVE; geometry from admin_commune",
     "planning_constraint": "ILLUSTRATIVE; geometry from planning_zone and OSM facilities",
     "land_parcel": "ILLUSTRATIVE; geometry from OSM buildings",
@@ -1237,7 +1217,7 @@ Every file is gzipped GeoJSON (RFC 7946, WGS 84, coordinates rounded to 7 decima
   `coverage_simplify`), tolerance {prov_tol}° for the 34 provinces and {comm_tol}° for the 168
   communes of TP HCM; properties renamed to the layer schemas.
 
-## OpenStreetMap (building, public_facility{green})
+## OpenStreetMap (building, public_facility)
 
 - {osm_source}.
 - © OpenStreetMap contributors. The data is available under the Open Database License
@@ -1254,12 +1234,24 @@ Every file is gzipped GeoJSON (RFC 7946, WGS 84, coordinates rounded to 7 decima
   representative point; `site_area_m2` keeps the polygon's area. Pharmacies are left out
   (private retail). The extract was made for a study of food and retail businesses, so
   schools, hospitals and parks are absent, and names may refer to districts abolished in 2025.
-{green_note}
-## Illustrative layers (planning_zone, land_parcel, population)
+  It has no road network and no green or water polygons (no highway=*, leisure=*,
+  natural=*, water=*), hence the illustrative road and green_water layers below.
+
+## Illustrative layers (road, green_water, planning_zone, land_parcel, population)
 
 No open data exists for these in `shared/data`. They are **illustrative**: every feature has
 `"illustrative": true` and a Vietnamese/English note saying so.
 
+- road: the base map's streets, within {margin:.0f} m of the communes of planning_zone and
+  land_parcel. No OSM road geometry was available, so each street is one straight centre line
+  fitted (principal axis) through the OSM buildings and shops whose `addr:street` names it
+  (spellings merged: "Đường " dropped, Ð → Đ, unaccented variants); stretches more than
+  350 m apart are separate lines, points more than 45 m off the line are left out; alleys
+  (Hẻm …) are left out. Street names are real, positions approximate; classes (by length)
+  illustrative. ODbL 1.0 (derived from OSM).
+- green_water: Sông Sài Gòn, Kênh Bến Nghé and Kênh Nhiêu Lộc – Thị Nghè as bands of
+  typical width around the 2025 ward borders that follow them (MIT boundaries above), and
+  the public-green zones of the illustrative 2026 plan as planned parks (`stage` planned).
 - planning_zone: the communes {plan_wards} cut by a {cell:.0f} m grid (UTM 48N); each block
   gets a function from OSM hints (offices, markets, museums, commercial land use, shop
   density) or else a fixed pseudo-random mix, and rules kept inside QCVN 01:2021/BXD as the
@@ -1268,7 +1260,11 @@ No open data exists for these in `shared/data`. They are **illustrative**: every
   Decision number `MINH-HOA/2026` is made up. Geometry derived from the MIT boundaries above.
 - land_parcel: OSM building footprints in the communes {parcel_wards}, buffered {buf:.0f} m and
   cut where they overlap; sheet numbers from a 250 m grid (a 1:500 sheet), parcel numbers
-  left to right, top to bottom. ODbL 1.0 (derived from OSM).
+  left to right, top to bottom. Addresses are illustrative: house number, the nearest
+  street of the road layer, the 2025 ward ("12 Lê Lợi, phường Sài Gòn"); the OSM house
+  number where the building has one on that street, otherwise a number from the position
+  along the street (one per 8 m, odd on one side, even on the other), a letter added when
+  a number repeats. ODbL 1.0 (derived from OSM).
 - population: year 2025 values for the 168 communes of TP HCM from a density model (density
   falls with distance from Bến Thành; wards denser than communes), households from an
   average size of 3.2–3.6. Not statistics. Geometry: a point inside each commune (MIT).
@@ -1295,11 +1291,24 @@ def main(argv: Iterable[str] | None = None) -> int:
     commune_features = build_admin_commune(data, commune_src)
     buildings = build_building(osm, communes)
     facilities = build_public_facility(osm, communes)
-    green = build_green_water(osm, communes)
     zones = build_planning_zone(commune_src, osm, facilities)
     constraints = build_planning_constraint(zones, facilities)
     zones += build_planning_zone_2027(zones)
     parcels = build_land_parcel(commune_src, osm)
+    roads = demo_base.build_roads(
+        osm, base_area(commune_src), communes.code_at, to_metric, to_degrees, feature
+    )
+    ward_geoms = {f["properties"]["code"]: shape(f["geometry"]) for f in commune_src}
+    green = demo_base.build_water(ward_geoms, to_metric, to_degrees, feature)
+    green += demo_base.build_green(zones, to_metric, feature)
+    demo_base.add_addresses(
+        parcels,
+        roads,
+        osm_house_numbers(osm),
+        {f["properties"]["code"]: f["properties"]["fullName"] for f in commune_src},
+        to_metric,
+        NOTE_PARCEL,
+    )
     population = build_population(commune_src, commune_features)
 
     osm_meta = (OSM_LICENSE, OSM_ATTRIBUTION, OSM_SOURCE)
@@ -1315,7 +1324,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         ("admin_commune", commune_features, admin_meta),
         ("building", buildings, osm_meta),
         ("public_facility", facilities, osm_meta),
-        ("green_water", green, osm_meta),
+        ("road", roads, illus_osm),
+        ("green_water", green, illus_admin),
         ("planning_zone", zones, illus_admin),
         ("planning_constraint", constraints, illus_osm),
         ("land_parcel", parcels, illus_osm),
@@ -1380,7 +1390,6 @@ def main(argv: Iterable[str] | None = None) -> int:
         out_dir / "manifest.json",
         json.dumps(nfc(manifest), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
     )
-    has_green = bool(green)
     write_text(
         out_dir / "SOURCES.md",
         SOURCES_MD.format(
@@ -1389,14 +1398,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             osm_source=OSM_SOURCE,
             prov_tol=PROVINCE_TOLERANCE,
             comm_tol=COMMUNE_TOLERANCE,
-            green=", green_water" if has_green else "",
-            green_note=(
-                "- green_water: OSM landuse/leisure/natural/water polygons, green or water.\n"
-                if has_green
-                else "- green_water: the extract has no green or water polygons "
-                "(no leisure=*, natural=*, water=*, landuse=grass/forest…), so the demo has no "
-                "green_water layer.\n"
-            ),
+            margin=BASE_MARGIN_M,
             plan_wards=", ".join(
                 f"{f['properties']['fullName']} ({f['properties']['code']})"
                 for f in commune_src

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from samples import parcels, write_geojson
 
+from dothi.demo.loader import manifest
+
 DOTHI = [sys.executable, "-m", "dothi"]
 
 
@@ -103,13 +105,14 @@ def test_vietnamese_messages_and_usage_errors(env: dict[str, str], tmp_path: Pat
 def test_demo_loads_and_layers_lists_counts(env: dict[str, str]) -> None:
     out = dothi(env, "demo", "--no-serve")
     assert out.returncode == 0, out.stderr
-    assert "Demo city loaded: 1818 features" in out.stdout
+    total = sum(e["features"] for e in manifest())  # 1927 with the base map's layers
+    assert f"Demo city loaded: {total} features" in out.stdout
     listing = {
         ly["id"]: ly["feature_count"]
         for ly in json.loads(dothi(env, "layers", "list", "--json").stdout)
     }
     assert listing["admin_commune"] == 168 and listing["admin_province"] == 34
-    assert sum(listing.values()) == 1818
+    assert sum(listing.values()) == total
 
 
 @pytest.mark.live

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,10 @@ from dothi.console import Context, pass_ctx
 from dothi.errors import Conflict, InvalidInput
 from dothi.i18n import t
 from dothi.spatial.layers import feature_counts
+
+if TYPE_CHECKING:
+    from dothi.config import Settings
+    from dothi.demo.accounts import DemoAccount
 
 
 def check_port(host: str, port: int) -> None:
@@ -92,6 +97,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
 def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
     """Nạp thành phố mẫu (TP Hồ Chí Minh) rồi chạy máy chủ / load the demo city and serve."""
     from dothi.cli.data_commands import print_report
+    from dothi.demo.accounts import ensure_demo_accounts
     from dothi.demo.loader import load_demo
 
     if not no_serve:
@@ -102,6 +108,7 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
         t(f"Thư mục dữ liệu: {ctx.settings.data_dir}", f"Data folder: {ctx.settings.data_dir}")
     )
     load_demo(db, ctx.settings, on_layer=print_report)
+    demo_accounts = ensure_demo_accounts(db, ctx.settings)
     with db.read() as conn:
         total = sum(feature_counts(conn).values())
     click.echo(
@@ -110,8 +117,41 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
             f"Demo city loaded: {total} features in {time.monotonic() - start:.1f} s.",
         )
     )
+    _print_demo_accounts(demo_accounts, ctx.settings, host, port)
     if not no_serve:
         _serve(ctx, host, port)
+
+
+_ROLE_WORDS = {"editor": ("cán bộ (biên tập)", "official (editor)"), "admin": ("quản trị", "admin")}
+
+
+def _print_demo_accounts(
+    demo_accounts: list[DemoAccount], settings: Settings, host: str, port: int
+) -> None:
+    """How to sign in to the demo: the page, each account and its password, the file."""
+    from dothi.demo.accounts import password_file
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/map"
+    click.echo(t("Tài khoản mẫu (đăng nhập tại", "Demo accounts (sign in at") + f" {url}):")
+    for acc in demo_accounts:
+        vi, en = _ROLE_WORDS.get(acc.role, (acc.role, acc.role))
+        role = t(vi, en)
+        click.echo(
+            t(
+                f"  {role}: tên {acc.name}, mật khẩu {acc.password}",
+                f"  {role}: name {acc.name}, password {acc.password}",
+            )
+        )
+    path = password_file(settings)
+    click.echo(
+        t(
+            f"Mật khẩu được giữ trong {path} (chỉ chủ thư mục đọc được); chạy lại "
+            "`dothi demo` sẽ in lại.",
+            f"The passwords are kept in {path} (readable by its owner only); rerunning "
+            "`dothi demo` prints them again.",
+        )
+    )
 
 
 def register(cli: click.Group) -> None:

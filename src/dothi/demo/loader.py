@@ -34,7 +34,8 @@ def load_demo(
     on_layer: Callable[[ImportReport], None] | None = None,
 ) -> list[ImportReport]:
     """Import every demo layer and register the demo plans (idempotent: a second run
-    changes nothing)."""
+    changes nothing). The demo accounts are made apart, by
+    :func:`dothi.demo.accounts.ensure_demo_accounts`."""
     reports = []
     folder = resources.files("dothi.demo") / "data"
     tmp = Path(tempfile.mkdtemp(prefix="dothi-demo-"))
