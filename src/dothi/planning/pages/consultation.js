@@ -198,7 +198,8 @@ function commentItem(c) {
     el("p", {}, c.body));
   for (const f of c.attachments) {
     const href = api(`planning/comments/${c.id}/attachments/${f.id}`).href;
-    item.append(el("div", {}, el("a", { href }, `📎 ${f.name}`)));
+    // Words, not an emoji: a phone without an emoji font shows a box.
+    item.append(el("div", {}, `${w("Tệp đính kèm", "Attachment")}: `, el("a", { href }, f.name)));
   }
   if (c.answer) {
     item.append(el("div", { className: "answer" },
