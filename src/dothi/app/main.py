@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
+from dothi.app.data_routes import router as data_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
 from dothi.app.page_routes import router as page_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(login_router, prefix="/api")
+    app.include_router(data_router, prefix="/api")
     for capability in BUILTIN:
         for mount in capability.mounts:
             app.include_router(mount.load(), prefix=mount.prefix)
