@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from dothi.app.uploads import Upload, receive_upload
 from dothi.auth.audit import audit, audit_now
-from dothi.auth.policy import Principal, can_read, require_edit
+from dothi.auth.policy import Principal, can_read, require_edit, require_read
 from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -93,6 +93,7 @@ def _official(who: Principal) -> None:
 def _manageable(request: Request, who: Principal, layer_id: str, action: str) -> Layer:
     """The layer (deleted ones too) if ``who`` may change it; a refusal to someone who may
     read it is audited."""
+    _official(who)
     db = db_of(request)
     with db.read(snapshot=False) as conn:
         found = find_layer(conn, layer_id, deleted=True)
@@ -263,7 +264,7 @@ def _preview_json(p: ImportPreview) -> dict[str, Any]:
         ],
         "mapping_problem": None
         if p.mapping_problem is None
-        else {"vi": p.mapping_problem[0], "en": p.mapping_problem[1]},
+        else dict(zip(("code", "vi", "en"), p.mapping_problem, strict=True)),
     }
 
 
@@ -324,6 +325,9 @@ async def import_preview(request: Request, who: CurrentPrincipal) -> dict[str, A
 
         def run() -> ImportPreview:
             with db.read(snapshot=False) as conn:
+                found = find_layer(conn, layer_id, deleted=True)
+                if found is not None:
+                    require_read(who, found)  # an unreadable layer looks like a missing one
                 return preview_file(
                     conn,
                     path,

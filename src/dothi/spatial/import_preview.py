@@ -56,8 +56,8 @@ class ImportPreview:
     samples: dict[str, list[str]]
     #: The suggested field of each column (``how``: see :data:`column_map.HOW`).
     mapping: list[ColumnChoice]
-    #: Why no mapping could be suggested for some column (vi, en), if so.
-    mapping_problem: tuple[str, str] | None
+    #: Why no field could be suggested for some column (code, vi, en), if so.
+    mapping_problem: tuple[str, str, str] | None
     #: ``"existing"``, ``"core"`` (created by the import), ``"deleted"`` or ``"new"``.
     layer_state: str
     layer: Layer | None
@@ -152,19 +152,24 @@ def preview_file(
     state, layer = _state(conn, layer_id)
     names = [] if layer is None else list(layer.property_schema.get("properties", {}))
     problem = None
-    try:
-        mapping = resolve_columns(
-            columns,
-            names,
-            column_map or {},
-            layer_id=layer_id,
-            core=layer_id in core_layer_ids(),
-            fixed=layer is not None,
-        )
-    except InvalidInput as exc:
-        # The person chooses on the page; show the columns unmapped, and why.
+    mapping: list[ColumnChoice] | None = None
+    for strict in (True, False):
+        try:
+            mapping = resolve_columns(
+                columns,
+                names,
+                column_map or {},
+                layer_id=layer_id,
+                core=layer_id in core_layer_ids(),
+                fixed=layer is not None,
+                strict=strict,
+            )
+            break
+        except InvalidInput as exc:
+            # The person chooses on the page: say why, and suggest what can be suggested.
+            problem = problem or (exc.code, exc.vi, exc.en)
+    if mapping is None:
         mapping = [ColumnChoice(c, c, "kept") for c in columns]
-        problem = (exc.vi, exc.en)
     fields = [
         FieldInfo(
             n,
