@@ -23,8 +23,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
+from dothi.app.page_routes import page_headers
 from dothi.app.uploads import Upload, receive_upload
 from dothi.auth.audit import audit, audit_now
 from dothi.auth.policy import Principal, can_read, require_edit, require_read
@@ -32,6 +34,7 @@ from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
+from dothi.i18n import Language
 from dothi.spatial import layer_admin
 from dothi.spatial.import_preview import ImportPreview, preview_file
 from dothi.spatial.import_report import ImportReport
@@ -40,13 +43,17 @@ from dothi.spatial.layer_admin import ACCESS_LABELS, LayerAudit
 from dothi.spatial.layers import (
     Layer,
     check_access,
+    core_layer,
     core_layer_ids,
     feature_counts,
     find_layer,
     list_layers,
 )
+from dothi.web import STATIC_DIR
+from dothi.web.pages import frame
 from dothi.webkit.bodies import json_body
 from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
+from dothi.webkit.pages import PageLanguage
 
 router = APIRouter(tags=["data"])
 
@@ -397,11 +404,18 @@ def managed_layers(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
         counts = feature_counts(conn)
         active = list_layers(conn)
         deleted = list_layers(conn, deleted=True)
+    loaded = {ly.id for ly in (*active, *deleted)}
     return {
         "layers": [
             _layer_json(ly, counts.get(ly.id, 0), who) for ly in active if can_read(who, ly)
         ],
         "deleted": [_layer_json(ly, 0, who) for ly in deleted if require_edit_ok(who, ly)],
+        # Core layers not loaded yet: an import creates them.
+        "core_available": [
+            {"id": c.id, "title_vi": c.title_vi, "title_en": c.title_en}
+            for c in (core_layer(lid) for lid in core_layer_ids())
+            if c is not None and c.id not in loaded
+        ],
         "access_levels": [{"access": a, "label": label} for a, label in ACCESS_LABELS.items()],
     }
 
@@ -472,3 +486,25 @@ def restore_layer(request: Request, layer_id: str, who: CurrentPrincipal) -> dic
         db_of(request), layer_id, who.actor, audit=_audit_hook(request, who)
     )
     return {**_one(request, who, layer_id), "restored": restored}
+
+
+# -- The page --------------------------------------------------------------------------------
+
+#: ``GET /data``: the officials' page (no API prefix).
+page_router = APIRouter(include_in_schema=False)
+_TEMPLATES = STATIC_DIR.parent / "templates"
+
+
+def data_page(lang: Language) -> str:
+    """The page in ``lang``: its text is ``templates/data.<lang>.html``; its script
+    (``static/data.js``) writes what it fetches in the same language."""
+    body = (_TEMPLATES / f"data.{lang}.html").read_text(encoding="utf-8")
+    title = "Dữ liệu cho cán bộ" if lang == "vi" else "Data for officials"
+    return frame(lang, title, body, root="", path="/data")
+
+
+@page_router.get("/data", response_class=HTMLResponse)
+def data_page_route(lang: PageLanguage) -> HTMLResponse:
+    """Dữ liệu cho cán bộ / the officials' page: sign in, import a file step by step,
+    manage the layers. Its script asks the API above with the signed-in account's token."""
+    return HTMLResponse(data_page(lang), headers=page_headers(lang))

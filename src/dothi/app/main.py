@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
+from dothi.app.data_routes import page_router as data_page_router
 from dothi.app.data_routes import router as data_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router
@@ -123,6 +124,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(page_router)
+    app.include_router(data_page_router)
     app.include_router(web_router(load_web_settings(), BUILTIN))
     return app
 
