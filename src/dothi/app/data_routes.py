@@ -8,6 +8,8 @@
 - ``PATCH /api/layers/{id}`` — new titles and/or access level;
 - ``DELETE /api/layers/{id}`` — delete (restorable); ``POST /api/layers/{id}/restore``.
 
+The page itself is :mod:`dothi.app.data_page`.
+
 Who may: the rule of the feature write routes (:func:`dothi.auth.policy.require_edit`):
 admins, and editors on the layers they are granted edit on; a new layer is created by an
 admin or an editor. Changes are audited in their own transaction, as the console does;
@@ -23,10 +25,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
-from dothi.app.page_routes import page_headers
 from dothi.app.uploads import Upload, receive_upload
 from dothi.auth.audit import audit, audit_now
 from dothi.auth.policy import Principal, can_read, require_edit, require_read
@@ -34,7 +34,6 @@ from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
-from dothi.i18n import Language
 from dothi.spatial import layer_admin
 from dothi.spatial.import_preview import ImportPreview, preview_file
 from dothi.spatial.import_report import ImportReport
@@ -49,11 +48,8 @@ from dothi.spatial.layers import (
     find_layer,
     list_layers,
 )
-from dothi.web import STATIC_DIR
-from dothi.web.pages import frame
 from dothi.webkit.bodies import json_body
 from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
-from dothi.webkit.pages import PageLanguage
 
 router = APIRouter(tags=["data"])
 
@@ -486,25 +482,3 @@ def restore_layer(request: Request, layer_id: str, who: CurrentPrincipal) -> dic
         db_of(request), layer_id, who.actor, audit=_audit_hook(request, who)
     )
     return {**_one(request, who, layer_id), "restored": restored}
-
-
-# -- The page --------------------------------------------------------------------------------
-
-#: ``GET /data``: the officials' page (no API prefix).
-page_router = APIRouter(include_in_schema=False)
-_TEMPLATES = STATIC_DIR.parent / "templates"
-
-
-def data_page(lang: Language) -> str:
-    """The page in ``lang``: its text is ``templates/data.<lang>.html``; its script
-    (``static/data.js``) writes what it fetches in the same language."""
-    body = (_TEMPLATES / f"data.{lang}.html").read_text(encoding="utf-8")
-    title = "Dữ liệu cho cán bộ" if lang == "vi" else "Data for officials"
-    return frame(lang, title, body, root="", path="/data")
-
-
-@page_router.get("/data", response_class=HTMLResponse)
-def data_page_route(lang: PageLanguage) -> HTMLResponse:
-    """Dữ liệu cho cán bộ / the officials' page: sign in, import a file step by step,
-    manage the layers. Its script asks the API above with the signed-in account's token."""
-    return HTMLResponse(data_page(lang), headers=page_headers(lang))

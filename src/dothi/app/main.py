@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
-from dothi.app.data_routes import page_router as data_page_router
+from dothi.app.data_page import router as data_page_router
 from dothi.app.data_routes import router as data_router
 from dothi.app.login_routes import router as login_router
 from dothi.app.ogcapi_routes import router as ogcapi_router

@@ -129,6 +129,7 @@ function accessControl(layer) {
   const label = el("label", { htmlFor: id, className: "visually-hidden" },
     w(`Mức truy cập của lớp ${title(layer)}`, `Access to the layer ${title(layer)}`));
   const button = el("button", { type: "button" }, w("Đổi", "Change"));
+  button.setAttribute("aria-label", w(`Đổi mức truy cập của lớp ${title(layer)}`, `Change the access to the layer ${title(layer)}`));
   button.addEventListener("click", () => change(layer, { access: select.value }));
   return el("div", { className: "tools" }, label, select, button);
 }
