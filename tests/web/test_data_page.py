@@ -154,7 +154,8 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         text = report.inner_text()
         assert "Đã nhập vào lớp Thửa đất" in text and "Lớp đã được tạo." in text
         assert "Thêm mới\n3" in text or "Thêm mới\t3" in text
-        assert "Cột commune_co → trường “Mã xã/phường (2025)”" in text
+        assert "Cột commune_co → trường “Mã xã/phường (2025)” (tên bị cắt còn 10 ký tự)" in text
+        assert "Cột land_use_c → trường “Mã loại đất” (theo ánh xạ đã chọn)" in text
         assert "land_parcel" not in text and "commune_code" not in text
         _no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"data-report-{width}.png"), full_page=True)

@@ -315,6 +315,7 @@ function fieldSelect(column, fields, index) {
     el("option", { value: "" }, w("(giữ tên cột, không thuộc trường nào của lớp)", "(keep the column's name; no field of the layer)")),
     ...fields.map((f) => el("option", { value: f.name, selected: f.name === column.suggested }, pick(f.title))));
   select.dataset.column = column.name;
+  select.dataset.suggested = column.how === "kept" ? "" : column.suggested;
   return select;
 }
 
@@ -383,7 +384,8 @@ function chosenMapping() {
         `Two columns (${taken.get(select.value)}, ${select.dataset.column}) are matched to the field “${field}”.`));
     }
     taken.set(select.value, select.dataset.column);
-    mapping[select.dataset.column] = select.value;
+    // Only what the official changed: the report then says how the others were matched.
+    if (select.value !== select.dataset.suggested) mapping[select.dataset.column] = select.value;
   }
   return mapping;
 }
