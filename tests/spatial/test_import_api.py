@@ -329,3 +329,18 @@ def test_core_layers_are_not_deleted(
     listed = client.get("/api/managed-layers", headers=headers).json()
     core = next(ly for ly in listed["layers"] if ly["id"] == "land_parcel")
     assert core["core"] is True and core["feature_count"] == 1
+
+
+def test_a_malformed_form_is_a_clear_400(
+    client: TestClient, officials: dict[str, str], settings: Settings
+) -> None:
+    headers = {
+        **_auth(officials, "admin"),
+        "Content-Type": "multipart/form-data; boundary=xyz",
+    }
+    body = b'--xyz\r\nContent-Disposition: form-data; name="layer"\r\n\r\nthua\r\n--xyz--\r\n'
+    r = client.post("/api/imports", headers=headers, content=body)
+    assert r.status_code == 400 and r.json()["code"] == "NoFile"
+    r = client.post("/api/imports", headers=headers, content=b"--abc\r\ngarbage" * 10)
+    assert r.status_code == 400 and r.json()["description_vi"]
+    assert _uploads_left(settings) == []
