@@ -51,7 +51,7 @@ _MEDIA_TYPES = {
     ".png": "image/png",
 }
 #: The kit's own scripts and styles; capabilities add their pages' (``Capability.static``).
-_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js", "preview.js")
+_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js", "preview.js", "data.js", "data.css")
 
 
 def _not_found() -> NotFound:

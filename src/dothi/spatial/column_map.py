@@ -154,13 +154,15 @@ def resolve_columns(
     layer_id: str,
     core: bool,
     fixed: bool,
+    strict: bool = True,
 ) -> list[ColumnChoice]:
     """Decide the field of each column (see the module docstring).
 
     ``fields`` are the layer's fields in schema order; ``fixed`` says the layer already has
     them (an existing or core layer), so a mapping to any other field is refused; a new
     user layer takes whatever names the mapping gives. ``core`` turns on the shipped
-    cadastral mappings.
+    cadastral mappings. Without ``strict`` (a preview, where a person then chooses), a
+    truncated name that may be several fields keeps its own name instead of being refused.
     """
     field_set = set(fields)
     if fixed:
@@ -193,7 +195,7 @@ def resolve_columns(
             claimed[col] = col
     rest = [c for c in columns if c not in choice]
     rules = [("cadastral", _cadastral(layer_id))] if core else []
-    rules += [("truncated", _truncated(rest, fields)), ("loose", _loose(fields))]
+    rules += [("truncated", _truncated(rest, fields, strict)), ("loose", _loose(fields))]
     for how, rule in rules:
         for col in rest:
             if col in choice:
@@ -226,7 +228,7 @@ def _loose(fields: Sequence[str]) -> Any:
     return lambda col: loose.get(normalise_name(col))
 
 
-def _truncated(columns: Sequence[str], fields: Sequence[str]) -> Any:
+def _truncated(columns: Sequence[str], fields: Sequence[str], strict: bool = True) -> Any:
     """The rule for names cut by the DBF format, numbered ones included."""
     long = [f for f in fields if len(f) > _DBF_NAME]
     present = set(columns)
@@ -243,6 +245,8 @@ def _truncated(columns: Sequence[str], fields: Sequence[str]) -> Any:
             # tells which is which.
             numbered = [_numbered(col, k) for k in range(1, len(starts))]
             if not any(n in present for n in numbered):
+                if not strict:
+                    continue
                 raise InvalidInput(
                     f"Cột «{col}» (tên bị cắt còn 10 ký tự) có thể là một trong các trường: "
                     f"{', '.join(starts)}; chỉ rõ bằng --map {col}=TRƯỜNG.",

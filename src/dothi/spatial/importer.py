@@ -74,7 +74,8 @@ class ImportOptions:
     column_map: dict[str, str] = field(default_factory=dict)
 
 
-def _declared_crs(src: Source) -> pyproj.CRS | None:
+def declared_crs(src: Source) -> pyproj.CRS | None:
+    """The CRS the file declares (its ``.prj``, GeoPackage or GeoJSON CRS), or None."""
     raw = src.info.get("crs")
     if not raw:
         return None
@@ -86,7 +87,7 @@ def _declared_crs(src: Source) -> pyproj.CRS | None:
 
 
 def _resolve_source_crs(opts: ImportOptions, src: Source) -> pyproj.CRS | None:
-    declared = _declared_crs(src)
+    declared = declared_crs(src)
     if not opts.crs:
         return declared
     given = crsmod.resolve_crs(opts.crs)

@@ -50,6 +50,19 @@ LAYER_RENAME = "layer_rename"
 LAYER_ACCESS = "layer_access"
 ACTIONS = (LAYER_CREATE, LAYER_DELETE, LAYER_RESTORE, LAYER_PURGE, LAYER_RENAME, LAYER_ACCESS)
 
+#: Who may read a layer of each access level, in words (pages show these, not the codes).
+ACCESS_LABELS: dict[str, dict[str, str]] = {
+    "public": {"vi": "Công khai — mọi người", "en": "Public — everyone"},
+    "internal": {
+        "vi": "Nội bộ — tài khoản đã đăng nhập",
+        "en": "Internal — signed-in accounts",
+    },
+    "restricted": {
+        "vi": "Hạn chế — chỉ tài khoản được cấp quyền",
+        "en": "Restricted — granted accounts only",
+    },
+}
+
 #: ``audit(conn, action, layer_id, target)``: called inside the change's transaction.
 LayerAudit = Callable[[Connection, str, str, str | None], None]
 
