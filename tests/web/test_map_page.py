@@ -244,9 +244,9 @@ def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path)
             assert pdf.headers["Content-Type"] == "application/pdf" and pdf.read(4) == b"%PDF"
 
         # Address search, tone marks left out: the parcel's answer and its sheet.
-        page.fill("#search-q", "2 le duan")
+        page.fill("#search-q", "2 ho tung mau")
         page.click("#search-form button")
-        page.locator("#search-results button", has_text="2 Lê Duẩn").first.click()
+        page.locator("#search-results button", has_text="2 Hồ Tùng Mậu").first.click()
         page.evaluate("window.dothiPlanning")
         assert "Thửa đất" in page.locator("#planning").inner_text()
         found = page.locator("#planning-sheet").get_attribute("href") or ""

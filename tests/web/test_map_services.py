@@ -94,7 +94,7 @@ def test_glyph_route(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("q", "expect"),
     [
-        ("2 le duan", {"address": "2 Lê Duẩn"}),
+        ("2 ho tung mau", {"address": "2 Hồ Tùng Mậu, phường Sài Gòn"}),
         ("tờ 12 thửa 1", {"sheet_no": 12, "parcel_no": 1}),
         ("to 12 thua 1", {"sheet_no": 12, "parcel_no": 1}),
         ("sheet 12 parcel 1", {"sheet_no": 12, "parcel_no": 1}),
