@@ -13,8 +13,10 @@ made it, never cached (``Cache-Control: no-store`` on every answer here).
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -232,7 +234,14 @@ async def delete_grant(
 def accounts_page(lang: PageLanguage) -> HTMLResponse:
     """Tài khoản: one's own password and sign-out; the accounts, for administrators. The
     page is text and forms; ``accounts.js`` signs in and calls the API above."""
-    body = (_TEMPLATES / f"accounts.{lang}.html").read_text(encoding="utf-8")
+    # The least right is the default: an account is made an admin on purpose.
+    options = "".join(
+        f'<option value="{code}"{" selected" if code == "viewer" else ""}>'
+        f"{html.escape(en if lang == 'en' else vi)}</option>"
+        for code, (vi, en) in ROLE_LABELS.items()
+    )
+    text = (_TEMPLATES / f"accounts.{lang}.html").read_text(encoding="utf-8")
+    body = Template(text).substitute(role_options=options)
     title = "Accounts" if lang == "en" else "Tài khoản"
     page = frame(lang, title, body, root="", path="/accounts", current="accounts")
     headers = {
