@@ -37,9 +37,9 @@ async function api(path, { method = "GET", body } = {}) {
 
 function when(iso) {
   if (!iso) return "–";
+  // Day, month, four-digit year: never a bare "7/12/26".
   return new Date(iso).toLocaleString(LANG === "en" ? "en-GB" : "vi-VN", {
-    dateStyle: "short",
-    timeStyle: "short",
+    day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
   });
 }
 
