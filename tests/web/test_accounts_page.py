@@ -157,6 +157,18 @@ def test_sign_in_change_password_manage_sign_out(
         lan = table.locator("tr[data-account='lan']")
         assert "Biên tập viên" in lan.inner_text() and "Đã khóa" in lan.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        # Reset minh's password, once confirmed: a new one, shown once.
+        table.get_by_role("button", name="Sửa tài khoản minh").click()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Đặt lại mật khẩu").click()
+        page.locator("#status.ok", has_text="Đã đặt lại mật khẩu của minh").wait_for()
+        assert page.locator("#generated-password").inner_text() not in ("", generated)
+        page.get_by_role("button", name="Đóng").press("Enter")
+        assert page.locator("#edit").is_hidden()
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+            "Sửa tài khoản minh"
+        )
         page.screenshot(path=str(tmp_path / f"accounts-{width}.png"), full_page=True)
 
         # Sign out: the page shows it, and the token no longer opens anything.
