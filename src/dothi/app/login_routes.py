@@ -1,4 +1,5 @@
-"""``POST /api/login``: sign in with an account name and password, get a one-day token."""
+"""``POST /api/login``: sign in with an account name and password, get a one-day token;
+``POST /api/logout``: revoke the token the request carries."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from dothi.auth.login import sign_in
-from dothi.webkit.deps import client_address, db_of
+from dothi.auth.login import sign_in, sign_out
+from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
 
 router = APIRouter(tags=["auth"])
 
@@ -45,3 +46,15 @@ async def login(request: Request, body: Credentials) -> JSONResponse:
     }
     # The token must not be kept by any cache.
     return JSONResponse(doc, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    responses={401: {"description": "Không có token hợp lệ / no valid token"}},
+)
+async def logout(request: Request, who: CurrentPrincipal) -> Response:
+    """Đăng xuất: thu hồi token của yêu cầu / sign out: revoke the token this request
+    carries (a later request with it gets 401)."""
+    await run_in_threadpool(sign_out, db_of(request), who, client_address(request))
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dothi import __version__
+from dothi.app.account_routes import page_router as accounts_page_router
+from dothi.app.account_routes import router as account_router
 from dothi.app.data_page import router as data_page_router
 from dothi.app.data_routes import router as data_router
 from dothi.app.login_routes import router as login_router
@@ -117,6 +119,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     install_auth(app)
     app.include_router(spatial_router, prefix="/api")
     app.include_router(login_router, prefix="/api")
+    app.include_router(account_router, prefix="/api")
     app.include_router(data_router, prefix="/api")
     for capability in BUILTIN:
         for mount in capability.mounts:
@@ -124,6 +127,7 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     app.include_router(ogcapi_router, prefix="/ogcapi")
     app.include_router(tiles_router, prefix="/ogcapi")
     app.include_router(page_router)
+    app.include_router(accounts_page_router)
     app.include_router(data_page_router)
     app.include_router(web_router(load_web_settings(), BUILTIN))
     return app

@@ -51,7 +51,17 @@ _MEDIA_TYPES = {
     ".png": "image/png",
 }
 #: The kit's own scripts and styles; capabilities add their pages' (``Capability.static``).
-_KIT_FILES = ("map.js", "map.css", "pages.css", "signin.js", "preview.js", "data.js", "data.css")
+_KIT_FILES = (
+    "map.js",
+    "map.css",
+    "pages.css",
+    "signin.js",
+    "preview.js",
+    "accounts.js",
+    "accounts.css",
+    "data.js",
+    "data.css",
+)
 
 
 def _not_found() -> NotFound:

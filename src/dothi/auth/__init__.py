@@ -3,6 +3,9 @@
 - :mod:`dothi.auth.policy` — :class:`Principal`, ``can_read``/``can_edit`` (no database);
 - :mod:`dothi.auth.accounts` — accounts, agencies, passwords, layer grants;
 - :mod:`dothi.auth.tokens` — API tokens, shown once and stored hashed;
+- :mod:`dothi.auth.login` — sign-in with a password (a one-day token) and sign-out;
+- :mod:`dothi.auth.account_admin` — one's own account and password, and administrators
+  managing accounts, with the rights checked and every change audited (the web's rules);
 - :mod:`dothi.auth.audit` — the audit log (``from dothi.auth.audit import audit``; not
   re-exported here, so that ``dothi.auth.audit`` stays the module);
 - :mod:`dothi.auth.schema` — their tables (:data:`MIGRATIONS`: their revisions).

@@ -7,6 +7,7 @@ Callers own the transaction; functions that change rows need a write connection.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,13 +80,32 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _hash_password(password: str) -> str:
+def check_password_rules(password: str) -> str:
+    """Return ``password`` if it follows the rules every way of setting one applies
+    (:data:`MIN_PASSWORD` to :data:`MAX_PASSWORD` characters); else :class:`InvalidInput`."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(
             f"Mật khẩu phải dài từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự.",
             f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long.",
         )
-    return _hasher.hash(password)
+    return password
+
+
+def _hash_password(password: str) -> str:
+    return _hasher.hash(check_password_rules(password))
+
+
+# No 0/O, 1/l/I: a generated password is read off a screen and typed, or read out.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(groups: int = 4, size: int = 5) -> str:
+    """A random password of ``groups`` groups of ``size`` characters joined by ``-``
+    (the default: 20 characters from 56, about 116 bits), for an account an administrator
+    creates or resets."""
+    return "-".join(
+        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(size)) for _ in range(groups)
+    )
 
 
 def agency_id(conn: Connection, name: str, *, create: bool = True) -> int:
@@ -208,6 +228,35 @@ def disable_account(conn: Connection, name: str) -> Account:
     if row.disabled_at is None:
         conn.execute(account.update().where(account.c.id == row.id).values(disabled_at=_now()))
     return get_account(conn, name)
+
+
+def enable_account(conn: Connection, name: str) -> Account:
+    """Enable a disabled account again (its password works again; its tokens were revoked
+    when it was disabled from the web, see :mod:`dothi.auth.account_admin`)."""
+    row = account_row(conn, name)
+    if row.disabled_at is not None:
+        conn.execute(account.update().where(account.c.id == row.id).values(disabled_at=None))
+    return get_account(conn, name)
+
+
+def set_agency(conn: Connection, name: str, agency_name: str | None) -> Account:
+    """Set the agency of an account (created if new); ``None`` or blank clears it."""
+    row = account_row(conn, name)
+    value = None if agency_name is None or not agency_name.strip() else agency_id(conn, agency_name)
+    conn.execute(account.update().where(account.c.id == row.id).values(agency_id=value))
+    return get_account(conn, name)
+
+
+def active_admin_ids(conn: Connection) -> set[int]:
+    """Ids of the enabled admin accounts, their rows locked until the transaction ends
+    (PostgreSQL; SQLite writers hold the database lock anyway), so that two admins cannot
+    each demote the other at once and leave none."""
+    stmt = (
+        select(account.c.id)
+        .where(account.c.role == "admin", account.c.disabled_at.is_(None))
+        .with_for_update()
+    )
+    return {int(i) for i in conn.execute(stmt).scalars()}
 
 
 def grant(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from dothi.auth.policy import Principal
 from dothi.auth.schema import audit_log
@@ -27,12 +27,17 @@ ACTIONS = (
     "update",
     "delete",
     "login",
+    "logout",
     "token_create",
     "token_revoke",
     "account_create",
     "account_disable",
+    "account_enable",
+    "agency_set",
     "role_set",
     "password_set",
+    "password_change",
+    "password_reset",
     "grant",
     "revoke",
     "audit_purge",
@@ -199,6 +204,40 @@ def list_audit(
         )
         for r in conn.execute(stmt)
     ]
+
+
+def last_sign_ins(conn: Connection) -> dict[int, datetime]:
+    """When each account last signed in with its password (account id → time), as far as
+    the audit log remembers (a purge forgets)."""
+    stmt = (
+        select(audit_log.c.account_id, func.max(audit_log.c.at))
+        .where(
+            audit_log.c.action == "login",
+            audit_log.c.outcome == "ok",
+            audit_log.c.account_id.is_not(None),
+        )
+        .group_by(audit_log.c.account_id)
+    )
+    return {int(aid): as_utc(at) for aid, at in conn.execute(stmt)}
+
+
+def count_entries(
+    conn: Connection,
+    action: str,
+    *,
+    since: datetime,
+    account_id: int | None = None,
+    outcome: str | None = None,
+) -> int:
+    """How many entries of ``action`` (by ``account_id``, with ``outcome``) since ``since``."""
+    stmt = select(func.count()).where(
+        audit_log.c.action == action, audit_log.c.at >= since.astimezone(UTC)
+    )
+    if account_id is not None:
+        stmt = stmt.where(audit_log.c.account_id == account_id)
+    if outcome is not None:
+        stmt = stmt.where(audit_log.c.outcome == outcome)
+    return int(conn.execute(stmt).scalar_one())
 
 
 def purge_audit(conn: Connection, before: datetime) -> int:

@@ -1,4 +1,5 @@
-"""Sign-in with a password: a short-lived API token, with failed attempts limited.
+"""Sign-in with a password: a short-lived API token, with failed attempts limited; and
+sign-out, which revokes the token a request came with.
 
 A person signs in on the map page (or any client) with the account name and password and
 gets a token valid for one day; scripts keep long-lived tokens made by ``dothi users token``.
@@ -16,9 +17,9 @@ from sqlalchemy import Connection, func, or_, select
 
 from dothi.auth.accounts import verify_password
 from dothi.auth.audit import audit, audit_now
-from dothi.auth.policy import ANONYMOUS
+from dothi.auth.policy import ANONYMOUS, Principal
 from dothi.auth.schema import audit_log
-from dothi.auth.tokens import create_token
+from dothi.auth.tokens import create_token, revoke_token
 from dothi.db.engine import Database
 from dothi.errors import TooManyRequests, Unauthorized
 
@@ -79,3 +80,21 @@ def sign_in(db: Database, name: str, password: str, client: str | None) -> Sessi
         "Wrong account name or password.",
         code="InvalidCredentials",
     )
+
+
+def sign_out(db: Database, who: Principal, client: str | None) -> int:
+    """Revoke the token ``who`` came with (a sign-in's or a script's); returns its id.
+
+    A caller without a token (anonymous) is :class:`Unauthorized`: there is nothing to
+    end. The revocation and its audit entry commit together.
+    """
+    if who.token_id is None:
+        raise Unauthorized(
+            "Cần đăng nhập (token API) để đăng xuất.",
+            "Signing out needs a sign-in (an API token).",
+            code="AuthenticationRequired",
+        )
+    with db.write() as conn:
+        revoke_token(conn, who.token_id)
+        audit(conn, who, "logout", target=f"token:{who.token_id}", client=client)
+    return who.token_id

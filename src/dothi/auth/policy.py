@@ -20,6 +20,12 @@ from dothi.errors import Forbidden, NotFound, Unauthorized
 from dothi.spatial.layers import Layer
 
 ROLES = ("admin", "editor", "viewer")
+#: What people read instead of a role's code: (Vietnamese, English).
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "admin": ("Quản trị viên", "Administrator"),
+    "editor": ("Biên tập viên", "Editor"),
+    "viewer": ("Người xem", "Viewer"),
+}
 
 
 @dataclass(frozen=True)

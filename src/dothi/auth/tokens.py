@@ -117,6 +117,27 @@ def revoke_token(conn: Connection, token_id: int) -> TokenInfo:
     return _to_token(conn.execute(stmt).one())
 
 
+def revoke_account_tokens(conn: Connection, account_id: int, *, keep: int | None = None) -> int:
+    """Revoke every live token of an account but ``keep`` (the one in use, if any);
+    returns how many were revoked. Expired tokens are left as they are."""
+    live = (
+        (api_token.c.account_id == account_id)
+        & api_token.c.revoked_at.is_(None)
+        & (api_token.c.expires_at > _now())
+    )
+    if keep is not None:
+        live &= api_token.c.id != keep
+    return int(conn.execute(api_token.update().where(live).values(revoked_at=_now())).rowcount)
+
+
+def get_token(conn: Connection, token_id: int) -> TokenInfo:
+    """The record of a token by id; :class:`NotFound`."""
+    row = conn.execute(select(api_token).where(api_token.c.id == token_id)).first()
+    if row is None:
+        raise NotFound(f"Không có token số {token_id}.", f"No token {token_id}.")
+    return _to_token(row)
+
+
 def lookup_token(conn: Connection, token: str) -> tuple[Principal, TokenInfo] | None:
     """The principal and record of a live token; None if unknown, expired or revoked.
 
