@@ -200,8 +200,9 @@ $("create-form").addEventListener("submit", (event) => {
     $("create-form").reset();
     if (made.password) showGenerated(made.name, made.password);
     else $("generated").hidden = true;
-    say("ok", w(`Đã tạo tài khoản ${made.name}.`, `Account ${made.name} created.`));
     await showAccounts();
+    // Told once the table shows it.
+    say("ok", w(`Đã tạo tài khoản ${made.name}.`, `Account ${made.name} created.`));
   });
 });
 
@@ -223,9 +224,9 @@ $("edit-form").addEventListener("submit", (event) => {
       method: "PATCH",
       body,
     });
-    say("ok", w(`Đã lưu tài khoản ${saved.name}.`, `Account ${saved.name} saved.`));
     await showAccounts();
     closeEdit();
+    say("ok", w(`Đã lưu tài khoản ${saved.name}.`, `Account ${saved.name} saved.`));
   });
 });
 
@@ -242,8 +243,8 @@ $("reset-password").addEventListener("click", () => {
       body: {},
     });
     showGenerated(done.name, done.password);
-    say("ok", w(`Đã đặt lại mật khẩu của ${name}.`, `Password of ${name} reset.`));
     await showAccounts();
+    say("ok", w(`Đã đặt lại mật khẩu của ${name}.`, `Password of ${name} reset.`));
   });
 });
 
