@@ -4,6 +4,8 @@ addresses, and accounts to sign in with."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
 import importlib.util
 import json
 import stat
@@ -173,3 +175,13 @@ def test_build_schema_check_takes_x_annotations_and_refuses_unknown_keywords() -
     assert build.check_schema_doc(road, codes) == []
     road["schema"]["properties"]["name"]["default"] = "x"
     assert build.check_schema_doc(road, codes) == ["road.name: unsupported keywords ['default']"]
+
+
+def test_shipped_files_are_the_ones_the_manifest_names() -> None:
+    # The build (tools/build_demo.py, from the shared open data) writes the digest of each
+    # file's GeoJSON into the manifest; a file edited by hand, or a build half-copied, no
+    # longer matches it.
+    doc = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
+    for entry in doc["layers"]:
+        digest = hashlib.sha256(gzip.decompress((DATA / entry["file"]).read_bytes())).hexdigest()
+        assert digest == entry["sha256"], entry["file"]
