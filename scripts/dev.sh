@@ -50,7 +50,8 @@ need_command() {  # COMMAND PACKAGE...
 }
 
 # The newest PostgreSQL server on the machine (installing Debian's if there is none), and
-# the PostGIS extension for that very version.
+# the PostGIS extension for that very version (on Debian 12, PostgreSQL 15:
+# postgresql-15-postgis-3 and postgresql-15-postgis-3-scripts).
 need_postgis() {
   local pg_ctl version
   pg_ctl=$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)
