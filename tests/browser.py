@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +31,22 @@ def require(ok: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true requires it; scripts/dev.sh test installs it)")
     pytest.skip(reason)
+
+
+def offline(page: Any, blocked: list[str]) -> None:
+    """Let ``page`` reach the Dothi server only; record in ``blocked`` what else it tried."""
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+
+
+def no_sideways_scroll(page: Any, width: int) -> None:
+    """The page fits the screen's width (a phone scrolls down, never sideways)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

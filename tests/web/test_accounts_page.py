@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, require
+from browser import CHROMIUM, CHROMIUM_ARGS, no_sideways_scroll, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from prepared import dataset
@@ -120,7 +120,7 @@ def test_sign_in_change_password_manage_sign_out(
         shown = table.inner_text()
         assert "Người xem" in shown and "Sở Xây dựng" in shown
         assert not re.search(r"\b(admin|viewer|editor)\b", shown)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        no_sideways_scroll(page, width)
 
         # Own password, by keyboard only: the labelled fields in order, Enter sends.
         page.get_by_label("Mật khẩu hiện tại").focus()
@@ -157,7 +157,7 @@ def test_sign_in_change_password_manage_sign_out(
         lan = table.locator("tr[data-account='lan']", has_text="Đã khóa")
         lan.wait_for()
         assert "Biên tập viên" in lan.inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        no_sideways_scroll(page, width)
 
         # Reset minh's password, once confirmed: a new one, shown once.
         table.get_by_role("button", name="Sửa tài khoản minh").click()

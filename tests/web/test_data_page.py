@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
+from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, no_sideways_scroll, offline, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from prepared import dataset
@@ -76,22 +75,6 @@ def _shapefile(tmp_path: Path) -> Path:
     return zip_folder(folder, tmp_path / "thua_dat.zip")
 
 
-def _offline(page: Any, blocked: list[str]) -> None:
-    def route(r: Any) -> None:
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-
-
-def _no_sideways_scroll(page: Any, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -113,7 +96,7 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        _offline(page, blocked)
+        offline(page, blocked)
         page.goto(server + "data")
         assert page.evaluate("document.documentElement.lang") == "vi"
         assert page.get_by_role("heading", level=1).inner_text().startswith("Dữ liệu")
@@ -124,7 +107,7 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         page.get_by_label("Mật khẩu").press("Enter")
         page.get_by_text("Đã đăng nhập: lan (quản trị viên).").wait_for()
         assert not page.locator("#login-form").is_visible()
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
 
         # 1. the file, 2. the core layer of parcels (no data yet), preview.
         page.get_by_label("Shapefile nén thành .zip", exact=False).set_input_files(str(shp))
@@ -144,7 +127,7 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         land_use.select_option("land_use_code")
         assert "WGS 84 (EPSG:4326)" in page.locator("#declared-crs").inner_text()
         assert page.evaluate("window.pwned") is None
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"data-mapping-{width}.png"), full_page=True)
 
         # 3. import, 4. the report in words.
@@ -157,7 +140,7 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         assert "Cột commune_co → trường “Mã xã/phường (2025)” (tên bị cắt còn 10 ký tự)" in text
         assert "Cột land_use_c → trường “Mã loại đất” (theo ánh xạ đã chọn)" in text
         assert "land_parcel" not in text and "commune_code" not in text
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"data-report-{width}.png"), full_page=True)
 
         # The layers: the new one counted, the sample layer opened to everyone.
@@ -172,7 +155,7 @@ def test_an_official_imports_a_shapefile_and_opens_a_layer(
         )
         page.keyboard.press("Enter")
         page.get_by_text("Đã lưu lớp Thửa mẫu: Công khai — mọi người.").wait_for()
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"data-layers-{width}.png"), full_page=True)
         browser.close()
     assert errors == [] and blocked == []

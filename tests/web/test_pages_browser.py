@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, require
+from browser import CHROMIUM, CHROMIUM_ARGS, no_sideways_scroll, offline, require
 from live import dothi_server
 from prepared import dataset
 from samples import parcels, write_geojson
@@ -42,24 +41,6 @@ def server(layer: None, env: dict[str, str]) -> Iterator[str]:
         yield url
 
 
-def _offline(page: Any, blocked: list[str]) -> None:
-    """Let the page reach the Dothi server only; record what else it tried."""
-
-    def route(r: Any) -> None:
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-
-
-def _no_sideways_scroll(page: Any, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -78,7 +59,7 @@ def test_home_and_help_pages(server: str, screen: tuple[int, int], tmp_path: Pat
         page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        _offline(page, blocked)
+        offline(page, blocked)
 
         page.goto(server)
         assert page.evaluate("document.documentElement.lang") == "vi"
@@ -93,7 +74,7 @@ def test_home_and_help_pages(server: str, screen: tuple[int, int], tmp_path: Pat
             link = page.get_by_role("link", name=name, exact=True)
             assert link.get_attribute("href") == href and link.is_visible(), name
         assert page.get_by_role("link", name="Thửa đất mẫu").is_visible()
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         # Styled by pages.css: the offers are cards, one column on a phone.
         columns = page.evaluate(
             "getComputedStyle(document.querySelector('.offers')).gridTemplateColumns"
@@ -112,7 +93,7 @@ def test_home_and_help_pages(server: str, screen: tuple[int, int], tmp_path: Pat
         for term in ("Building coverage", "Land-use coefficient", "Road red line"):
             assert page.get_by_role("heading", name=term, exact=False).is_visible(), term
         assert page.locator("figure.diagram svg").bounding_box()["width"] <= width
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"help-en-{width}.png"), full_page=True)
 
         page.get_by_role("link", name="Tiếng Việt").click()
@@ -125,7 +106,7 @@ def test_home_and_help_pages(server: str, screen: tuple[int, int], tmp_path: Pat
             "Chỉ giới xây dựng",
         ):
             assert page.get_by_role("heading", name=term, exact=False).is_visible(), term
-        _no_sideways_scroll(page, width)
+        no_sideways_scroll(page, width)
         page.screenshot(path=str(tmp_path / f"help-vi-{width}.png"), full_page=True)
         browser.close()
     assert errors == [] and blocked == []
@@ -146,7 +127,7 @@ def test_api_docs_render_without_the_internet(server: str, tmp_path: Path) -> No
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.on("pageerror", lambda e: errors.append(str(e)))
-        _offline(page, blocked)
+        offline(page, blocked)
         page.goto(server + "api/docs")
         # Swagger UI has read the API document and lists its operations.
         page.locator(".opblock").first.wait_for(timeout=15000)
