@@ -28,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
 
 from dothi.app.uploads import Upload, receive_upload
-from dothi.auth.audit import audit, audit_now
+from dothi.auth.audit import audit
 from dothi.auth.policy import Principal, can_read, require_edit, require_read
 from dothi.capabilities import import_hooks
 from dothi.config import Settings
@@ -49,7 +49,7 @@ from dothi.spatial.layers import (
     list_layers,
 )
 from dothi.webkit.bodies import json_body
-from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
+from dothi.webkit.deps import CurrentPrincipal, client_address, db_of, require_edit_audited
 
 router = APIRouter(tags=["data"])
 
@@ -102,19 +102,7 @@ def _manageable(request: Request, who: Principal, layer_id: str, action: str) ->
         found = find_layer(conn, layer_id, deleted=True)
     if found is None:
         raise NotFound(f"Không có lớp dữ liệu «{layer_id}».", f"No layer '{layer_id}'.")
-    try:
-        return require_edit(who, found)
-    except (Forbidden, Unauthorized):
-        if can_read(who, found):
-            audit_now(
-                db,
-                who,
-                action,
-                layer_id=layer_id,
-                client=client_address(request),
-                outcome="denied",
-            )
-        raise
+    return require_edit_audited(request, who, found, action)
 
 
 def _audit_hook(request: Request, who: Principal) -> LayerAudit:

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
 from dothi import params as qp
-from dothi.auth.audit import audit, audit_now
-from dothi.auth.policy import Principal, can_read, require_edit, visible_layers
-from dothi.errors import Forbidden, InvalidInput, Unauthorized
+from dothi.auth.audit import audit
+from dothi.auth.policy import Principal, visible_layers
+from dothi.errors import InvalidInput
 from dothi.ogcapi import crs as ocrs
 from dothi.ogcapi import features as ogc
 from dothi.ogcapi import html as pages
@@ -24,7 +24,14 @@ from dothi.spatial import edits, queries
 from dothi.spatial.edits import etag_of
 from dothi.spatial.layers import Layer, get_layer, list_layers
 from dothi.webkit.bodies import json_body
-from dothi.webkit.deps import CurrentPrincipal, Db, ReadableLayer, client_address, db_of
+from dothi.webkit.deps import (
+    CurrentPrincipal,
+    Db,
+    ReadableLayer,
+    client_address,
+    db_of,
+    require_edit_audited,
+)
 from dothi.webkit.pages import page_language, page_path
 
 router = APIRouter(include_in_schema=False)
@@ -235,19 +242,7 @@ def _hook(request: Request, who: Principal, layer_id: str) -> edits.AuditHook:
 def _writable(request: Request, layer_id: str, who: Principal, action: str) -> None:
     with db_of(request).read() as conn:
         layer = get_layer(conn, layer_id)
-    try:
-        require_edit(who, layer)
-    except (Forbidden, Unauthorized):
-        if can_read(who, layer):
-            audit_now(
-                db_of(request),
-                who,
-                action,
-                layer_id=layer_id,
-                client=client_address(request),
-                outcome="denied",
-            )
-        raise
+    require_edit_audited(request, who, layer, action)
 
 
 _GEOJSON_IN = ("application/geo+json", "application/json")

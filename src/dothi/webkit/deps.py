@@ -24,12 +24,12 @@ from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from dothi.auth.audit import audit_reads
-from dothi.auth.policy import ANONYMOUS, Principal, may_read, require_read
+from dothi.auth.audit import audit_now, audit_reads
+from dothi.auth.policy import ANONYMOUS, Principal, can_read, may_read, require_edit, require_read
 from dothi.auth.tokens import TokenInfo, lookup_token, touch_needed, touch_token
 from dothi.config import Settings
 from dothi.db.engine import Database
-from dothi.errors import Unauthorized
+from dothi.errors import Forbidden, Unauthorized
 from dothi.spatial.layers import Layer, get_layer, layer_access
 
 log = logging.getLogger("dothi.auth")
@@ -133,6 +133,24 @@ async def readable_layer(request: Request, layer_id: str, who: CurrentPrincipal)
 
 #: ``layer: ReadableLayer`` in a route whose path has ``{layer_id}``.
 ReadableLayer = Annotated[Layer, Depends(readable_layer)]
+
+
+def require_edit_audited(request: Request, who: Principal, layer: Layer, action: str) -> Layer:
+    """``layer`` if ``who`` may change it; a refusal to someone who may read the layer is
+    audited as ``action`` ``denied`` (to others the layer does not exist)."""
+    try:
+        return require_edit(who, layer)
+    except (Forbidden, Unauthorized):
+        if can_read(who, layer):
+            audit_now(
+                db_of(request),
+                who,
+                action,
+                layer_id=layer.id,
+                client=client_address(request),
+                outcome="denied",
+            )
+        raise
 
 
 def readable_access(db: Database, who: Principal, layer_ids: Sequence[str]) -> dict[str, str]:
