@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 
 from dothi.app.uploads import Upload, receive_upload
 from dothi.auth.audit import audit
-from dothi.auth.policy import Principal, can_read, require_edit, require_read
+from dothi.auth.policy import Principal, can_edit, can_read, require_read
 from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -209,18 +209,9 @@ def _layer_json(layer: Layer, count: int, who: Principal) -> dict[str, Any]:
         "feature_count": count,
         "geometry_type": layer.geometry_type,
         "core": layer.id in core_layer_ids(),
-        "editable": require_edit_ok(who, layer),
+        "editable": can_read(who, layer) and can_edit(who, layer),
         "deleted_at": None if layer.deleted_at is None else layer.deleted_at.isoformat(),
     }
-
-
-def require_edit_ok(who: Principal, layer: Layer) -> bool:
-    """True when ``who`` may change ``layer`` (no exception, no audit)."""
-    try:
-        require_edit(who, layer)
-    except (Forbidden, Unauthorized, NotFound):
-        return False
-    return True
 
 
 def _preview_json(p: ImportPreview) -> dict[str, Any]:
@@ -393,7 +384,9 @@ def managed_layers(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
         "layers": [
             _layer_json(ly, counts.get(ly.id, 0), who) for ly in active if can_read(who, ly)
         ],
-        "deleted": [_layer_json(ly, 0, who) for ly in deleted if require_edit_ok(who, ly)],
+        "deleted": [
+            _layer_json(ly, 0, who) for ly in deleted if can_read(who, ly) and can_edit(who, ly)
+        ],
         # Core layers not loaded yet: an import creates them.
         "core_available": [
             {"id": c.id, "title_vi": c.title_vi, "title_en": c.title_en}
