@@ -61,7 +61,8 @@ def test_the_page_in_one_language(
     assert absent not in r.text.split("<main>")[1]
     assert r.headers["content-language"] == lang
     assert "script-src 'self'" in r.headers["content-security-policy"]
-    assert 'aria-current="page"' not in r.text  # the page is in no section of the header
+    assert '<a href="data" aria-current="page">' in r.text  # the header's "officials" link
+    assert '<a href="accounts">' in r.text  # administrators reach the accounts page
     for name in ("data.js", "data.css"):
         assert client.get(f"/static/{name}").status_code == 200
 

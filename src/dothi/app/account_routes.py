@@ -243,7 +243,7 @@ def accounts_page(lang: PageLanguage) -> HTMLResponse:
     text = (_TEMPLATES / f"accounts.{lang}.html").read_text(encoding="utf-8")
     body = Template(text).substitute(role_options=options)
     title = "Accounts" if lang == "en" else "Tài khoản"
-    page = frame(lang, title, body, root="", path="/accounts", current="accounts")
+    page = frame(lang, title, body, root="", path="/accounts", current="data")
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-cache",

@@ -29,6 +29,7 @@ _NAV = (
     ("consultation", "Lấy ý kiến", "Consultation"),
     ("planner", "Phương án", "Scenarios"),
     ("ogcapi?f=html", "Dữ liệu mở", "Open data"),
+    ("data", "Cán bộ", "Officials"),
     ("help", "Trợ giúp", "Help"),
 )
 _OTHER: dict[Language, tuple[Language, str]] = {"vi": ("en", "English"), "en": ("vi", "Tiếng Việt")}
