@@ -29,14 +29,14 @@ from sqlalchemy import Connection
 
 from dothi.app.uploads import Upload, receive_upload
 from dothi.auth.audit import audit
-from dothi.auth.policy import Principal, can_edit, can_read, require_read
+from dothi.auth.policy import Principal, can_edit, can_read, require_official, require_read
 from dothi.capabilities import import_hooks
 from dothi.config import Settings
-from dothi.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from dothi.errors import InvalidInput, NotFound
 from dothi.geo.encodings import SUPPORTED as ENCODINGS
 from dothi.spatial import layer_admin
-from dothi.spatial.import_preview import ImportPreview, preview_file
-from dothi.spatial.import_report import ImportReport
+from dothi.spatial.import_preview import ImportPreview, preview_file, preview_json
+from dothi.spatial.import_report import report_json
 from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layer_admin import ACCESS_LABELS, LayerAudit
 from dothi.spatial.layers import (
@@ -57,46 +57,15 @@ router = APIRouter(tags=["data"])
 MAX_UPLOAD_BYTES = 200 * 2**20
 #: What the importer reads from one uploaded file (a Shapefile comes zipped).
 UPLOAD_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".csv")
-_ROLES = ("admin", "editor")
-#: How a column was matched, in words (:data:`dothi.spatial.column_map.HOW`).
-HOW_LABELS = {
-    "map": {"vi": "theo ánh xạ đã chọn", "en": "as mapped"},
-    "same": {"vi": "cùng tên", "en": "same name"},
-    "cadastral": {"vi": "tên cột địa chính quen dùng", "en": "common cadastral name"},
-    "truncated": {"vi": "tên bị cắt còn 10 ký tự", "en": "name cut to 10 characters"},
-    "loose": {"vi": "khác hoa thường hoặc dấu", "en": "case or accents differ"},
-    "kept": {"vi": "giữ tên của cột", "en": "keeps its own name"},
-}
-_LAYER_STATES = {
-    "existing": {"vi": "lớp đã có", "en": "existing layer"},
-    "core": {"vi": "lớp lõi, được tạo khi nhập", "en": "core layer, created by the import"},
-    "deleted": {"vi": "lớp đã bị xóa", "en": "deleted layer"},
-    "new": {"vi": "lớp mới", "en": "new layer"},
-}
 
 
 # -- Who may ---------------------------------------------------------------------------------
 
 
-def _official(who: Principal) -> None:
-    """Signed in as an admin or an editor, else 401 / 403."""
-    if who.is_anonymous:
-        raise Unauthorized(
-            "Cần đăng nhập để nhập và quản lý dữ liệu.",
-            "Sign in to import and manage data.",
-            code="AuthenticationRequired",
-        )
-    if who.role not in _ROLES:
-        raise Forbidden(
-            "Chỉ quản trị viên và biên tập viên được nhập, quản lý dữ liệu.",
-            "Only administrators and editors may import and manage data.",
-        )
-
-
 def _manageable(request: Request, who: Principal, layer_id: str, action: str) -> Layer:
     """The layer (deleted ones too) if ``who`` may change it; a refusal to someone who may
     read it is audited."""
-    _official(who)
+    require_official(who)
     db = db_of(request)
     with db.read(snapshot=False) as conn:
         found = find_layer(conn, layer_id, deleted=True)
@@ -185,7 +154,7 @@ def _settings_for(request: Request, folder: Path) -> Settings:
 def _may_import(request: Request, who: Principal, layer_id: str) -> None:
     """An existing layer needs the right to edit it; a new (or core, not yet loaded) one,
     an admin's or an editor's account."""
-    _official(who)
+    require_official(who)
     with db_of(request).read(snapshot=False) as conn:
         found = find_layer(conn, layer_id)
     if found is not None:
@@ -214,77 +183,6 @@ def _layer_json(layer: Layer, count: int, who: Principal) -> dict[str, Any]:
     }
 
 
-def _preview_json(p: ImportPreview) -> dict[str, Any]:
-    layer = p.layer
-    return {
-        "layer": {
-            "id": p.layer_id,
-            "state": p.layer_state,
-            "state_label": _LAYER_STATES[p.layer_state],
-            "title_vi": layer.title_vi if layer else None,
-            "title_en": layer.title_en if layer else None,
-            "similar": p.similar,
-            "fields": [
-                {"name": f.name, "title": {"vi": f.title_vi, "en": f.title_en}} for f in p.fields
-            ],
-        },
-        "file": {
-            "format": p.driver,
-            "features": p.features,
-            "geometry_type": p.geometry_type,
-            "crs": None if p.crs_name is None else {"spec": p.crs_spec, "name": p.crs_name},
-        },
-        "columns": [
-            {
-                "name": c.source,
-                "samples": p.samples.get(c.source, []),
-                "suggested": c.target,
-                "how": c.how,
-                "how_label": HOW_LABELS.get(c.how, {"vi": c.how, "en": c.how}),
-            }
-            for c in p.mapping
-        ],
-        "mapping_problem": None
-        if p.mapping_problem is None
-        else dict(zip(("code", "vi", "en"), p.mapping_problem, strict=True)),
-    }
-
-
-def _report_json(r: ImportReport) -> dict[str, Any]:
-    p = r.placement
-    return {
-        "layer_id": r.layer_id,
-        "created_layer": r.created_layer,
-        "changeset_id": r.changeset_id or None,
-        "nothing_changed": r.nothing_changed,
-        "counts": r.counts(),
-        "source_crs": r.source_crs,
-        "encoding": r.encoding,
-        "columns": [
-            {
-                "source": c.source,
-                "target": c.target,
-                "how": c.how,
-                "how_label": HOW_LABELS.get(c.how, {"vi": c.how, "en": c.how}),
-            }
-            for c in r.renamed_columns
-        ],
-        "placement": {
-            "misplaced": p.misplaced,
-            "outside_commune": p.outside_commune,
-            "far_from_layer": p.far_from_layer,
-            "outside_vietnam": p.outside_vietnam,
-        },
-        "warnings": list(r.warnings),
-        # The first problem rows; the whole list stays in the report file on the server.
-        "rejected_rows": [
-            {"row": n.row, "key": n.key, "reason": n.reason}
-            for n in r.notes
-            if n.kind == "rejected"
-        ][:20],
-    }
-
-
 # -- Routes ----------------------------------------------------------------------------------
 
 
@@ -293,7 +191,7 @@ async def import_preview(request: Request, who: CurrentPrincipal) -> dict[str, A
     """Xem trước tệp trước khi nhập / what a file holds and how its columns would fill the
     layer's fields (multipart: ``file``, ``layer``, optional ``encoding``, ``source_layer``,
     ``column_map``). Nothing is written."""
-    _official(who)
+    require_official(who)
     db = db_of(request)
     settings: Settings = request.app.state.settings
     async with receive_upload(
@@ -321,7 +219,7 @@ async def import_preview(request: Request, who: CurrentPrincipal) -> dict[str, A
                 )
 
         preview = await run_in_threadpool(run)
-    return _preview_json(preview)
+    return preview_json(preview)
 
 
 def _path(upload: Upload) -> Path:
@@ -335,7 +233,7 @@ async def import_upload(request: Request, who: CurrentPrincipal) -> dict[str, An
     ``new_layer``, ``access``, ``title_vi``, ``title_en``, ``key``, ``crs``, ``force_crs``,
     ``encoding``, ``source_layer``, ``column_map`` as a JSON object). One transaction: the
     file lands whole or not at all."""
-    _official(who)
+    require_official(who)
     async with receive_upload(
         request, _uploads_dir(request), limit=MAX_UPLOAD_BYTES, suffixes=UPLOAD_SUFFIXES
     ) as upload:
@@ -367,14 +265,14 @@ async def import_upload(request: Request, who: CurrentPrincipal) -> dict[str, An
                 audit=_audit_hook(request, who),
             )
         )
-    return _report_json(report)
+    return report_json(report)
 
 
 @router.get("/managed-layers")
 def managed_layers(request: Request, who: CurrentPrincipal) -> dict[str, Any]:
     """Các lớp tài khoản quản lý được / the layers the caller may manage: in use (with
     their feature counts) and deleted (restorable), access levels in words."""
-    _official(who)
+    require_official(who)
     with db_of(request).read() as conn:
         counts = feature_counts(conn)
         active = list_layers(conn)

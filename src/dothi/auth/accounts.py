@@ -127,8 +127,8 @@ def account_row(conn: Connection, name: str) -> Any:
     row = conn.execute(select(account).where(account.c.name == name)).first()
     if row is None:
         raise NotFound(
-            f"Không có tài khoản «{name}». Xem danh sách: dothi users list",
-            f"No account '{name}'. List them with: dothi users list",
+            f"Không có tài khoản «{name}». Kiểm tra lại tên (phân biệt hoa thường).",
+            f"No account '{name}'. Check the name (case matters).",
         )
     return row
 

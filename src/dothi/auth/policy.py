@@ -136,3 +136,23 @@ def require_edit(principal: Principal, layer: Layer) -> Layer:
         f"Tài khoản không có quyền sửa lớp «{layer.id}».",
         f"This account may not edit layer '{layer.id}'.",
     )
+
+
+#: The roles of the city's officials, who import and manage data.
+OFFICIAL_ROLES = ("admin", "editor")
+
+
+def require_official(principal: Principal) -> None:
+    """An administrator's or an editor's account, else :class:`Unauthorized` (anonymous) or
+    :class:`Forbidden` (a viewer)."""
+    if principal.is_anonymous:
+        raise Unauthorized(
+            "Cần đăng nhập để nhập và quản lý dữ liệu.",
+            "Sign in to import and manage data.",
+            code="AuthenticationRequired",
+        )
+    if principal.role not in OFFICIAL_ROLES:
+        raise Forbidden(
+            "Chỉ quản trị viên và biên tập viên được nhập, quản lý dữ liệu.",
+            "Only administrators and editors may import and manage data.",
+        )

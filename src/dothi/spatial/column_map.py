@@ -35,6 +35,20 @@ from dothi.spatial.properties import normalise_name
 HOW = ("map", "same", "cadastral", "truncated", "loose", "kept")
 _DBF_NAME = 10
 _FIELD = re.compile(r"^[^\x00-\x1f]{1,128}$")
+#: How a column was matched, in words (:data:`HOW`).
+HOW_LABELS = {
+    "map": {"vi": "theo ánh xạ đã chọn", "en": "as mapped"},
+    "same": {"vi": "cùng tên", "en": "same name"},
+    "cadastral": {"vi": "tên cột địa chính quen dùng", "en": "common cadastral name"},
+    "truncated": {"vi": "tên bị cắt còn 10 ký tự", "en": "name cut to 10 characters"},
+    "loose": {"vi": "khác hoa thường hoặc dấu", "en": "case or accents differ"},
+    "kept": {"vi": "giữ tên của cột", "en": "keeps its own name"},
+}
+
+
+def how_label(how: str) -> dict[str, str]:
+    """How a column was matched, in Vietnamese and English."""
+    return HOW_LABELS.get(how, {"vi": how, "en": how})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from dothi.errors import InvalidInput
 from dothi.geo import crs as crsmod
 from dothi.geo.encodings import decode_latin1_text, detect_encoding
-from dothi.spatial.column_map import ColumnChoice, resolve_columns
+from dothi.spatial.column_map import ColumnChoice, how_label, resolve_columns
 from dothi.spatial.importer import declared_crs
 from dothi.spatial.labels import field_title
 from dothi.spatial.layer_admin import similar_layer_ids
@@ -195,3 +195,49 @@ def preview_file(
         fields=fields,
         similar=similar_layer_ids(conn, layer_id) if state == "new" else [],
     )
+
+
+#: What the target layer is, in words.
+LAYER_STATES = {
+    "existing": {"vi": "lớp đã có", "en": "existing layer"},
+    "core": {"vi": "lớp lõi, được tạo khi nhập", "en": "core layer, created by the import"},
+    "deleted": {"vi": "lớp đã bị xóa", "en": "deleted layer"},
+    "new": {"vi": "lớp mới", "en": "new layer"},
+}
+
+
+def preview_json(p: ImportPreview) -> dict[str, Any]:
+    """The preview as the data API answers it: codes with their labels."""
+    layer = p.layer
+    return {
+        "layer": {
+            "id": p.layer_id,
+            "state": p.layer_state,
+            "state_label": LAYER_STATES[p.layer_state],
+            "title_vi": layer.title_vi if layer else None,
+            "title_en": layer.title_en if layer else None,
+            "similar": p.similar,
+            "fields": [
+                {"name": f.name, "title": {"vi": f.title_vi, "en": f.title_en}} for f in p.fields
+            ],
+        },
+        "file": {
+            "format": p.driver,
+            "features": p.features,
+            "geometry_type": p.geometry_type,
+            "crs": None if p.crs_name is None else {"spec": p.crs_spec, "name": p.crs_name},
+        },
+        "columns": [
+            {
+                "name": c.source,
+                "samples": p.samples.get(c.source, []),
+                "suggested": c.target,
+                "how": c.how,
+                "how_label": how_label(c.how),
+            }
+            for c in p.mapping
+        ],
+        "mapping_problem": None
+        if p.mapping_problem is None
+        else dict(zip(("code", "vi", "en"), p.mapping_problem, strict=True)),
+    }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dothi.spatial.batches import RowNote
-from dothi.spatial.column_map import ColumnChoice
+from dothi.spatial.column_map import ColumnChoice, how_label
 from dothi.spatial.placement import PlacementCounts
 
 
@@ -60,3 +61,40 @@ class ImportReport:
                 "flagged",
             )
         }
+
+
+def report_json(r: ImportReport) -> dict[str, Any]:
+    """The report as the data API answers it: counts, column matches, place checks and the
+    first rejected rows."""
+    p = r.placement
+    return {
+        "layer_id": r.layer_id,
+        "created_layer": r.created_layer,
+        "changeset_id": r.changeset_id or None,
+        "nothing_changed": r.nothing_changed,
+        "counts": r.counts(),
+        "source_crs": r.source_crs,
+        "encoding": r.encoding,
+        "columns": [
+            {
+                "source": c.source,
+                "target": c.target,
+                "how": c.how,
+                "how_label": how_label(c.how),
+            }
+            for c in r.renamed_columns
+        ],
+        "placement": {
+            "misplaced": p.misplaced,
+            "outside_commune": p.outside_commune,
+            "far_from_layer": p.far_from_layer,
+            "outside_vietnam": p.outside_vietnam,
+        },
+        "warnings": list(r.warnings),
+        # The first problem rows; the whole list stays in the report file on the server.
+        "rejected_rows": [
+            {"row": n.row, "key": n.key, "reason": n.reason}
+            for n in r.notes
+            if n.kind == "rejected"
+        ][:20],
+    }
