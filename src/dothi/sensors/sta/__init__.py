@@ -1,0 +1,1 @@
+"""The SensorThings API protocol: data model, resource paths, query options, writes."""
