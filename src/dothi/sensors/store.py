@@ -1,0 +1,195 @@
+"""The observations store: its table per backend, and bulk writes that keep the Datastreams'
+time ranges and the hourly and daily rollups up to date once per batch.
+
+The table is made by the migration ``0008_sensors``. PostgreSQL: ``sta_observation`` is
+partitioned by month of ``phenomenon_time_start`` (µs),
+with a BRIN index on that time and a B-tree on (stream, time); a batch makes the partitions
+its rows need before writing them, and rows go in by ``COPY``. SQLite: one table in the data
+folder's database, rows by ``executemany``. Neither has a trigger per row: FROST-Server's
+users saw back-fills take an hour because of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, select, update
+
+from dothi.sensors.tables import datastream, multi_datastream, observation
+
+#: The columns a batch writes, in order.
+COLUMNS: tuple[str, ...] = tuple(c.name for c in observation.columns)
+_MICROS = 1_000_000
+#: The ids of observations on PostgreSQL (made by the migration 0008_sensors).
+_PG_SEQUENCE = "sta_observation_id_seq"
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One observation as stored (times in µs since the epoch, UTC)."""
+
+    datastream_id: int | None
+    multi_datastream_id: int | None
+    feature_id: int | None
+    phenomenon_time_start: int
+    phenomenon_time_end: int | None
+    result_time: int | None
+    valid_time_start: int | None
+    valid_time_end: int | None
+    result_kind: int
+    result_number: float | None
+    result_text: str | None
+    result_json: str | None
+    result_quality: str | None
+    parameters: str | None
+    flagged: bool = False
+
+    def values(self, row_id: int) -> tuple[object, ...]:
+        """The row's values in :data:`COLUMNS` order."""
+        return (
+            row_id,
+            self.datastream_id,
+            self.multi_datastream_id,
+            self.feature_id,
+            self.phenomenon_time_start,
+            self.phenomenon_time_end,
+            self.result_time,
+            self.valid_time_start,
+            self.valid_time_end,
+            self.result_kind,
+            self.result_number,
+            self.result_text,
+            self.result_json,
+            self.result_quality,
+            self.parameters,
+            self.flagged,
+        )
+
+
+# -- Monthly partitions (PostgreSQL) --------------------------------------------------------
+
+
+def month_bounds(micros: int) -> tuple[int, int, str]:
+    """The month holding ``micros``: its first and next month's first µs, and a name."""
+    t = datetime.fromtimestamp(micros / _MICROS, UTC)
+    start = datetime(t.year, t.month, 1, tzinfo=UTC)
+    end = datetime(t.year + (t.month == 12), t.month % 12 + 1, 1, tzinfo=UTC)
+    return _micros(start), _micros(end), f"y{t.year:04d}m{t.month:02d}"
+
+
+def _micros(t: datetime) -> int:
+    return int(t.timestamp()) * _MICROS + t.microsecond
+
+
+_known_partitions: set[str] = set()
+
+
+def ensure_partitions(conn: Connection, times: Iterable[int]) -> None:
+    """Make the monthly partitions that rows at ``times`` (µs) need (PostgreSQL only)."""
+    if conn.dialect.name != "postgresql":
+        return
+    needed = {month_bounds(t) for t in times}
+    for start, end, name in sorted(needed):
+        table = f"sta_observation_{name}"
+        if table in _known_partitions:
+            continue
+        # Two writers may meet a new month together: one creates, the other waits.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('sta_observation_partition'))")
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {table} PARTITION OF sta_observation "
+            f"FOR VALUES FROM ({start}) TO ({end})"
+        )
+        _known_partitions.add(table)
+
+
+def forget_partitions() -> None:
+    """Forget which partitions exist (after a database was dropped and made again)."""
+    _known_partitions.clear()
+
+
+# -- Writing --------------------------------------------------------------------------------
+
+
+def insert_observations(conn: Connection, rows: Sequence[ObservationRow]) -> list[int]:
+    """Write ``rows`` in one go and bring their streams' time ranges up to date; their ids.
+
+    Call inside the write transaction that acknowledges them: nothing is durable before
+    the commit, and the caller answers (HTTP 201, MQTT ack) only after it.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name == "postgresql":
+        ids = _insert_postgresql(conn, rows)
+    else:
+        ids = _insert_sqlite(conn, rows)
+    _update_time_ranges(conn, rows)
+    return ids
+
+
+def _insert_postgresql(conn: Connection, rows: Sequence[ObservationRow]) -> list[int]:
+    ensure_partitions(conn, (r.phenomenon_time_start for r in rows))
+    ids = [
+        int(i)
+        for i in conn.exec_driver_sql(
+            f"SELECT nextval('{_PG_SEQUENCE}') FROM generate_series(1, {len(rows)})"
+        ).scalars()
+    ]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY sta_observation ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        for row_id, r in zip(ids, rows, strict=True):
+            copy.write_row(r.values(row_id))
+    return ids
+
+
+def _insert_sqlite(conn: Connection, rows: Sequence[ObservationRow]) -> list[int]:
+    # The write transaction holds SQLite's only write lock: no one else takes these ids.
+    first = int(conn.execute(select(func.coalesce(func.max(observation.c.id), 0))).scalar_one()) + 1
+    ids = list(range(first, first + len(rows)))
+    marks = ", ".join("?" for _ in COLUMNS)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(
+        f"INSERT INTO sta_observation ({', '.join(COLUMNS)}) VALUES ({marks})",
+        [r.values(i) for i, r in zip(ids, rows, strict=True)],
+    )
+    return ids
+
+
+def _update_time_ranges(conn: Connection, rows: Sequence[ObservationRow]) -> None:
+    """One UPDATE per stream of the batch, widening its phenomenon and result times."""
+    spans: dict[tuple[bool, int], list[int]] = {}
+    for r in rows:
+        multi = r.datastream_id is None
+        key = (multi, int(r.multi_datastream_id if multi else r.datastream_id))  # type: ignore[arg-type]
+        end = (
+            r.phenomenon_time_end if r.phenomenon_time_end is not None else r.phenomenon_time_start
+        )
+        result = r.result_time if r.result_time is not None else r.phenomenon_time_start
+        span = spans.setdefault(key, [r.phenomenon_time_start, end, result, result])
+        span[0] = min(span[0], r.phenomenon_time_start)
+        span[1] = max(span[1], end)
+        span[2] = min(span[2], result)
+        span[3] = max(span[3], result)
+    for (multi, stream_id), (p0, p1, r0, r1) in spans.items():
+        t = multi_datastream if multi else datastream
+        conn.execute(
+            update(t)
+            .where(t.c.id == stream_id)
+            .values(
+                phenomenon_time_start=_least(conn, t.c.phenomenon_time_start, p0),
+                phenomenon_time_end=_greatest(conn, t.c.phenomenon_time_end, p1),
+                result_time_start=_least(conn, t.c.result_time_start, r0),
+                result_time_end=_greatest(conn, t.c.result_time_end, r1),
+            )
+        )
+
+
+def _least(conn: Connection, column: object, value: int) -> object:
+    name = "min" if conn.dialect.name == "sqlite" else "least"
+    return getattr(func, name)(func.coalesce(column, value), value)
+
+
+def _greatest(conn: Connection, column: object, value: int) -> object:
+    name = "max" if conn.dialect.name == "sqlite" else "greatest"
+    return getattr(func, name)(func.coalesce(column, value), value)
