@@ -11,9 +11,10 @@ from pathlib import Path
 from dothi.auth import MIGRATIONS as AUTH_MIGRATIONS
 from dothi.capability import Capability
 from dothi.planning.capability import PLANNING
+from dothi.sensors.capability import SENSORS
 from dothi.spatial.import_hooks import ImportHook
 
-BUILTIN: tuple[Capability, ...] = (PLANNING,)
+BUILTIN: tuple[Capability, ...] = (PLANNING, SENSORS)
 
 
 def migration_folders(capabilities: tuple[Capability, ...] = BUILTIN) -> list[Path]:

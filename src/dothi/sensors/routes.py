@@ -1,29 +1,28 @@
-"""``/sta/v1.1``: the SensorThings API over HTTP — the landing page, reading any resource
-path with its query options, creating entities (deep insert included).
+"""``/sta/v1.1``: the SensorThings API over HTTP — the service root, and every resource
+path read, created, updated or deleted through :mod:`dothi.sensors.sta.service`.
 
-Reading is open to everyone (the city's sensor data are public); writing takes an
-official's account (administrator or editor) and is audited in the same transaction.
+Each write runs in one transaction; the answer (201 with ``Location``) goes out after the
+commit, so an acknowledged entity is durable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy import Connection
 
-from dothi.auth.audit import audit
-from dothi.auth.policy import require_official
+from dothi.auth.policy import Principal
 from dothi.errors import InvalidInput
-from dothi.sensors.actions import STA_CREATE
-from dothi.sensors.sta.codec import decode, self_link
+from dothi.sensors.sta import service
+from dothi.sensors.sta.batch import boundary_of, parse_batch, write_answers
+from dothi.sensors.sta.batch_runner import run_batch
 from dothi.sensors.sta.model import ENTITY_TYPES
-from dothi.sensors.sta.paths import parse_path
-from dothi.sensors.sta.query import parse_query
-from dothi.sensors.sta.reading import Reader
-from dothi.sensors.sta.writes import Created, Parent, create, require_exists
-from dothi.webkit.bodies import json_body
+from dothi.sensors.sta.service import JSON_PATCH, Answer, Context
+from dothi.webkit.bodies import MAX_BODY, json_body
 from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
 
 router = APIRouter(tags=["sensorthings"])
@@ -34,11 +33,35 @@ CONFORMANCE = (
     _REQ + "datamodel",
     _REQ + "resource-path/resource-path-to-entities",
     _REQ + "request-data",
+    _REQ + "create-update-delete",
 )
 
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/sta/v1.1"
+
+
+def _context(request: Request, who: Principal) -> Context:
+    return Context(who, _base(request), db_of(request).port, client_address(request))
+
+
+def _respond(answer: Answer) -> Response:
+    if answer.text:
+        return PlainTextResponse(answer.body, status_code=answer.status)
+    headers = {"Location": answer.location} if answer.location else None
+    if answer.body is None:
+        return Response(status_code=answer.status, headers=headers)
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+async def _run(request: Request, write: bool, work: Callable[[Connection], Answer]) -> Response:
+    db = db_of(request)
+
+    def run() -> Answer:
+        with db.write() if write else db.read() as conn:
+            return work(conn)
+
+    return _respond(await run_in_threadpool(run))
 
 
 @router.get("")
@@ -52,25 +75,30 @@ def landing(request: Request) -> dict[str, Any]:
     }
 
 
+@router.post("/$batch")
+async def batch(request: Request, who: CurrentPrincipal) -> Response:
+    """Lô yêu cầu / a batch request (``multipart/mixed``): its change sets each succeed or
+    fail as a whole, in one transaction."""
+    boundary = boundary_of(request.headers.get("content-type", ""))
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(
+            "Nội dung quá lớn.", "The request body is too large.", code="TooLarge", status=413
+        )
+    items = parse_batch(raw, boundary, "/sta/v1.1")
+    ctx, db = _context(request, who), db_of(request)
+    answers = await run_in_threadpool(run_batch, db, ctx, items)
+    body, media = write_answers(answers)
+    return Response(body, media_type=media)
+
+
 @router.get("/{path:path}")
-async def read(request: Request, path: str) -> Response:
+async def read(request: Request, path: str, who: CurrentPrincipal) -> Response:
     """Đọc / read a resource path (``Things(1)/Datastreams``, ``…/name/$value``, ``$ref``)
     with its query options (``$filter``, ``$expand``, ``$select``, ``$orderby``, ``$top``,
     ``$skip``, ``$count``, ``$resultFormat``)."""
-    rp = parse_path(path)
-    params = dict(request.query_params)
-    opts = parse_query(params)
-    db = db_of(request)
-    base = _base(request)
-
-    def run() -> Any:
-        with db.read() as conn:
-            return Reader(conn, db.port, base).read(rp, opts, {**params, "_path": path})
-
-    body = await run_in_threadpool(run)
-    if rp.value:
-        return PlainTextResponse("" if body is None else str(body))
-    return JSONResponse(body)
+    ctx, params = _context(request, who), dict(request.query_params)
+    return await _run(request, False, lambda conn: service.read(conn, ctx, path, params))
 
 
 @router.post("/{path:path}", status_code=201)
@@ -78,42 +106,30 @@ async def create_entity(request: Request, path: str, who: CurrentPrincipal) -> R
     """Tạo / create an entity in a set (``Things``) or through a link
     (``Things(1)/Datastreams``), with related new entities or links to existing ones
     (``{"@iot.id": 5}``). Answers 201 with ``Location`` once committed."""
-    require_official(who)
-    rp = parse_path(path)
-    if rp.prop is not None or rp.ref or rp.single:
-        raise InvalidInput(
-            "Chỉ tạo thực thể trong một tập (ví dụ Things hoặc Things(1)/Datastreams).",
-            "Entities are created in a set (e.g. Things or Things(1)/Datastreams).",
-            status=405 if rp.single else 400,
-        )
-    data = await json_body(request)
-    item = decode(rp.entity, data, where=rp.entity.name)
-    parent = None
-    if len(rp.steps) > 1:
-        prev, last = rp.steps[-2], rp.steps[-1]
-        assert prev.id is not None and last.nav is not None  # parse_path guarantees it
-        parent = Parent(prev.entity, prev.id, last.nav)
-    db = db_of(request)
-    base = _base(request)
-    client = client_address(request)
+    ctx, data = _context(request, who), await json_body(request)
+    return await _run(request, True, lambda conn: service.post(conn, ctx, path, data))
 
-    def run() -> tuple[int, Any]:
-        created = Created()
-        with db.write() as conn:
-            if parent is not None:
-                require_exists(conn, parent.entity, parent.id)
-            new_id = create(conn, item, created, parent)
-            for entity, entity_id in created.entities:
-                audit(
-                    conn, who, STA_CREATE, target=f"{entity.set_name}({entity_id})", client=client
-                )
-        with db.read() as conn:
-            body = Reader(conn, db.port, base).read(
-                parse_path(f"{rp.entity.set_name}({new_id})"), parse_query({}), {}
-            )
-        return new_id, body
 
-    new_id, body = await run_in_threadpool(run)
-    return JSONResponse(
-        body, status_code=201, headers={"Location": self_link(base, rp.entity, new_id)}
+@router.patch("/{path:path}")
+async def patch_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+    """Cập nhật / update one entity: a JSON merge of what changes, or a JSON Patch
+    (``Content-Type: application/json-patch+json``)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctx, data = _context(request, who), await json_body(request, ("application/json", JSON_PATCH))
+    return await _run(
+        request, True, lambda conn: service.change(conn, ctx, "PATCH", path, data, media)
     )
+
+
+@router.put("/{path:path}")
+async def put_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+    """Thay thế / replace one entity's properties (left-out optional ones become null)."""
+    ctx, data = _context(request, who), await json_body(request)
+    return await _run(request, True, lambda conn: service.change(conn, ctx, "PUT", path, data, ""))
+
+
+@router.delete("/{path:path}")
+async def delete_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+    """Xóa / delete one entity, with what the standard deletes with it."""
+    ctx = _context(request, who)
+    return await _run(request, True, lambda conn: service.remove(conn, ctx, path))

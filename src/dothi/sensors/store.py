@@ -15,13 +15,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from dothi.sensors.tables import datastream, multi_datastream, observation
+from dothi.sensors.tables import datastream, multi_datastream, observation, rollup
 
 #: The columns a batch writes, in order.
 COLUMNS: tuple[str, ...] = tuple(c.name for c in observation.columns)
 _MICROS = 1_000_000
+_HOUR = 3600 * _MICROS
+_DAY = 24 * _HOUR
+#: Daily rollups follow the city's day: Việt Nam keeps UTC+7 all year.
+_LOCAL_OFFSET = 7 * _HOUR
 #: The ids of observations on PostgreSQL (made by the migration 0008_sensors).
 _PG_SEQUENCE = "sta_observation_id_seq"
 
@@ -125,6 +130,7 @@ def insert_observations(conn: Connection, rows: Sequence[ObservationRow]) -> lis
     else:
         ids = _insert_sqlite(conn, rows)
     _update_time_ranges(conn, rows)
+    _update_rollups(conn, rows)
     return ids
 
 
@@ -193,3 +199,61 @@ def _least(conn: Connection, column: object, value: int) -> object:
 def _greatest(conn: Connection, column: object, value: int) -> object:
     name = "max" if conn.dialect.name == "sqlite" else "greatest"
     return getattr(func, name)(func.coalesce(column, value), value)
+
+
+def _update_rollups(conn: Connection, rows: Sequence[ObservationRow]) -> None:
+    """Fold the batch's numeric results into the hourly and daily rollups of their
+    Datastreams: one upsert per (stream, bucket), late and out-of-order readings included."""
+    buckets: dict[tuple[int, str, int], list[float]] = {}
+    for r in rows:
+        if r.datastream_id is None or r.result_kind != 0 or r.result_number is None:
+            continue
+        t, v = r.phenomenon_time_start, r.result_number
+        hour = t - t % _HOUR
+        day = t - (t + _LOCAL_OFFSET) % _DAY
+        for key in ((r.datastream_id, "hour", hour), (r.datastream_id, "day", day)):
+            b = buckets.get(key)
+            if b is None:
+                buckets[key] = [1, v, v, v, t, v]
+            else:
+                b[0] += 1
+                b[1] = min(b[1], v)
+                b[2] = max(b[2], v)
+                b[3] += v
+                if t >= b[4]:
+                    b[4], b[5] = t, v
+    if not buckets:
+        return
+    values = [
+        {
+            "datastream_id": ds,
+            "resolution": res,
+            "bucket": bucket,
+            "count": b[0],
+            "minimum": b[1],
+            "maximum": b[2],
+            "total": b[3],
+            "last_time": b[4],
+            "last_value": b[5],
+        }
+        for (ds, res, bucket), b in buckets.items()
+    ]
+    postgres = conn.dialect.name == "postgresql"
+    stmt = (postgresql.insert if postgres else sqlite.insert)(rollup)
+    new, c = stmt.excluded, rollup.c
+    least, greatest = (func.least, func.greatest) if postgres else (func.min, func.max)
+    later = new.last_time >= c.last_time
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[c.datastream_id, c.resolution, c.bucket],
+            set_={
+                "count": c.count + new.count,
+                "minimum": least(c.minimum, new.minimum),
+                "maximum": greatest(c.maximum, new.maximum),
+                "total": c.total + new.total,
+                "last_time": greatest(c.last_time, new.last_time),
+                "last_value": case((later, new.last_value), else_=c.last_value),
+            },
+        ),
+        values,
+    )

@@ -220,6 +220,22 @@ task = Table(
     Index("ix_sta_task_capability", "tasking_capability_id", "creation_time"),
 )
 
+rollup = Table(
+    "sta_rollup",
+    metadata,
+    _fk("datastream_id", "sta_datastream"),
+    # "hour" or "day" (the city's local day, UTC+7).
+    Column("resolution", String(4), nullable=False),
+    Column("bucket", Micros, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("minimum", Float, nullable=False),
+    Column("maximum", Float, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("last_time", Micros, nullable=False),
+    Column("last_value", Float, nullable=False),
+    Index("ix_sta_rollup_key", "datastream_id", "resolution", "bucket", unique=True),
+)
+
 # -- Observations: built per backend by dothi.sensors.store --------------------------------
 
 observation_metadata = MetaData()
@@ -266,6 +282,7 @@ TABLES: dict[str, Table] = {
         actuator,
         tasking_capability,
         task,
+        rollup,
         observation,
     )
 }

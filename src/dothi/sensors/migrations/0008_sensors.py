@@ -261,6 +261,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_sta_task_capability", "sta_task", ["tasking_capability_id", "creation_time"]
     )
+    op.create_table(
+        "sta_rollup",
+        _fk("datastream_id", "sta_datastream"),
+        sa.Column("resolution", sa.String(4), nullable=False),
+        sa.Column("bucket", _US, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("minimum", sa.Float, nullable=False),
+        sa.Column("maximum", sa.Float, nullable=False),
+        sa.Column("total", sa.Float, nullable=False),
+        sa.Column("last_time", _US, nullable=False),
+        sa.Column("last_value", sa.Float, nullable=False),
+    )
+    op.create_index(
+        "ix_sta_rollup_key", "sta_rollup", ["datastream_id", "resolution", "bucket"], unique=True
+    )
     _create_observation_table(conn)
 
 
@@ -268,6 +283,7 @@ def downgrade() -> None:
     port = context.config.attributes["port"]
     conn = op.get_bind()
     _drop_observation_table(conn)
+    op.drop_table("sta_rollup")
     for table in (
         "sta_task",
         "sta_tasking_capability",

@@ -66,11 +66,17 @@ def stream_of(conn: Connection, datastream_id: int | None, multi_id: int | None)
 def check_result(conn: Connection, values: dict[str, Any]) -> Stream:
     """Check the result columns in ``values`` against the stream's type; the stream."""
     stream = stream_of(conn, values.get("datastream_id"), values.get("multi_datastream_id"))
+    check_against(stream, values)
+    return stream
+
+
+def check_against(stream: Stream, values: dict[str, Any]) -> None:
+    """Check the result columns in ``values`` against ``stream``'s observation type."""
     kind = values["result_kind"]
     if stream.multi:
         result = orjson.loads(values["result_json"]) if kind == JSON else None
         _check_components(stream, result)
-        return stream
+        return
     allowed = RESULT_KINDS.get(stream.observation_type)
     if allowed is not None and kind not in allowed:
         raise InvalidInput(
@@ -87,7 +93,6 @@ def check_result(conn: Connection, values: dict[str, Any]) -> Stream:
             "Kết quả của OM_CountObservation phải là số nguyên.",
             "The result of an OM_CountObservation must be an integer.",
         )
-    return stream
 
 
 def _check_components(stream: Stream, result: Any) -> None:

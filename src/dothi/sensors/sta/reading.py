@@ -25,6 +25,8 @@ from dothi.sensors.tables import TABLES
 #: Entities per page when the client does not say, and at most.
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
+#: Left as they are in a next link's query: OData's own punctuation reads better unescaped.
+_SAFE = "$(),/'"
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ class Reader:
                 top, skip = _top(opts.top), opts.skip or 0
                 rank = func.row_number().over(partition_by=key, order_by=order).label("_rank")
                 ranked = stmt.add_columns(rank).subquery()
-                stmt2 = select(ranked).where(ranked.c._rank > skip, ranked.c._rank <= skip + top + 1)
+                window = (ranked.c._rank > skip, ranked.c._rank <= skip + top + 1)
+                stmt2 = select(ranked).where(*window)
                 stmt2 = stmt2.order_by(ranked.c._parent, ranked.c._rank)
                 for r in self.conn.execute(stmt2).mappings():
                     by_parent.setdefault(int(r["_parent"]), []).append(r)
@@ -174,7 +177,7 @@ def _next_link(base: str, params: dict[str, str], skip: int, top: int) -> str:
     query["$skip"] = str(skip)
     path = params.get("_path", "")
     query.pop("_path", None)
-    return f"{base}/{path}?{urlencode(query, safe='$(),/\\'')}"
+    return f"{base}/{path}?{urlencode(query, safe=_SAFE)}"
 
 
 def path_ids(rp: ResourcePath) -> Select[Any]:
@@ -237,7 +240,12 @@ def data_array(
     chosen = ["id", *[n for n in names if _selected(opts) is None or n in _selected(opts)]]  # type: ignore[operator]
     blocks: dict[tuple[str, int], list[list[Any]]] = {}
     for r in rows:
-        key = ("Datastream", r["datastream_id"]) if r["datastream_id"] else ("MultiDatastream", r["multi_datastream_id"])
+        multi = r["datastream_id"] is None
+        key = (
+            ("MultiDatastream", r["multi_datastream_id"])
+            if multi
+            else ("Datastream", r["datastream_id"])
+        )
         row_out = []
         for name in chosen:
             if name == "id":

@@ -69,7 +69,7 @@ def create(conn: Connection, item: Decoded, created: Created, parent: Parent | N
         )
     created.entities.append((entity, new_id))
     if parent is not None and parent.nav.link is not None:
-        _link(conn, parent.nav, parent.id, new_id)
+        link_pair(conn, parent.nav, parent.id, new_id)
     # Links held elsewhere (Thing → Datastreams, Thing ↔ Locations) once the row exists.
     for nav in entity.navs:
         if nav.local is not None or nav.name not in item.links:
@@ -80,11 +80,11 @@ def create(conn: Connection, item: Decoded, created: Created, parent: Parent | N
                 ids.append(create(conn, child, created, Parent(entity, new_id, nav)))
             else:
                 ids.append(create(conn, child, created))
-                _link(conn, nav, new_id, ids[-1], position=n)
+                link_pair(conn, nav, new_id, ids[-1], position=n)
         if entity.name == "Thing" and nav.name == "Locations":
-            _historical_location(conn, new_id, ids, created)
+            add_historical_location(conn, new_id, ids, created)
     if entity.name == "Location" and parent is not None and parent.entity.name == "Thing":
-        _historical_location(conn, parent.id, [new_id], created)
+        add_historical_location(conn, parent.id, [new_id], created)
     return new_id
 
 
@@ -92,9 +92,9 @@ def _attach(conn: Connection, parent: Parent, existing: int, created: Created) -
     """``POST Things(1)/Locations`` with ``{"@iot.id": 5}``: link the two."""
     nav = parent.nav
     if nav.link is not None:
-        _link(conn, nav, parent.id, existing)
+        link_pair(conn, nav, parent.id, existing)
         if parent.entity.name == "Thing" and nav.name == "Locations":
-            _historical_location(conn, parent.id, [existing], created)
+            add_historical_location(conn, parent.id, [existing], created)
     elif nav.remote is not None:
         # Thing(1) takes over Datastream 3: the link is the Datastream's own column.
         table = TABLES[BY_NAME[nav.target].table]
@@ -108,9 +108,11 @@ def _check_required(
     for nav in entity.navs:
         if not nav.required:
             continue
-        if nav.local is not None and values.get(nav.local) is None:
-            missing.append(nav.name)
-        elif nav.link is not None and not item.links.get(nav.name) and not _via(parent, nav):
+        if nav.local is not None:
+            given = values.get(nav.local) is not None
+        else:
+            given = bool(item.links.get(nav.name)) or _via(parent, nav)
+        if not given:
             missing.append(nav.name)
     if entity.name == "Observation" and (
         (values.get("datastream_id") is None) == (values.get("multi_datastream_id") is None)
@@ -119,7 +121,7 @@ def _check_required(
     if missing:
         raise InvalidInput(
             f"{entity.name} cần liên kết tới: {', '.join(missing)} "
-            '(một thực thể mới, hoặc {{"@iot.id": …}} của thực thể có sẵn).',
+            '(một thực thể mới, hoặc {"@iot.id": …} của thực thể có sẵn).',
             f"{entity.name} needs a link to: {', '.join(missing)} "
             '(a new entity, or {"@iot.id": …} of an existing one).',
         )
@@ -140,7 +142,8 @@ def require_exists(conn: Connection, entity: EntityType, entity_id: int) -> None
         )
 
 
-def _link(conn: Connection, nav: Nav, this_id: int, other_id: int, position: int = 0) -> None:
+def link_pair(conn: Connection, nav: Nav, this_id: int, other_id: int, position: int = 0) -> None:
+    """Link two entities through ``nav``'s link table (once)."""
     assert nav.link is not None
     table_name, this_col, other_col = nav.link
     table: Table = TABLES[table_name]
@@ -156,7 +159,7 @@ def _link(conn: Connection, nav: Nav, this_id: int, other_id: int, position: int
         conn.execute(table.insert().values(**values))
 
 
-def _historical_location(
+def add_historical_location(
     conn: Connection, thing_id: int, location_ids: list[int], created: Created
 ) -> None:
     """A Thing's Locations changed: record where it is from now on (§8.2.3)."""

@@ -1,0 +1,150 @@
+"""One SensorThings request on a connection the caller holds: what the HTTP routes, the
+batch requests (one transaction per change set) and MQTT share.
+
+Reads are open to everyone; writes take an official's account (administrator or editor)
+and are audited in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from dothi.auth.audit import audit
+from dothi.auth.policy import Principal, require_official
+from dothi.db.spatial import SpatialPort
+from dothi.errors import InvalidInput
+from dothi.sensors.actions import STA_CREATE, STA_DELETE, STA_UPDATE
+from dothi.sensors.sta import updates
+from dothi.sensors.sta.codec import decode, self_link
+from dothi.sensors.sta.data_array import create_observations
+from dothi.sensors.sta.model import EntityType
+from dothi.sensors.sta.paths import parse_path
+from dothi.sensors.sta.query import parse_query
+from dothi.sensors.sta.reading import Reader
+from dothi.sensors.sta.writes import Created, Parent, create, require_exists
+
+JSON_PATCH = "application/json-patch+json"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks, from where, and the service root links are made from."""
+
+    who: Principal
+    base: str
+    port: SpatialPort
+    client: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response: status, body (JSON, or text for ``$value``), extra headers."""
+
+    status: int
+    body: Any
+    text: bool = False
+    location: str | None = None
+    created: tuple[tuple[EntityType, int], ...] = ()
+
+
+def read(conn: Connection, ctx: Context, path: str, params: Mapping[str, str]) -> Answer:
+    """``GET``: a resource path with its query options."""
+    rp = parse_path(path)
+    opts = parse_query(params)
+    body = Reader(conn, ctx.port, ctx.base).read(rp, opts, {**params, "_path": path})
+    if rp.value:
+        return Answer(200, "" if body is None else str(body), text=True)
+    return Answer(200, body)
+
+
+def post(conn: Connection, ctx: Context, path: str, data: Any) -> Answer:
+    """``POST``: create in a set (``Things``) or through a link (``Things(1)/Datastreams``)."""
+    require_official(ctx.who)
+    if path.strip("/") == "CreateObservations":
+        return _create_observations(conn, ctx, data)
+    rp = parse_path(path)
+    if rp.prop is not None or rp.ref or rp.single:
+        raise InvalidInput(
+            "Chỉ tạo thực thể trong một tập (ví dụ Things hoặc Things(1)/Datastreams).",
+            "Entities are created in a set (e.g. Things or Things(1)/Datastreams).",
+            status=405 if rp.single else 400,
+        )
+    item = decode(rp.entity, data, where=rp.entity.name)
+    parent = None
+    if len(rp.steps) > 1:
+        prev, last = rp.steps[-2], rp.steps[-1]
+        if prev.id is None or last.nav is None:
+            raise InvalidInput(
+                "Tạo qua liên kết cần id của thực thể cha, ví dụ Things(1)/Datastreams.",
+                "Creating through a link needs the parent's id, e.g. Things(1)/Datastreams.",
+            )
+        require_exists(conn, prev.entity, prev.id)
+        parent = Parent(prev.entity, prev.id, last.nav)
+    created = Created()
+    new_id = create(conn, item, created, parent)
+    _audit(conn, ctx, STA_CREATE, created.entities)
+    body = Reader(conn, ctx.port, ctx.base).read(
+        parse_path(f"{rp.entity.set_name}({new_id})"), parse_query({}), {}
+    )
+    return Answer(
+        201,
+        body,
+        location=self_link(ctx.base, rp.entity, new_id),
+        created=tuple(created.entities),
+    )
+
+
+def _create_observations(conn: Connection, ctx: Context, data: Any) -> Answer:
+    links = create_observations(conn, data, ctx.base)
+    audit(conn, ctx.who, STA_CREATE, target=f"Observations×{len(links)}", client=ctx.client)
+    return Answer(201, links)
+
+
+def change(conn: Connection, ctx: Context, method: str, path: str, data: Any, media: str) -> Answer:
+    """``PATCH`` (merge, or JSON Patch when ``media`` says so) or ``PUT``."""
+    require_official(ctx.who)
+    entity, entity_id = _one_entity(path)
+    created = Created()
+    if method == "PUT":
+        updates.put(conn, entity, entity_id, data, created)
+    elif media == JSON_PATCH:
+        updates.json_patch(conn, entity, entity_id, data, created)
+    else:
+        updates.patch(conn, entity, entity_id, data, created)
+    _audit(conn, ctx, STA_UPDATE, [(entity, entity_id)])
+    _audit(conn, ctx, STA_CREATE, created.entities)
+    body = Reader(conn, ctx.port, ctx.base).read(
+        parse_path(f"{entity.set_name}({entity_id})"), parse_query({}), {}
+    )
+    return Answer(200, body, created=tuple(created.entities))
+
+
+def remove(conn: Connection, ctx: Context, path: str) -> Answer:
+    """``DELETE`` one entity, with what the standard deletes with it."""
+    require_official(ctx.who)
+    entity, entity_id = _one_entity(path)
+    updates.delete_entity(conn, entity, entity_id)
+    _audit(conn, ctx, STA_DELETE, [(entity, entity_id)])
+    return Answer(200, None)
+
+
+def _one_entity(path: str) -> tuple[EntityType, int]:
+    rp = parse_path(path)
+    last = rp.steps[-1]
+    if len(rp.steps) != 1 or last.id is None or rp.prop is not None or rp.ref:
+        raise InvalidInput(
+            "Cập nhật và xóa nhắm vào một thực thể theo id, ví dụ Things(1).",
+            "Updates and deletes address one entity by its id, e.g. Things(1).",
+        )
+    return rp.entity, last.id
+
+
+def _audit(
+    conn: Connection, ctx: Context, action: str, entities: list[tuple[EntityType, int]]
+) -> None:
+    for entity, entity_id in entities:
+        audit(conn, ctx.who, action, target=f"{entity.set_name}({entity_id})", client=ctx.client)
