@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-
 from sta_client import ROOT, sta_client, thing
 
 from dothi.config import Settings
