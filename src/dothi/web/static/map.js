@@ -412,11 +412,13 @@ function display(layerId, field, value) {
 const fieldTitle = (layerId, field) => shown.get(layerId)?.labels?.fields?.[field] ?? field;
 const illustrativeBadge = () => el("span", { className: "badge" }, T.illustrative);
 
+// The plan's status in the words the API gives it (status_label), which the sheet and the
+// consultation page use too: the card never says it differently from the PDF.
 function planStatus(planId) {
   const plan = plans.get(planId);
   if (!planId) return null;
   if (!plan) return T.status_unknown;
-  return T[`status_${plan.status}`] ?? plan.status;
+  return plan.status_label?.[LANG] ?? T[`status_${plan.status}`] ?? T.status_unknown;
 }
 
 // -- The popup: the features at the clicked place, the one meant first --------------------
