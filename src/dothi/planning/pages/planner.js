@@ -8,19 +8,9 @@ import { signIn } from "./signin.js";
 const api = (path) => new URL(path, document.baseURI);
 let token = "";
 
-// The page's language, as the server negotiates it: the remembered choice (cookie
-// dothi_lang), else the browser's languages, else Vietnamese.
-function language() {
-  const chosen = document.cookie.split(";").map((c) => c.trim().split("="))
-    .find(([name]) => name === "dothi_lang")?.[1];
-  if (chosen === "vi" || chosen === "en") return chosen;
-  for (const tag of navigator.languages ?? [navigator.language]) {
-    const primary = String(tag).toLowerCase().split("-")[0];
-    if (primary === "vi" || primary === "en") return primary;
-  }
-  return "vi";
-}
-const LANG = language();
+// The page's language: the one the server wrote the page in (<html lang>), from the
+// visitor's choice (cookie dothi_lang), else the browser's languages, else Vietnamese.
+const LANG = document.documentElement.lang === "en" ? "en" : "vi";
 const tr = (vi, en) => (LANG === "en" ? en : vi);
 const pick = (label) => (label && typeof label === "object" ? label[LANG] ?? label.vi : label);
 // A name written "Vietnamese / English" in the page's language, as dothi.planning.plans.name_in.
@@ -32,15 +22,9 @@ function named(name) {
 }
 const planName = (plan) => pick(plan.name_label) ?? named(plan.name);
 
-// The HTML is written in Vietnamese with each English text beside it (data-en); show one.
-function translatePage() {
-  document.documentElement.lang = LANG;
-  if (LANG === "en") {
-    for (const node of document.querySelectorAll("[data-en]")) node.textContent = node.dataset.en;
-    for (const node of document.querySelectorAll("[data-en-placeholder]")) {
-      node.placeholder = node.dataset.enPlaceholder;
-    }
-  }
+// The server writes the page's text in its language; the script keeps the language switch
+// coming back to this page.
+function languageLink() {
   const other = LANG === "en" ? "vi" : "en";
   const link = document.getElementById("language");
   link.textContent = other === "en" ? "English" : "Tiếng Việt";
@@ -232,7 +216,7 @@ async function compare() {
   window.dothiCompared = ids.length;
 }
 
-translatePage();
+languageLink();
 
 document.getElementById("compare").addEventListener("click", () => { window.dothiDone = compare(); });
 
