@@ -115,11 +115,11 @@ def _check_drafts_and_labels(page: Any) -> None:
     text = _click(page, *BT11)
     card = page.locator("#planning").inner_text()
     # The popup shows the zone in force, as the card does, and says so.
-    assert "Ô quy hoạch" in text and "Đã phê duyệt – đang có hiệu lực" in text
+    assert "Ô quy hoạch" in text and "Đã phê duyệt, đang có hiệu lực" in text
     assert "Dữ liệu minh họa" in text and "Mật độ xây dựng" in text
     assert "Ô quy hoạch BT-11" in card and "tầng cao ≤ 9" in card and "3,6" in card
     assert "Ô theo dự thảo BT-11" in card and "tầng cao ≤ 12" in card
-    assert "Dự thảo đang lấy ý kiến – chưa có hiệu lực" in card
+    assert "Dự thảo đang lấy ý kiến (chưa có hiệu lực)" in card
     assert "Đất ở" in card and "Dữ liệu minh họa" in card
     assert not CODES.search(text), text
     assert not CODES.search(card), card

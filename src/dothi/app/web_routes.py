@@ -37,8 +37,9 @@ from dothi.web import (
     vendor_file,
 )
 from dothi.web.pages import error_page
+from dothi.web.texts import other_language
 from dothi.webkit.deps import db_of
-from dothi.webkit.pages import PageLanguage, page_language, page_path, root_href
+from dothi.webkit.pages import PageLanguage, page_language, page_path, root_href, switch_href
 
 log = logging.getLogger("dothi.web")
 
@@ -96,14 +97,17 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
         return HTMLResponse(map_page(web, layers, lang), headers=headers)
 
     def other_page(page: Page, request: Request) -> HTMLResponse:
+        lang = page_language(request)
         headers = {
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-cache",
             "Content-Security-Policy": page_security_policy(),
+            "Content-Language": lang,
             # The language comes from the request: caches keep one copy per language.
             "Vary": "Cookie, Accept-Language",
         }
-        return HTMLResponse(page_html(page.html, page_language(request)), headers=headers)
+        switch = switch_href(request, other_language(lang)[0])
+        return HTMLResponse(page_html(page.html, lang, switch), headers=headers)
 
     for page in (p for capability in capabilities for p in capability.pages):
         # The page's text is read per request: small, and an upgrade shows at once.

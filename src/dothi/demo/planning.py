@@ -50,7 +50,7 @@ _COMMENTS = (
 _SCENARIOS = (
     {
         "id": "minh-hoa-a",
-        "name": "Phương án A: quy hoạch 2026 (minh họa) / Scenario A: the 2026 plan",
+        "name": "Phương án A: quy hoạch 2026 / Scenario A: the 2026 plan",
         "plan_id": PLAN_2026,
         "assumptions": {
             "floor_area_per_person_m2": 30,
@@ -62,7 +62,7 @@ _SCENARIOS = (
     },
     {
         "id": "minh-hoa-b",
-        "name": "Phương án B: điều chỉnh 2027 (minh họa) / Scenario B: the 2027 draft",
+        "name": "Phương án B: điều chỉnh 2027 / Scenario B: the 2027 draft",
         "plan_id": PLAN_2027,
         "assumptions": {
             "floor_area_per_person_m2": 30,

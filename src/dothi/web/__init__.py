@@ -127,11 +127,50 @@ def page_security_policy() -> str:
     )
 
 
-def page_html(path: Path, lang: str = "vi") -> str:
-    """The HTML of a capability's page (e.g. ``consultation``) in the visitor's language:
-    ``<html lang>`` says it, and the page's script writes its text in it."""
+#: An element with text only whose English the file gives beside it: ``<h2 data-en="…">``.
+_DATA_EN = re.compile(
+    r'(<(?P<tag>[a-z][a-z0-9]*)\b[^<>]*?\sdata-en="(?P<en>[^"]*)"[^<>]*>)[^<]*(?=</(?P=tag)>)'
+)
+_START_TAG = re.compile(r"<[a-z][a-z0-9]*\b[^<>]*>")
+_PLACEHOLDER = re.compile(r'(\splaceholder=")[^"]*(")')
+_EN_PLACEHOLDER = re.compile(r'\sdata-en-placeholder="([^"]*)"')
+#: The page's switch to the other language.
+_LANGUAGE_LINK = re.compile(r'<a id="language"[^<>]*>[^<]*</a>')
+
+
+def _english_placeholder(tag: re.Match[str]) -> str:
+    text = tag.group(0)
+    english = _EN_PLACEHOLDER.search(text)
+    if english is None:
+        return text
+    return _PLACEHOLDER.sub(lambda m: m.group(1) + english.group(1) + m.group(2), text, count=1)
+
+
+def page_html(path: Path, lang: str = "vi", switch: str | None = None) -> str:
+    """The HTML of a capability's page (e.g. ``planner``) in the visitor's language.
+
+    The file is written in Vietnamese; ``<html lang>`` says the page's language, and for an
+    English page the texts the file gives in English too (``data-en``,
+    ``data-en-placeholder``) are written in English here, so that the page shows one
+    language from its first paint, before its script runs. ``switch``: the link to this
+    page in the other language (:func:`dothi.webkit.pages.switch_href`), which the
+    page's ``<a id="language">`` becomes.
+    """
     text = path.read_text(encoding="utf-8")
-    return text.replace('<html lang="vi">', f'<html lang="{"en" if lang == "en" else "vi"}">', 1)
+    page_lang: Language = "en" if lang == "en" else "vi"
+    text = text.replace('<html lang="vi">', f'<html lang="{page_lang}">', 1)
+    if page_lang == "en":
+        # Entities of the attribute (&amp;, &quot;) mean the same as element text.
+        text = _DATA_EN.sub(lambda m: m.group(1) + m.group("en"), text)
+        text = _START_TAG.sub(_english_placeholder, text)
+    if switch is not None:
+        other, name = other_language(page_lang)
+        link = (
+            f'<a id="language" href="{html.escape(switch)}" lang="{other}" '
+            f'hreflang="{other}">{name}</a>'
+        )
+        text = _LANGUAGE_LINK.sub(lambda _: link, text, count=1)
+    return text
 
 
 def layer_items(layers: Sequence[tuple[str, str, str]], lang: Language = "vi") -> str:

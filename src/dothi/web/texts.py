@@ -58,13 +58,15 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "no": ("Không", "No"),
     "illustrative": ("Dữ liệu minh họa", "Illustrative data"),
     "plan_status": ("Trạng thái đồ án", "Plan status"),
-    "status_draft": ("Dự thảo – chưa có hiệu lực", "Draft – not in force"),
+    # As dothi.planning.plans.STATUS_LABELS words them (the API's status_label, which the
+    # page prefers): for a plan the API sent without one.
+    "status_draft": ("Bản nháp (chưa công bố)", "Draft (not published)"),
     "status_consultation": (
-        "Dự thảo đang lấy ý kiến – chưa có hiệu lực",
-        "Draft in consultation – not in force",
+        "Dự thảo đang lấy ý kiến (chưa có hiệu lực)",
+        "Draft in consultation (not in force)",
     ),
-    "status_approved": ("Đã phê duyệt – đang có hiệu lực", "Approved – in force"),
-    "status_superseded": ("Đã được thay thế – hết hiệu lực", "Superseded – no longer in force"),
+    "status_approved": ("Đã phê duyệt, đang có hiệu lực", "Approved, in force"),
+    "status_superseded": ("Đã được thay thế (hết hiệu lực)", "Superseded (no longer in force)"),
     "status_unknown": ("Đồ án chưa đăng ký", "Plan not registered"),
     "view_record": ("Xem bản ghi", "View record"),
     "previous": ("Đối tượng trước", "Previous feature"),

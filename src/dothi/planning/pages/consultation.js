@@ -15,50 +15,8 @@ const ACCEPTED = ["image/jpeg", "image/png", "application/pdf"];
 // Zone codes sort as people read them: BT-2 before BT-11.
 const byCode = new Intl.Collator(lang, { numeric: true, sensitivity: "base" }).compare;
 
-// The page's words: [Vietnamese, English].
-const TEXT = {
-  title: ["Lấy ý kiến cộng đồng về quy hoạch", "Public consultation on plans"],
-  nav_map: ["Bản đồ", "Map"],
-  nav_planner: ["Phương án", "Scenarios"],
-  plans: ["Đồ án đang và đã lấy ý kiến", "Plans in consultation"],
-  loading: ["Đang tải…", "Loading…"],
-  changes: ["Nội dung điều chỉnh so với quy hoạch đang có hiệu lực",
-    "What the draft changes against the plan in force"],
-  col_zone: ["Ô", "Zone"],
-  col_change: ["Thay đổi", "Change"],
-  col_before: ["Đang có hiệu lực", "In force now"],
-  col_after: ["Dự thảo đề xuất", "Proposed by the draft"],
-  documents: ["Hồ sơ đồ án", "The plan's documents"],
-  document_title: ["Tiêu đề tài liệu", "Document title"],
-  document_kind: ["Loại tài liệu", "Kind of document"],
-  document_file: ["Tệp: ảnh JPG, PNG hoặc tệp PDF, tối đa 20 MiB",
-    "File: JPG or PNG photo, or PDF file, at most 20 MiB"],
-  upload: ["Tải lên", "Upload"],
-  send_comment: ["Gửi góp ý", "Send a comment"],
-  topic: ["Chủ đề", "Topic"],
-  zone: ["Ô quy hoạch", "Zone"],
-  whole_plan: ["Toàn đồ án", "The whole plan"],
-  comment: ["Nội dung", "Comment"],
-  files: ["Tệp đính kèm: ảnh JPG, PNG hoặc tệp PDF, tối đa 3 tệp, mỗi tệp không quá 5 MiB",
-    "Attachments: JPG or PNG photos, or PDF files; at most 3, each at most 5 MiB"],
-  files_note: ["Tệp được công bố cùng góp ý. Ảnh được bỏ thông tin vị trí, thời gian chụp; tệp PDF "
-    + "giữ nguyên thông tin tác giả ghi trong tệp.", "Files are published with the comment. Photos "
-    + "lose their location and time; PDF files keep the author details written in them."],
-  contact: ["Thông tin liên hệ (không bắt buộc)", "Contact (optional)"],
-  contact_note: ["Được mã hóa, chỉ cơ quan quản lý xem được, không bao giờ công khai.",
-    "Encrypted, seen by the authority only, never made public."],
-  name: ["Họ tên", "Name"],
-  phone: ["Điện thoại", "Phone"],
-  send: ["Gửi", "Send"],
-  pending: ["Góp ý chờ kiểm duyệt", "Comments awaiting moderation"],
-  published: ["Góp ý đã công bố và trả lời", "Published comments and answers"],
-  login: ["Cán bộ đăng nhập để kiểm duyệt, trả lời góp ý và thêm hồ sơ",
-    "Officials sign in to moderate and answer comments and add documents"],
-  account: ["tài khoản", "account"],
-  password: ["mật khẩu", "password"],
-  sign_in: ["Đăng nhập", "Sign in"],
-};
-const tr = (key) => TEXT[key][lang === "en" ? 1 : 0];
+// The page's own words come from the server in its language (data-en in the HTML); the
+// script's own are written w(Vietnamese, English).
 const w = (vi, en) => (lang === "en" ? en : vi);
 // A label the API gives in both languages: {vi, en}.
 const pick = (label) => (label ? label[lang] ?? label.vi : "");
@@ -77,12 +35,8 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function translatePage() {
-  document.title = `Dothi — ${tr("title")}`;
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = tr(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
-    node.placeholder = tr(node.dataset.i18nPlaceholder);
-  }
+// The language switch and the kinds of documents, in the page's language.
+function setUpPage() {
   // The switch to the other language comes back to this very page (plan, zone, place).
   const other = lang === "en" ? "vi" : "en";
   const link = document.getElementById("language");
@@ -521,7 +475,7 @@ async function choose(plan, wantedZone) {
   zones = zoneDoc.features.sort((a, b) => byCode(a.properties.zone_code ?? a.id, b.properties.zone_code ?? b.id));
   zoneCodes.clear();
   const select = document.getElementById("zone");
-  select.replaceChildren(el("option", { value: "" }, tr("whole_plan")));
+  select.replaceChildren(el("option", { value: "" }, w("Toàn đồ án", "The whole plan")));
   for (const f of zones) {
     const code = f.properties.zone_code ?? f.id;
     zoneCodes.set(f.id, code);
@@ -599,7 +553,7 @@ async function send(event) {
 }
 
 async function start() {
-  translatePage();
+  setUpPage();
   const topics = (await getJson("planning/comment-topics")).topics;
   document.getElementById("topic").replaceChildren(
     ...topics.map((t) => el("option", { value: t.id }, t[lang] ?? t.vi)));

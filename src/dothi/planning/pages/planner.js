@@ -8,31 +8,23 @@ import { signIn } from "./signin.js";
 const api = (path) => new URL(path, document.baseURI);
 let token = "";
 
-// The page's language, as the server negotiates it: the remembered choice (cookie
-// dothi_lang), else the browser's languages, else Vietnamese.
-function language() {
-  const chosen = document.cookie.split(";").map((c) => c.trim().split("="))
-    .find(([name]) => name === "dothi_lang")?.[1];
-  if (chosen === "vi" || chosen === "en") return chosen;
-  for (const tag of navigator.languages ?? [navigator.language]) {
-    const primary = String(tag).toLowerCase().split("-")[0];
-    if (primary === "vi" || primary === "en") return primary;
-  }
-  return "vi";
-}
-const LANG = language();
+// The page's language: the one the server wrote the page in (<html lang>), from the
+// visitor's choice (cookie dothi_lang), else the browser's languages, else Vietnamese.
+const LANG = document.documentElement.lang === "en" ? "en" : "vi";
 const tr = (vi, en) => (LANG === "en" ? en : vi);
 const pick = (label) => (label && typeof label === "object" ? label[LANG] ?? label.vi : label);
+// A name written "Vietnamese / English" in the page's language, as dothi.planning.plans.name_in.
+function named(name) {
+  const text = String(name ?? "");
+  const at = text.indexOf(" / ");
+  if (at < 0) return text;
+  return (LANG === "en" ? text.slice(at + 3) : text.slice(0, at)).trim();
+}
+const planName = (plan) => pick(plan.name_label) ?? named(plan.name);
 
-// The HTML is written in Vietnamese with each English text beside it (data-en); show one.
-function translatePage() {
-  document.documentElement.lang = LANG;
-  if (LANG === "en") {
-    for (const node of document.querySelectorAll("[data-en]")) node.textContent = node.dataset.en;
-    for (const node of document.querySelectorAll("[data-en-placeholder]")) {
-      node.placeholder = node.dataset.enPlaceholder;
-    }
-  }
+// The server writes the page's text in its language; the script keeps the language switch
+// coming back to this page.
+function languageLink() {
   const other = LANG === "en" ? "vi" : "en";
   const link = document.getElementById("language");
   link.textContent = other === "en" ? "English" : "Tiếng Việt";
@@ -48,7 +40,7 @@ function num(value, digits = 2) {
   const text = Number(value).toLocaleString("en-US", { maximumFractionDigits: digits });
   return LANG === "en" ? text : text.replaceAll(",", " ").replace(".", ",");
 }
-const show = (v) => (typeof v === "number" ? num(v) : v === null || v === undefined ? "–" : String(v));
+const show = (v) => (typeof v === "number" ? num(v) : v === null || v === undefined ? "–" : named(v));
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -104,10 +96,10 @@ async function loadScenarios() {
     call("planning/plans").then((r) => r.json()),
     call("planning/regulations").then((r) => r.json()),
   ]);
-  const names = Object.fromEntries(plans.plans.map((p) => [p.id, p.name]));
+  const names = Object.fromEntries(plans.plans.map((p) => [p.id, planName(p)]));
   const list = document.getElementById("scenarios");
   list.replaceChildren(...scenarios.scenarios.map((s) => el("li", {}, el("label", {},
-    el("input", { type: "checkbox", value: s.id }), " ", el("strong", {}, s.name),
+    el("input", { type: "checkbox", value: s.id }), " ", el("strong", {}, named(s.name)),
     s.illustrative ? ` (${tr("minh họa", "illustrative")})` : "", el("br"),
     el("span", { className: "muted" },
       `${names[s.plan_id] ?? tr("đồ án không xem được", "a plan you cannot see")} · ` +
@@ -117,13 +109,13 @@ async function loadScenarios() {
     list.replaceChildren(el("li", { className: "muted" }, tr("Chưa có phương án nào.", "No scenario yet.")));
   }
   document.getElementById("s-plan").replaceChildren(...plans.plans.map((p) =>
-    el("option", { value: p.id }, `${p.name} (${tr(...(STATUS[p.status] ?? [p.status, p.status]))})`)));
+    el("option", { value: p.id }, `${planName(p)} (${tr(...(STATUS[p.status] ?? [p.status, p.status]))})`)));
   document.getElementById("s-edition").replaceChildren(...regulations.editions.map((e) =>
     el("option", { value: e.code, selected: e.in_force }, `${e.code} (${tr("từ", "from")} ${e.valid_from})`)));
 }
 
 function table(doc) {
-  const names = doc.scenarios.map((s) => s.scenario.name);
+  const names = doc.scenarios.map((s) => named(s.scenario.name));
   const diffs = names.slice(1).map((n) => `${tr("Chênh lệch", "Difference")}: ${n} − ${names[0]}`);
   const head = el("tr", {}, el("th", {}, tr("Chỉ tiêu", "Indicator")), el("th", {}, tr("Đơn vị", "Unit")),
     ...names.map((n) => el("th", {}, n)), ...diffs.map((d) => el("th", { className: "diff" }, d)));
@@ -184,7 +176,7 @@ function legend(doc) {
   const items = doc.scenarios.map((s, i) => {
     const key = el("span", { className: "key" });
     key.style.background = COLOURS[i % COLOURS.length];
-    return el("span", {}, key, s.scenario.name);
+    return el("span", {}, key, named(s.scenario.name));
   });
   const hatched = el("span", { className: "key fill missing" });
   items.push(el("span", {}, hatched, tr("gạch chéo, –: không có số liệu", "hatched, –: no value")));
@@ -224,7 +216,7 @@ async function compare() {
   window.dothiCompared = ids.length;
 }
 
-translatePage();
+languageLink();
 
 document.getElementById("compare").addEventListener("click", () => { window.dothiDone = compare(); });
 

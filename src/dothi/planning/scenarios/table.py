@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dothi.i18n import Language, format_number
+from dothi.planning.plans import name_in
 from dothi.planning.regulations import urban_classes
 
 Doc = dict[str, Any]
@@ -47,7 +48,8 @@ _FIXED: list[tuple[str, str, str, str, str]] = [
     # key (a path in the indicators), group, vi, en, unit
     ("plan.name", "scenario", "Đồ án", "Plan", ""),
     ("edition.code", "scenario", "Ấn bản quy chuẩn", "Regulation edition", ""),
-    ("norm_set.id", "scenario", "Bộ chỉ tiêu hạ tầng", "Infrastructure norm set", ""),
+    # The set's title ("vi / en"), not its id: pages and files show what people read.
+    ("norm_set.title", "scenario", "Bộ chỉ tiêu hạ tầng", "Infrastructure norm set", ""),
     (
         "scenario.assumptions.floor_area_per_person_m2",
         "scenario",
@@ -194,6 +196,9 @@ def warnings(docs: list[Doc]) -> list[Doc]:
             a, b = _get(path)(first), _get(path)(d)
             if a != b:
                 keys.append(path)
+                # What differs is said as people read it (a norm set by its title).
+                shown = _get(_SHOWN.get(path, path))
+                a, b = shown(first), shown(d)
                 vi_parts.append(f"{vi} từ {_show(a)} thành {_show(b)}")
                 en_parts.append(f"{en} {_show(a, 'en')} to {_show(b, 'en')}")
         if not keys:
@@ -219,19 +224,26 @@ def warnings(docs: list[Doc]) -> list[Doc]:
                 )
                 + "."
             )
+        # Each sentence names the scenarios in its own language ("vi / en" names).
         a_name, b_name = first["scenario"]["name"], d["scenario"]["name"]
+        a_vi, b_vi = name_in(a_name, "vi"), name_in(b_name, "vi")
+        a_en, b_en = name_in(a_name, "en"), name_in(b_name, "en")
         out.append(
             {
                 "scenarios": [first["scenario"]["id"], d["scenario"]["id"]],
                 "differs": keys,
-                "vi": f"«{b_name}» khác «{a_name}» không chỉ ở đồ án mà cả ở "
+                "vi": f"«{b_vi}» khác «{a_vi}» không chỉ ở đồ án mà cả ở "
                 f"{'; '.join(vi_parts)}: chênh lệch chỉ tiêu không chỉ do đồ án.{vi_more}",
-                "en": f"'{b_name}' differs from '{a_name}' in more than the plan — "
+                "en": f"'{b_en}' differs from '{a_en}' in more than the plan — "
                 f"{'; '.join(en_parts)}: the figures do not differ because of the plan "
                 f"alone.{en_more}",
             }
         )
     return out
+
+
+#: Settings compared by one path and shown by another.
+_SHOWN = {"norm_set.id": "norm_set.title"}
 
 
 def _show(value: Any, lang: Language = "vi") -> str:
@@ -240,7 +252,7 @@ def _show(value: Any, lang: Language = "vi") -> str:
     if _number(value):
         return format_number(value, 4, lang)
     classes = {c.code: c.label for c in urban_classes()}
-    return classes[value][lang] if value in classes else str(value)
+    return classes[value][lang] if value in classes else name_in(str(value), lang)
 
 
 def _rows(docs: list[Doc]) -> list[Doc]:

@@ -412,11 +412,13 @@ function display(layerId, field, value) {
 const fieldTitle = (layerId, field) => shown.get(layerId)?.labels?.fields?.[field] ?? field;
 const illustrativeBadge = () => el("span", { className: "badge" }, T.illustrative);
 
+// The plan's status in the words the API gives it (status_label), which the sheet and the
+// consultation page use too: the card never says it differently from the PDF.
 function planStatus(planId) {
   const plan = plans.get(planId);
   if (!planId) return null;
   if (!plan) return T.status_unknown;
-  return T[`status_${plan.status}`] ?? plan.status;
+  return plan.status_label?.[LANG] ?? T[`status_${plan.status}`] ?? T.status_unknown;
 }
 
 // -- The popup: the features at the clicked place, the one meant first --------------------
@@ -533,8 +535,12 @@ function planningCard(doc, lookupQuery) {
       item.append(el("p", { className: "change" }, el("strong", {}, `${c.title[LANG]}: `),
         `${T.now} ${c.before_text[LANG]}, ${T.proposed} ${c.after_text[LANG]}`));
     }
-    if (z.properties.plan_id && lookupQuery.startsWith("lon=")) {
-      const href = api(`consultation?plan=${encodeURIComponent(z.properties.plan_id)}&${lookupQuery}`).href;
+    if (z.properties.plan_id) {
+      // A place clicked on the map goes with the comment; a parcel found by its address or
+      // number has no point, so the link names the zone it lies in.
+      const where = lookupQuery.startsWith("lon=") ? lookupQuery
+        : `zone=${encodeURIComponent(z.properties.zone_code ?? z.zone_uid)}`;
+      const href = api(`consultation?plan=${encodeURIComponent(z.properties.plan_id)}&${where}`).href;
       item.append(el("p", {}, el("a", { className: "comment-here", href }, T.comment_here)));
     }
   }
