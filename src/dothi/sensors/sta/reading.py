@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
 from dothi.db.spatial import SpatialPort
 from dothi.errors import InvalidInput, NotFound
 from dothi.sensors.sta.codec import encode, encode_value, self_link
-from dothi.sensors.sta.filter_sql import Column, ResultColumns, order_by, where
+from dothi.sensors.sta.filter_sql import Column, ResultColumns, TimeInterval, order_by, where
 from dothi.sensors.sta.model import EntityType, Nav, target
 from dothi.sensors.sta.paths import ResourcePath
-from dothi.sensors.sta.query import Expand, QueryOptions
+from dothi.sensors.sta.query import Expand, QueryOptions, nested_expands
 from dothi.sensors.tables import TABLES
 
 #: Entities per page when the client does not say, and at most.
@@ -106,7 +106,7 @@ class Reader:
         """Write the related entities of ``rows`` into ``outs``, one query per link."""
         if not rows:
             return
-        for exp in _merged(expands):
+        for exp in nested_expands(expands):
             nav = entity.nav(exp.path[0])
             if nav is None:
                 raise InvalidInput(
@@ -134,8 +134,6 @@ class Reader:
             else:
                 for r in self.conn.execute(stmt).mappings():
                     by_parent.setdefault(int(r["_parent"]), []).append(r)
-            nested = [Expand(exp.path[1:], opts)] if len(exp.path) > 1 else list(opts.expand)
-            child_opts = opts if len(exp.path) == 1 else QueryOptions()
             for row, out in zip(rows, outs, strict=True):
                 children = by_parent.get(int(row["id"]), [])
                 if nav.many:
@@ -145,19 +143,13 @@ class Reader:
                     link = f"{self_link(self.base, entity, int(row['id']))}/{nav.name}"
                     if more:
                         out[f"{nav.name}@iot.nextLink"] = f"{link}?$top={top}&$skip={skip + top}"
-                encoded = [encode(kind, c, self.base, _selected(child_opts)) for c in children]
-                self._expand(kind, children, encoded, nested)
+                encoded = [encode(kind, c, self.base, _selected(opts)) for c in children]
+                self._expand(kind, children, encoded, opts.expand)
                 out[nav.name] = encoded if nav.many else (encoded[0] if encoded else None)
 
 
-def _merged(expands: Sequence[Expand]) -> list[Expand]:
-    return list(expands)
-
-
 def _selected(opts: QueryOptions) -> frozenset[str] | None:
-    if not opts.select:
-        return None
-    return frozenset(p[0] if isinstance(p, tuple) else p for p in opts.select)
+    return frozenset(opts.select) if opts.select else None
 
 
 def _top(top: int | None) -> int:
@@ -276,16 +268,18 @@ class TableResolver:
         self.dialect = dialect
         self.port = port
 
-    def column(self, path: tuple[str, ...]) -> Column | ResultColumns:
+    def column(self, path: tuple[str, ...]) -> Column | ResultColumns | TimeInterval:
         """The column (or the result's columns) that ``path`` names."""
         return resolve(self.entity, self.table, path)
 
 
-def resolve(entity: EntityType, table: Table, path: tuple[str, ...]) -> Column | ResultColumns:
+def resolve(
+    entity: EntityType, table: Table, path: tuple[str, ...]
+) -> Column | ResultColumns | TimeInterval:
     """See :meth:`TableResolver.column`."""
     head = path[0]
     if head in ("id", "@iot.id") and len(path) == 1:
-        return Column(table.c.id, "id")
+        return Column(table.c.id, "id", nullable=False)
     prop = entity.prop(head)
     if prop is not None:
         return _prop_column(entity, table, prop.kind, prop.column, path)
@@ -294,30 +288,30 @@ def resolve(entity: EntityType, table: Table, path: tuple[str, ...]) -> Column |
         kind = target(nav)
         other = TABLES[kind.table].alias()
         inner = resolve(kind, other, path[1:])
-        if isinstance(inner, ResultColumns):
+        if not isinstance(inner, Column):
             raise _unknown(entity, path)
         link = nav_condition(nav, entity, other, select(table.c.id))  # correlated
         sub = select(inner.expr).where(link).correlate(table).scalar_subquery()
-        return Column(sub, inner.kind)
+        return Column(sub, inner.kind, json_path=inner.json_path)
     raise _unknown(entity, path)
 
 
 def _prop_column(
     entity: EntityType, table: Table, kind: str, column: str, path: tuple[str, ...]
-) -> Column | ResultColumns:
+) -> Column | ResultColumns | TimeInterval:
     if kind == "result":
         t = table.c
         return ResultColumns(t.result_number, t.result_text, t.result_json, t.result_kind)
     if kind in ("object", "json"):
-        return Column(table.c[column], "json")
+        return Column(table.c[column], "json", json_path=path[1:])
     if len(path) > 1:
         raise _unknown(entity, path)
     if kind == "text":
         return Column(table.c[column], "text")
-    if kind in ("time",) or column == "creation_time":
+    if kind == "time" or column == "creation_time":
         return Column(table.c[column], "time")
-    if kind in ("interval",) or column in ("phenomenon_time", "result_time"):
-        return Column(table.c[f"{column}_start"], "time")
+    if kind == "interval" or column in ("phenomenon_time", "result_time"):
+        return TimeInterval(table.c[f"{column}_start"], table.c[f"{column}_end"])
     if kind == "geojson":
         return Column(table.c.geom, "geometry")
     raise _unknown(entity, path)
