@@ -67,13 +67,21 @@ need_postgis() {
 # Noto Sans, with every Vietnamese glyph, for the PDF documents.
 need_fonts() { need_file /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf fonts-noto-core; }
 
+# MQTT for the sensors: the broker Dothi runs for itself (with its dynamic-security plugin,
+# same package), and Debian's command-line clients, which devices and the tests use.
+need_mqtt() {
+  need_file /usr/sbin/mosquitto mosquitto
+  need_command mosquitto_pub mosquitto-clients
+}
+
 # What the tests run: PostgreSQL + PostGIS for the second backend, GDAL's tools for the
-# client tests and benchmarks, Chromium for the pages' browser tests.
+# client tests and benchmarks, Chromium for the pages' browser tests, mosquitto.
 need_test_tools() {
   need_postgis
   need_command ogr2ogr gdal-bin
   need_file /usr/bin/chromium chromium
   need_fonts
+  need_mqtt
 }
 
 check_python() {
@@ -124,6 +132,7 @@ check_python
 case "$task" in
   demo)
     need_fonts
+    need_mqtt
     setup_venv ""
     setup_web
     exec "$VENV/bin/dothi" demo "$@"
