@@ -191,7 +191,7 @@ class Worker:
         hold: bool = False,
         group: str | None = None,
     ) -> None:
-        env = {**os.environ, "DOTHI_TEST_MQTT_URL": _url_with_password(broker)}
+        env = {**os.environ, "DOTHI_TEST_MQTT_URL": url_with_password(broker)}
         args = [sys.executable, __file__, client_id, topic, str(out), group or "-"]
         if hold:
             args.append("hold")
@@ -228,7 +228,8 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
-def _url_with_password(broker: Broker) -> str:
+def url_with_password(broker: Broker) -> str:
+    """The URL of ``broker`` with its password, for a child process's environment."""
     from urllib.parse import quote
 
     user = quote(broker.username or "", safe="")

@@ -236,6 +236,30 @@ rollup = Table(
     Index("ix_sta_rollup_key", "datastream_id", "resolution", "bucket", unique=True),
 )
 
+ingest_key = Table(
+    "sta_ingest_key",
+    metadata,
+    # SHA-256 of topic and payload of an MQTT message already stored: a message the broker
+    # delivers again after a crash is recognised and stored once.
+    Column("key", String(64), primary_key=True),
+    Column("received_at", Micros, nullable=False),
+    Index("ix_sta_ingest_key_time", "received_at"),
+)
+
+ingest_reject = Table(
+    "sta_ingest_reject",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("received_at", Micros, nullable=False),
+    Column("topic", String(300), nullable=False),
+    # A stable code to count by (bad_json, unknown_datastream, wrong_result, ...).
+    Column("reason", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    # The start of the payload, for the operator who looks into it.
+    Column("excerpt", String(300), nullable=False),
+    Index("ix_sta_ingest_reject_time", "received_at"),
+)
+
 # -- Observations: built per backend by dothi.sensors.store --------------------------------
 
 observation_metadata = MetaData()
@@ -283,6 +307,8 @@ TABLES: dict[str, Table] = {
         tasking_capability,
         task,
         rollup,
+        ingest_key,
+        ingest_reject,
         observation,
     )
 }

@@ -276,6 +276,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_sta_rollup_key", "sta_rollup", ["datastream_id", "resolution", "bucket"], unique=True
     )
+    op.create_table(
+        "sta_ingest_key",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("received_at", _US, nullable=False),
+    )
+    op.create_index("ix_sta_ingest_key_time", "sta_ingest_key", ["received_at"])
+    op.create_table(
+        "sta_ingest_reject",
+        _id(),
+        sa.Column("received_at", _US, nullable=False),
+        sa.Column("topic", sa.String(300), nullable=False),
+        sa.Column("reason", sa.String(40), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("excerpt", sa.String(300), nullable=False),
+    )
+    op.create_index("ix_sta_ingest_reject_time", "sta_ingest_reject", ["received_at"])
     _create_observation_table(conn)
 
 
@@ -284,6 +300,8 @@ def downgrade() -> None:
     conn = op.get_bind()
     _drop_observation_table(conn)
     op.drop_table("sta_rollup")
+    op.drop_table("sta_ingest_reject")
+    op.drop_table("sta_ingest_key")
     for table in (
         "sta_task",
         "sta_tasking_capability",

@@ -1,0 +1,123 @@
+"""``dothi sensors``: the MQTT ingest worker, the private broker, devices' credentials."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import click
+
+from dothi.auth.audit import audit
+from dothi.auth.policy import operator
+from dothi.console import Context, default_user, pass_ctx
+from dothi.sensors import devices
+from dothi.sensors.actions import DEVICE_CREDENTIALS, DEVICE_REVOKE
+from dothi.sensors.ingest import Ingest
+from dothi.sensors.mqtt.local import LocalBroker
+from dothi.sensors.mqtt.subscriber import Subscriber
+from dothi.sensors.mqtt.topics import VERSION
+
+
+@click.group("sensors")
+def sensors_group() -> None:
+    """Cảm biến và thiết bị / sensors and actuators."""
+
+
+@sensors_group.command("broker")
+@click.option("--port", type=click.IntRange(1, 65535), help="Cổng trên 127.0.0.1 / port")
+@pass_ctx
+def sensors_broker(ctx: Context, port: int | None) -> None:
+    """Chạy máy chủ MQTT riêng trong thư mục dữ liệu / run the private MQTT broker of the
+    data folder (mosquitto on 127.0.0.1) until interrupted."""
+    broker = LocalBroker.in_data_folder(ctx.settings.data_dir, port=port).start()
+    click.echo(f"MQTT: 127.0.0.1:{broker.admin.port}")
+    try:
+        _wait_for_signal()
+    finally:
+        broker.stop()
+
+
+@sensors_group.command("ingest")
+@click.option(
+    "--client-id",
+    default="dothi-ingest",
+    show_default=True,
+    help="Mã máy khách cố định (giữ phiên) / fixed client id (keeps the session)",
+)
+@click.option(
+    "--group",
+    "share_group",
+    help="Nhóm đăng ký chia sẻ của nhiều tiến trình / shared-subscription group of several workers",
+)
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(1, 10000),
+    default=500,
+    show_default=True,
+    help="Số bản tin mỗi lô / messages per batch",
+)
+@pass_ctx
+def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_size: int) -> None:
+    """Nhận quan trắc qua MQTT / store observations published over MQTT, acknowledging
+    each batch only after it is committed; runs until interrupted."""
+    db = ctx.database()
+    ingest = Ingest(db)
+    subscriber = Subscriber(
+        devices.server_broker(ctx.settings),
+        client_id,
+        [f"{VERSION}/+/Observations"],
+        ingest,
+        batch_size=batch_size,
+        share_group=share_group,
+    ).start()
+    subscriber.wait_subscribed()
+    click.echo(f"Đang nhận quan trắc / ingesting ({client_id})", err=True)
+    try:
+        _wait_for_signal()
+    finally:
+        subscriber.stop()
+        total = ingest.totals
+        click.echo(
+            f"Trùng lặp / duplicates: {total.duplicates}; "
+            f"bị từ chối / refused: {sum(total.rejected.values())}",
+            err=True,
+        )
+
+
+@sensors_group.command("credentials")
+@click.argument("thing_id", type=click.IntRange(1))
+@pass_ctx
+def sensors_credentials(ctx: Context, thing_id: int) -> None:
+    """Cấp (hoặc cấp lại) mật khẩu MQTT cho thiết bị của Thing / issue (or rotate) the MQTT
+    credentials of a Thing's device; the password is shown once."""
+    db = ctx.database()
+    with db.read() as conn:
+        topics = devices.device_topics(conn, thing_id)
+    creds = devices.issue_credentials(devices.server_broker(ctx.settings), topics, thing_id)
+    with db.write() as conn:
+        audit(conn, operator(default_user()), DEVICE_CREDENTIALS, target=f"Things({thing_id})")
+    click.echo(f"username: {creds.username}")
+    click.echo(f"password: {creds.password}")
+
+
+@sensors_group.command("revoke")
+@click.argument("thing_id", type=click.IntRange(1))
+@pass_ctx
+def sensors_revoke(ctx: Context, thing_id: int) -> None:
+    """Thu hồi quyền MQTT của thiết bị / revoke a Thing's device: it can no longer connect."""
+    db = ctx.database()
+    devices.revoke_credentials(devices.server_broker(ctx.settings), thing_id)
+    with db.write() as conn:
+        audit(conn, operator(default_user()), DEVICE_REVOKE, target=f"Things({thing_id})")
+    click.echo(f"Đã thu hồi / revoked: thing-{thing_id}")
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (a service manager stops the worker with SIGTERM)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        time.sleep(0.2)
