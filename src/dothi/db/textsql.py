@@ -146,8 +146,58 @@ def folded(value: ColumnElement[Any]) -> ColumnElement[str]:
     return _Fold(value)
 
 
+# -- letter case beyond ASCII -------------------------------------------------------------
+
+
+class _Case(FunctionElement[str]):
+    """``lower``/``upper`` of every letter: SQLite's own change ASCII letters only."""
+
+    type = String()
+    inherit_cache = True
+
+
+class _Lower(_Case):
+    inherit_cache = True
+    name = "lower"
+
+
+class _Upper(_Case):
+    inherit_cache = True
+    name = "upper"
+
+
+@compiles(_Lower)
+@compiles(_Upper)
+def _case_sql(element: _Case, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.visit_function(element, **kw)  # type: ignore[arg-type]
+
+
+@compiles(_Lower, "sqlite")
+@compiles(_Upper, "sqlite")
+def _case_sqlite(element: _Case, compiler: SQLCompiler, **kw: Any) -> str:
+    (arg,) = element.clauses
+    return f"dothi_{element.name}({compiler.process(arg, **kw)})"
+
+
+def text_lower(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """``value`` in lower case (``"ĐƯỜNG"`` → ``"đường"``) on both backends."""
+    return _Lower(value)
+
+
+def text_upper(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """``value`` in upper case on both backends."""
+    return _Upper(value)
+
+
 def register_text_functions(dbapi_conn: Any) -> None:
-    """Give a SQLite connection ``dothi_fold`` (PostgreSQL needs nothing)."""
+    """Give a SQLite connection ``dothi_fold``, ``dothi_lower`` and ``dothi_upper``
+    (PostgreSQL needs nothing)."""
     dbapi_conn.create_function(
         "dothi_fold", 1, lambda s: None if s is None else fold_text(s), deterministic=True
+    )
+    dbapi_conn.create_function(
+        "dothi_lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
+    )
+    dbapi_conn.create_function(
+        "dothi_upper", 1, lambda s: s.upper() if isinstance(s, str) else s, deterministic=True
     )

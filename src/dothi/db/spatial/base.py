@@ -10,11 +10,12 @@ from __future__ import annotations
 import abc
 import functools
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,30 @@ from dothi.db.spatial.columns import (
 )
 
 Predicate = Literal["intersects", "contains", "within"]
+#: The named spatial relations of OGC Simple Features (06-104r4, 6.1.2.3).
+Relation = Literal[
+    "equals", "disjoint", "touches", "within", "overlaps", "crosses", "intersects", "contains"
+]
+RELATIONS: tuple[str, ...] = get_args(Relation)
+#: Relations that ask the two geometries to meet: an index can narrow the rows first.
+MEETING: frozenset[str] = frozenset(RELATIONS) - {"disjoint"}
+_DE9IM = re.compile(r"^[TF*012]{9}$")
+
+
+def check_pattern(pattern: str) -> str:
+    """A DE-9IM pattern (nine of ``T F * 0 1 2``), upper case; ValueError if not one."""
+    upper = pattern.upper()
+    if not _DE9IM.match(upper):
+        raise ValueError(f"not a DE-9IM pattern: {pattern!r}")
+    return upper
+
+
+def pattern_meets(pattern: str) -> bool:
+    """True if every pair of geometries matching ``pattern`` meet (an interior or boundary
+    intersection is required), so that an index may narrow the rows first."""
+    return any(pattern[i] in "T012" for i in (0, 1, 3, 4))
+
+
 BBox = tuple[float, float, float, float]
 _METRES_PER_DEGREE = 111_320.0
 
@@ -333,6 +358,42 @@ class SpatialPort(abc.ABC):
         """The distance in metres from the geometry in ``column`` to ``geometry`` (0 where
         they meet), e.g. to order rows nearest first. Computed for every row it is asked
         of: filter with :meth:`within_distance` first on large tables."""
+
+    @abc.abstractmethod
+    def relates(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, relation: Relation
+    ) -> ColumnElement[bool]:
+        """The geometry in ``column`` stands in ``relation`` to ``geometry`` (WGS 84):
+        ``within`` — it lies within ``geometry``; ``contains`` — it contains ``geometry``;
+        the others are symmetric. Never NULL: a row without a geometry relates to nothing
+        (not even ``disjoint``). All but ``disjoint`` are narrowed by the index first."""
+
+    @abc.abstractmethod
+    def relate_pattern(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, pattern: str
+    ) -> ColumnElement[bool]:
+        """The DE-9IM matrix of the geometry in ``column`` against ``geometry`` matches
+        ``pattern`` (see :func:`check_pattern`). Never NULL, as :meth:`relates`."""
+
+    @abc.abstractmethod
+    def planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry
+    ) -> ColumnElement[float]:
+        """The Cartesian distance in degrees (the units of WGS 84) from the geometry in
+        ``column`` to ``geometry``, as OData's ``geo.distance`` and PostGIS's
+        ``ST_Distance(geometry)``; NULL without a geometry. For metres see
+        :meth:`distance_m`."""
+
+    @abc.abstractmethod
+    def within_planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, degrees: float
+    ) -> ColumnElement[bool]:
+        """:meth:`planar_distance` is at most ``degrees``, narrowed by the index first."""
+
+    @abc.abstractmethod
+    def planar_length(self, column: ColumnClause[Any]) -> ColumnElement[float]:
+        """The Cartesian length in degrees of the lines in ``column`` (0 for points and
+        polygons, as PostGIS's ``ST_Length(geometry)``); NULL without a geometry."""
 
     def nearest_first(
         self, column: ColumnClause[Any], geometry: BaseGeometry

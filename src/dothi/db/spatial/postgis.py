@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    not_,
     select,
     text,
 )
@@ -38,16 +39,20 @@ from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
+    MEETING,
     BBox,
     FeatureRow,
     GeoJSONPage,
     PlaceRows,
     Predicate,
+    Relation,
     SpatialPort,
     TileLayer,
     TileQuery,
     VersionBatch,
+    check_pattern,
     expand_degrees,
+    pattern_meets,
 )
 from dothi.db.spatial.columns import GeometryColumn, TableColumn
 
@@ -363,6 +368,44 @@ class PostGISPort(SpatialPort):
         return func.ST_Distance(
             func.geography(column), func.geography(_geom_param(geometry)), type_=Float
         )
+
+    def relates(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, relation: Relation
+    ) -> ColumnElement[bool]:
+        g = _geom_param(geometry)
+        if relation == "disjoint":
+            # ST_Disjoint cannot use the index; the negation of ST_Intersects is the same.
+            return and_(column.is_not(None), not_(func.ST_Intersects(column, g)))
+        if relation not in MEETING:
+            raise ValueError(f"unknown spatial relation {relation!r}")
+        # The named predicates use the GiST index by themselves.
+        test: ColumnElement[bool] = getattr(func, f"ST_{relation.capitalize()}")(column, g)
+        return and_(column.is_not(None), test)
+
+    def relate_pattern(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, pattern: str
+    ) -> ColumnElement[bool]:
+        pattern = check_pattern(pattern)
+        g = _geom_param(geometry)
+        test: ColumnElement[bool] = func.ST_Relate(column, g, literal(pattern, String))
+        if pattern_meets(pattern):
+            # ST_Relate does not use the index: the boxes must meet for such patterns.
+            return and_(column.is_not(None), column.op("&&")(g), test)
+        return and_(column.is_not(None), test)
+
+    def planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry
+    ) -> ColumnElement[float]:
+        return func.ST_Distance(column, _geom_param(geometry), type_=Float)
+
+    def within_planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, degrees: float
+    ) -> ColumnElement[bool]:
+        clause: ColumnElement[bool] = func.ST_DWithin(column, _geom_param(geometry), degrees)
+        return and_(column.is_not(None), clause)
+
+    def planar_length(self, column: ColumnClause[Any]) -> ColumnElement[float]:
+        return func.ST_Length(column, type_=Float)
 
     def create_layer_storage(self, conn: Connection, layer_id: str) -> None:
         conn.exec_driver_sql(

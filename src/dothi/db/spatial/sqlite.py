@@ -22,6 +22,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    not_,
     select,
     table,
 )
@@ -29,12 +30,16 @@ from sqlalchemy.types import TypeEngine
 
 from dothi.db.schema import feature
 from dothi.db.spatial.base import (
+    MEETING,
     BBox,
     FeatureRow,
     Predicate,
+    Relation,
     SpatialPort,
     VersionBatch,
+    check_pattern,
     expand_degrees,
+    pattern_meets,
 )
 from dothi.db.spatial.columns import GeometryColumn, TableColumn, column_of
 from dothi.geo.metric import local_metric
@@ -127,6 +132,52 @@ def _bbox(wkb: bytes | None, i: int) -> float | None:
     return None if bounds is None else bounds[i]
 
 
+# Each relation as a test of (feature, prepared query geometry) with the query geometry
+# first, where GEOS uses its preparation.
+_RELATIONS: dict[str, Callable[[BaseGeometry, BaseGeometry], bool]] = {
+    "equals": lambda f, q: bool(shapely.equals(f, q)),
+    "disjoint": lambda f, q: bool(shapely.disjoint(q, f)),
+    "touches": lambda f, q: bool(shapely.touches(q, f)),
+    "within": lambda f, q: bool(shapely.contains(q, f)),
+    "overlaps": lambda f, q: bool(shapely.overlaps(q, f)),
+    "crosses": lambda f, q: bool(shapely.crosses(q, f)),
+    "intersects": lambda f, q: bool(shapely.intersects(q, f)),
+    "contains": lambda f, q: bool(shapely.within(q, f)),
+}
+
+
+def _relation(feature_wkb: bytes | None, query_wkb: bytes, name: str) -> int | None:
+    if feature_wkb is None:
+        return None
+    return int(_RELATIONS[name](shapely.from_wkb(feature_wkb), _query_geometry(query_wkb)))
+
+
+def _relate_pattern(feature_wkb: bytes | None, query_wkb: bytes, pattern: str) -> int | None:
+    if feature_wkb is None:
+        return None
+    f = shapely.from_wkb(feature_wkb)
+    return int(bool(shapely.relate_pattern(f, _query_geometry(query_wkb), pattern)))
+
+
+def _planar_distance(feature_wkb: bytes | None, query_wkb: bytes) -> float | None:
+    if feature_wkb is None:
+        return None
+    return float(shapely.distance(shapely.from_wkb(feature_wkb), _query_geometry(query_wkb)))
+
+
+def _line_length(geometry: BaseGeometry) -> float:
+    """The length of the lines of a geometry: polygons and points count 0, as in PostGIS."""
+    if geometry.geom_type in ("LineString", "LinearRing", "MultiLineString"):
+        return float(geometry.length)
+    if geometry.geom_type == "GeometryCollection":
+        return sum(_line_length(g) for g in geometry.geoms)
+    return 0.0
+
+
+def _planar_length(feature_wkb: bytes | None) -> float | None:
+    return None if feature_wkb is None else _line_length(shapely.from_wkb(feature_wkb))
+
+
 def register_functions(dbapi_conn: Any) -> None:
     """Give a SQLite connection the exact spatial tests used by :meth:`spatial_clause`."""
     dbapi_conn.create_function(
@@ -141,6 +192,10 @@ def register_functions(dbapi_conn: Any) -> None:
     dbapi_conn.create_function("dothi_dwithin", 3, _dwithin, deterministic=True)
     dbapi_conn.create_function("dothi_distance_m", 2, _distance_m, deterministic=True)
     dbapi_conn.create_function("dothi_bbox", 2, _bbox, deterministic=True)
+    dbapi_conn.create_function("dothi_relation", 3, _relation, deterministic=True)
+    dbapi_conn.create_function("dothi_relate_pattern", 3, _relate_pattern, deterministic=True)
+    dbapi_conn.create_function("dothi_planar_distance", 2, _planar_distance, deterministic=True)
+    dbapi_conn.create_function("dothi_planar_length", 1, _planar_length, deterministic=True)
 
 
 def _rtree_of(target: GeometryColumn) -> TableClause:
@@ -260,6 +315,44 @@ class SQLitePort(SpatialPort):
 
     def distance_m(self, column: ColumnClause[Any], geometry: BaseGeometry) -> ColumnElement[float]:
         return func.dothi_distance_m(column, literal(geometry.wkb), type_=Float)
+
+    def relates(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, relation: Relation
+    ) -> ColumnElement[bool]:
+        if relation == "disjoint":
+            # Outside the index's candidates a row is disjoint without a test.
+            return and_(column.is_not(None), not_(self.intersects(column, geometry)))
+        if relation not in MEETING:
+            raise ValueError(f"unknown spatial relation {relation!r}")
+        test = func.dothi_relation(column, literal(geometry.wkb), relation) == 1
+        return and_(self._column_candidates(column, geometry.bounds), test)
+
+    def relate_pattern(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, pattern: str
+    ) -> ColumnElement[bool]:
+        pattern = check_pattern(pattern)
+        test = func.dothi_relate_pattern(column, literal(geometry.wkb), pattern) == 1
+        if pattern_meets(pattern):
+            return and_(self._column_candidates(column, geometry.bounds), test)
+        return and_(column.is_not(None), test)
+
+    def planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry
+    ) -> ColumnElement[float]:
+        return func.dothi_planar_distance(column, literal(geometry.wkb), type_=Float)
+
+    def within_planar_distance(
+        self, column: ColumnClause[Any], geometry: BaseGeometry, degrees: float
+    ) -> ColumnElement[bool]:
+        minx, miny, maxx, maxy = geometry.bounds
+        box = (minx - degrees, miny - degrees, maxx + degrees, maxy + degrees)
+        return and_(
+            self._column_candidates(column, box),
+            self.planar_distance(column, geometry) <= degrees,
+        )
+
+    def planar_length(self, column: ColumnClause[Any]) -> ColumnElement[float]:
+        return func.dothi_planar_length(column, type_=Float)
 
     def db_time(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime reads back this exact text form (UTC, naive).
