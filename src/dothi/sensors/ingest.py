@@ -157,14 +157,14 @@ class Ingest:
                     seen.add(p.key)
             ids = insert_observations(conn, rows)
             outcome.stored = list(zip(ids, rows, strict=True))
-            for m, exc in refused:
-                outcome.rejected[exc.reason] = outcome.rejected.get(exc.reason, 0) + 1
+            for m, why in refused:
+                outcome.rejected[why.reason] = outcome.rejected.get(why.reason, 0) + 1
                 conn.execute(
                     ingest_reject.insert().values(
                         received_at=now,
                         topic=m.topic[:300],
-                        reason=exc.reason,
-                        message=exc.text,
+                        reason=why.reason,
+                        message=why.text,
                         excerpt=m.payload[:300].decode("utf-8", "replace"),
                     )
                 )

@@ -88,17 +88,32 @@ def _micros(t: datetime) -> int:
     return int(t.timestamp()) * _MICROS + t.microsecond
 
 
-_known_partitions: set[str] = set()
-
-
 def ensure_partitions(conn: Connection, times: Iterable[int]) -> None:
-    """Make the monthly partitions that rows at ``times`` (µs) need (PostgreSQL only)."""
+    """Make the monthly partitions that rows at ``times`` (µs) need (PostgreSQL only).
+
+    One catalogue query per batch rather than a cache in the process: a transaction that
+    made a partition and was then rolled back leaves no trace to trust.
+    """
     if conn.dialect.name != "postgresql":
         return
-    needed = {month_bounds(t) for t in times}
-    for start, end, name in sorted(needed):
-        table = f"sta_observation_{name}"
-        if table in _known_partitions:
+    stamps = list(times)
+    if not stamps:
+        return
+    needed: dict[str, tuple[int, int]] = {}
+    start, end, name = month_bounds(min(stamps))
+    last = max(stamps)
+    while True:  # every month from the first row's to the last one's
+        needed[f"sta_observation_{name}"] = (start, end)
+        if last < end:
+            break
+        start, end, name = month_bounds(end)
+    present = set(
+        conn.exec_driver_sql(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%(names)s)", {"names": list(needed)}
+        ).scalars()
+    )
+    for table, (start, end) in sorted(needed.items()):
+        if table in present:
             continue
         # Two writers may meet a new month together: one creates, the other waits.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('sta_observation_partition'))")
@@ -106,12 +121,6 @@ def ensure_partitions(conn: Connection, times: Iterable[int]) -> None:
             f"CREATE TABLE IF NOT EXISTS {table} PARTITION OF sta_observation "
             f"FOR VALUES FROM ({start}) TO ({end})"
         )
-        _known_partitions.add(table)
-
-
-def forget_partitions() -> None:
-    """Forget which partitions exist (after a database was dropped and made again)."""
-    _known_partitions.clear()
 
 
 # -- Writing --------------------------------------------------------------------------------

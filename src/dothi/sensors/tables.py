@@ -13,6 +13,8 @@ that the schema comparison of the migrations test leaves it to that module's own
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -117,7 +119,7 @@ observed_property = Table(
 )
 
 
-def _stream_columns() -> list[Column[object]]:
+def _stream_columns() -> list[Column[Any]]:
     """What Datastreams and MultiDatastreams share: the time ranges kept per ingest batch
     (never by a trigger per row), the observed area, and the retention of raw readings."""
     return [

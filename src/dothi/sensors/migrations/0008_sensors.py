@@ -7,6 +7,8 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import context, op
 
@@ -28,7 +30,7 @@ def _fk(name: str, table: str) -> sa.Column[int]:
     return sa.Column(name, _ID, sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False)
 
 
-def _described(*, encoded: bool = False) -> list[sa.Column[object]]:
+def _described(*, encoded: bool = False) -> list[sa.Column[Any]]:
     cols = [
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("description", sa.Text, nullable=False),
@@ -38,7 +40,7 @@ def _described(*, encoded: bool = False) -> list[sa.Column[object]]:
     return cols
 
 
-def _stream() -> list[sa.Column[object]]:
+def _stream() -> list[sa.Column[Any]]:
     return [
         _id(),
         *_described(),

@@ -40,7 +40,7 @@ def self_link(base: str, entity: EntityType, entity_id: int) -> str:
     return f"{base}/{entity.set_name}({entity_id})"
 
 
-def encode_value(prop: Prop, row: Mapping[str, Any]) -> Any:
+def encode_value(prop: Prop, row: Mapping[Any, Any]) -> Any:
     """The JSON value of ``prop`` from a row."""
     col = prop.column
     if prop.kind == "text":
@@ -61,7 +61,7 @@ def encode_value(prop: Prop, row: Mapping[str, Any]) -> Any:
     return _loads(row[col])
 
 
-def _result(row: Mapping[str, Any]) -> Any:
+def _result(row: Mapping[Any, Any]) -> Any:
     kind = row["result_kind"]
     if kind == NUMBER:
         number = row["result_number"]
@@ -75,7 +75,7 @@ def _result(row: Mapping[str, Any]) -> Any:
 
 def encode(
     entity: EntityType,
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     base: str,
     select: frozenset[str] | None = None,
 ) -> dict[str, Any]:

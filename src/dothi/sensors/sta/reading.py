@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, Table, func, select
 
 from dothi.db.spatial import SpatialPort
 from dothi.errors import InvalidInput, NotFound
@@ -124,16 +124,16 @@ class Reader:
             by_parent: dict[int, list[Any]] = {}
             if nav.many:
                 top, skip = _top(opts.top), opts.skip or 0
-                rank = func.row_number().over(partition_by=key, order_by=order).label("_rank")
+                rank = func.row_number().over(partition_by=key, order_by=order).label("dothi_rank")
                 ranked = stmt.add_columns(rank).subquery()
-                window = (ranked.c._rank > skip, ranked.c._rank <= skip + top + 1)
+                window = (ranked.c.dothi_rank > skip, ranked.c.dothi_rank <= skip + top + 1)
                 stmt2 = select(ranked).where(*window)
-                stmt2 = stmt2.order_by(ranked.c._parent, ranked.c._rank)
+                stmt2 = stmt2.order_by(ranked.c.dothi_parent, ranked.c.dothi_rank)
                 for r in self.conn.execute(stmt2).mappings():
-                    by_parent.setdefault(int(r["_parent"]), []).append(r)
+                    by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
             else:
                 for r in self.conn.execute(stmt).mappings():
-                    by_parent.setdefault(int(r["_parent"]), []).append(r)
+                    by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
             for row, out in zip(rows, outs, strict=True):
                 children = by_parent.get(int(row["id"]), [])
                 if nav.many:
@@ -189,7 +189,7 @@ def path_ids(rp: ResourcePath) -> Select[Any]:
 
 
 def nav_condition(
-    nav: Nav, source: EntityType, target_table: Table, source_ids: Select[Any]
+    nav: Nav, source: EntityType, target_table: FromClause, source_ids: Select[Any]
 ) -> ColumnElement[bool]:
     """Rows of ``target_table`` linked through ``nav`` to the entities ``source_ids``."""
     if nav.local is not None:
@@ -207,20 +207,20 @@ def _related(
     nav: Nav, source: EntityType, child: Table, parent_ids: list[int]
 ) -> tuple[ColumnElement[Any], Select[Any]]:
     """The children of ``parent_ids`` through ``nav``, each with its parent's id as
-    ``_parent``; the parent key column (for per-parent windows)."""
+    ``dothi_parent``; the parent key column (for per-parent windows)."""
     if nav.local is not None:
         src = TABLES[source.table]
         key = src.c.id
-        stmt = select(child, key.label("_parent")).join(src, src.c[nav.local] == child.c.id)
+        stmt = select(child, key.label("dothi_parent")).join(src, src.c[nav.local] == child.c.id)
         return key, stmt.where(src.c.id.in_(parent_ids))
     if nav.remote is not None:
         key = child.c[nav.remote]
-        return key, select(child, key.label("_parent")).where(key.in_(parent_ids))
+        return key, select(child, key.label("dothi_parent")).where(key.in_(parent_ids))
     assert nav.link is not None
     link_name, this_col, other_col = nav.link
     link = TABLES[link_name]
     key = link.c[this_col]
-    stmt = select(child, key.label("_parent")).join(link, link.c[other_col] == child.c.id)
+    stmt = select(child, key.label("dothi_parent")).join(link, link.c[other_col] == child.c.id)
     return key, stmt.where(key.in_(parent_ids))
 
 
@@ -274,7 +274,7 @@ class TableResolver:
 
 
 def resolve(
-    entity: EntityType, table: Table, path: tuple[str, ...]
+    entity: EntityType, table: FromClause, path: tuple[str, ...]
 ) -> Column | ResultColumns | TimeInterval:
     """See :meth:`TableResolver.column`."""
     head = path[0]
@@ -297,7 +297,7 @@ def resolve(
 
 
 def _prop_column(
-    entity: EntityType, table: Table, kind: str, column: str, path: tuple[str, ...]
+    entity: EntityType, table: FromClause, kind: str, column: str, path: tuple[str, ...]
 ) -> Column | ResultColumns | TimeInterval:
     if kind == "result":
         t = table.c
