@@ -48,7 +48,8 @@ class Answer:
     body: Any
     text: bool = False
     location: str | None = None
-    created: tuple[tuple[EntityType, int], ...] = ()
+    #: Entities created or changed, for the MQTT updates after the commit.
+    touched: tuple[tuple[EntityType, int], ...] = ()
 
 
 def read(conn: Connection, ctx: Context, path: str, params: Mapping[str, str]) -> Answer:
@@ -94,7 +95,7 @@ def post(conn: Connection, ctx: Context, path: str, data: Any) -> Answer:
         201,
         body,
         location=self_link(ctx.base, rp.entity, new_id),
-        created=tuple(created.entities),
+        touched=tuple(created.entities),
     )
 
 
@@ -120,7 +121,7 @@ def change(conn: Connection, ctx: Context, method: str, path: str, data: Any, me
     body = Reader(conn, ctx.port, ctx.base).read(
         parse_path(f"{entity.set_name}({entity_id})"), parse_query({}), {}
     )
-    return Answer(200, body, created=tuple(created.entities))
+    return Answer(200, body, touched=((entity, entity_id), *created.entities))
 
 
 def remove(conn: Connection, ctx: Context, path: str) -> Answer:
