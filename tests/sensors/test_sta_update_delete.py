@@ -84,9 +84,12 @@ def test_delete_cascades_as_the_standard_says(db: Database, settings: Settings) 
 def test_bad_updates_change_nothing(db: Database, settings: Settings) -> None:
     client, auth = sta_client(db, settings)
     tid, dsid = _station(client, auth)
-    for body in ({"name": 5}, {"colour": "red"}, {"phenomenonTime": "2026-01-01T00:00:00Z"}):
+    # A server-computed value (a Datastream's phenomenonTime) is ignored, not refused.
+    for body in ({"name": 5}, {"colour": "red"}, {"unitOfMeasurement": "µg/m³"}):
         path = (
-            f"{ROOT}/Datastreams({dsid})" if "phenomenonTime" in body else f"{ROOT}/Things({tid})"
+            f"{ROOT}/Datastreams({dsid})"
+            if "unitOfMeasurement" in body
+            else f"{ROOT}/Things({tid})"
         )
         assert client.patch(path, json=body, headers=auth).status_code == 400, body
     ops = [

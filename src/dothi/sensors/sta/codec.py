@@ -24,6 +24,9 @@ from dothi.sensors.sta.times import iso, iso_interval, parse_instant, parse_inte
 NUMBER, STRING, BOOLEAN, JSON = 0, 1, 2, 3
 #: Encoding types for geometries: GeoJSON is the one the standard's examples use.
 GEOJSON_TYPES = ("application/geo+json", "application/vnd.geo+json")
+#: Properties every entity of the type shows, null or not (an Observation's resultTime is
+#: mandatory and may be null, 18-088 Table "Properties of an Observation entity").
+SHOWN_WHEN_NULL = frozenset({("Observation", "resultTime")})
 
 
 def _loads(text: str | None) -> Any:
@@ -90,7 +93,8 @@ def encode(
         if select is not None and prop.name not in select:
             continue
         value = encode_value(prop, row)
-        if value is None and not prop.required and select is None:
+        shown = prop.required or (entity.name, prop.name) in SHOWN_WHEN_NULL
+        if value is None and not shown and select is None:
             continue
         out[prop.name] = value
     for nav in entity.navs:
@@ -115,38 +119,38 @@ class Decoded:
     geometry: BaseGeometry | None = None
 
 
-def decode(entity: EntityType, data: Any, *, where: str, partial: bool = False) -> Decoded:
+def decode(
+    entity: EntityType, data: Any, *, where: str, partial: bool = False, root: bool = False
+) -> Decoded:
     """Check ``data`` as one ``entity``; ``partial`` for an update (nothing required).
 
     ``where`` names the place in the request for messages (``Datastreams[0].Sensor``).
+    Below the ``root`` of a request, an ``@iot.id`` makes the entity a link to an existing
+    one; at the root (the entity created or updated) it is ignored, as the standard says of
+    server-computed values. Server-computed properties (``phenomenonTime`` of a
+    Datastream…) are ignored too: clients send back the entities they have read.
     """
     if not isinstance(data, dict):
         raise _invalid(where, "phải là một đối tượng JSON", "must be a JSON object")
     out = Decoded(entity)
-    if "@iot.id" in data:
+    if "@iot.id" in data and not root:
         raw = data["@iot.id"]
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _invalid(where, "@iot.id phải là số nguyên", "@iot.id must be an integer")
-        if partial or len(data) > 1:
-            extra = ", ".join(k for k in data if k != "@iot.id")
-            if extra:
-                raise _invalid(
-                    where,
-                    f"liên kết tới thực thể có sẵn chỉ có @iot.id (thừa: {extra})",
-                    f"a link to an existing entity holds only @iot.id (extra: {extra})",
-                )
+        # What else is said of an existing entity is not applied: a link names it only.
         out.existing_id = raw
         return out
+    encoding = data.get("encodingType")
     for key, value in data.items():
         prop = entity.prop(key)
         if prop is not None:
-            _decode_prop(out, prop, value, f"{where}.{key}")
+            _decode_prop(out, prop, value, f"{where}.{key}", encoding)
             continue
         nav = entity.nav(key)
         if nav is not None:
             out.links[key] = _decode_nav(nav, value, f"{where}.{key}")
             continue
-        if key.startswith("@iot.") or key.endswith("@iot.navigationLink"):
+        if key.startswith("@iot.") or key.endswith(("@iot.navigationLink", "@iot.count")):
             continue  # read-only annotations a client may echo back
         raise _invalid(
             where,
@@ -175,12 +179,10 @@ def _decode_nav(nav: Nav, value: Any, where: str) -> list[Decoded]:
     return [decode(kind, value, where=where)]
 
 
-def _decode_prop(out: Decoded, prop: Prop, value: Any, where: str) -> None:
+def _decode_prop(out: Decoded, prop: Prop, value: Any, where: str, encoding: Any) -> None:
     col = prop.column
     if prop.kind == "derived":
-        raise _invalid(
-            where, "do máy chủ tính, không ghi được", "is computed by the server, not written"
-        )
+        return  # computed by the server: a value given is ignored (18-088 §10.3)
     if value is None:
         if prop.required:
             raise _invalid(where, "không được để trống", "must not be null")
@@ -205,9 +207,18 @@ def _decode_prop(out: Decoded, prop: Prop, value: Any, where: str) -> None:
         out.values[f"{col}_start"], out.values[f"{col}_end"] = parse_interval(value, where)
     elif prop.kind == "geojson":
         out.values[col] = dumps(value)
-        out.geometry = geometry_of(value, where)
+        if isinstance(value, dict) or not _other_encoding(encoding):
+            out.geometry = geometry_of(value, where)
+        else:
+            # A location in another encoding (an address as text/plain) is kept as given;
+            # it has no geometry for spatial filters.
+            out.values["geom"] = None
     else:  # result
         out.values.update(result_columns(value, where))
+
+
+def _other_encoding(encoding: Any) -> bool:
+    return isinstance(encoding, str) and encoding.strip().lower() not in GEOJSON_TYPES
 
 
 def result_columns(value: Any, where: str = "result") -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """SensorThings resource paths (OGC 18-088 §9.2): ``Things``, ``Things(1)``,
-``Things(1)/Datastreams``, ``Datastreams(1)/Sensor/name``, ``…/name/$value``, ``…/$ref``.
+``Things(1)/Datastreams``, ``Datastreams(1)/Sensor/name``, ``…/name/$value``, ``…/$ref``,
+and members of JSON properties (``Things(1)/properties/owner``).
 
 A path is parsed into the entity type it ends on and the steps that lead there; the
 reader turns the steps into one query.
@@ -36,6 +37,8 @@ class ResourcePath:
     value: bool = False
     #: ``$ref``: links to the entities instead of the entities.
     ref: bool = False
+    #: Members inside a JSON property: ``properties/owner/name`` → ``("owner", "name")``.
+    prop_path: tuple[str, ...] = ()
 
     @property
     def entity(self) -> EntityType:
@@ -56,6 +59,7 @@ def parse_path(path: str) -> ResourcePath:
         raise InvalidInput("Đường dẫn trống.", "The path is empty.")
     steps: list[Step] = []
     prop: Prop | None = None
+    prop_path: list[str] = []
     value = ref = False
     for n, part in enumerate(parts):
         if ref or value:
@@ -71,7 +75,11 @@ def parse_path(path: str) -> ResourcePath:
             value = True
             continue
         if prop is not None:
-            raise _bad(path, part)
+            # A complex property's members are addressed by name (18-088 §9.2, usage 4).
+            if prop.kind not in ("object", "json") or part.startswith("$"):
+                raise _bad(path, part)
+            prop_path.append(part)
+            continue
         m = _SEGMENT.match(part)
         if m is None:
             raise _bad(path, part)
@@ -96,7 +104,7 @@ def parse_path(path: str) -> ResourcePath:
                 f"'{last.entity.name}' has no property or navigation link '{name}'.",
             )
         prop = found
-    return ResourcePath(tuple(steps), prop, value, ref)
+    return ResourcePath(tuple(steps), prop, value, ref, tuple(prop_path))
 
 
 def _id(raw: str | None) -> int | None:

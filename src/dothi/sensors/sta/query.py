@@ -36,6 +36,8 @@ MAX_EXPAND_DEPTH = 10
 _NAME = re.compile(r"[^\W\d][\w]*")
 _SELECT_NAME = re.compile(r"(?:[^\W\d]|@)[\w.@]*")
 _CANONICAL = {name.lower(): name for name in OPTIONS}
+#: Options a next link writes again as the client gave them.
+_KEPT_AS_TEXT = ("$filter", "$orderby", "$select")
 _FIELDS = {
     "$filter": "filter", "$orderby": "orderby", "$select": "select", "$expand": "expand",
     "$top": "top", "$skip": "skip", "$count": "count", "$resultFormat": "result_format",
@@ -64,6 +66,9 @@ class QueryOptions:
     count: bool | None = None
     #: ``"dataArray"`` or None
     result_format: str | None = None
+    #: The text of ``$filter``, ``$orderby`` and ``$select`` as given, to write the options
+    #: again in a next link (see :func:`options_text`); no part of equality.
+    text: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,7 @@ def _pair(text: str, pos: int) -> tuple[str, str, int]:
 def _options(pairs: Iterable[tuple[str, str, int]], *, nested: bool, depth: int) -> QueryOptions:
     seen: dict[str, str] = {}
     values: dict[str, Any] = {}
+    texts: list[tuple[str, str]] = []
     allowed = NESTED_OPTIONS if nested else OPTIONS
     for raw_name, value, pos in pairs:
         key = raw_name.lower()
@@ -266,7 +272,11 @@ def _options(pairs: Iterable[tuple[str, str, int]], *, nested: bool, depth: int)
             )
         seen[name] = raw_name
         values[name] = _value(name, value, pos, depth)
-    return QueryOptions(**{_FIELDS[name]: value for name, value in values.items()})
+        if name in _KEPT_AS_TEXT:
+            texts.append((name, value.strip()))
+    return QueryOptions(
+        **{_FIELDS[name]: value for name, value in values.items()}, text=tuple(texts)
+    )
 
 
 def _value(name: str, value: str, pos: int, depth: int) -> object:
@@ -302,6 +312,25 @@ def parse_query(params: Mapping[str, str]) -> QueryOptions:
     """
     pairs = [(k, v, 0) for k, v in params.items() if k.startswith("$")]
     return _options(pairs, nested=False, depth=0)
+
+
+def options_text(opts: QueryOptions) -> dict[str, str]:
+    """The options again as query parameters (``$top`` and ``$skip`` too, when set): what a
+    next link of an expanded collection carries so that the next page is the same query."""
+    out = dict(opts.text)
+    if opts.expand:
+        out["$expand"] = ",".join(_expand_text(e) for e in opts.expand)
+    if opts.count is not None:
+        out["$count"] = "true" if opts.count else "false"
+    for name, value in (("$top", opts.top), ("$skip", opts.skip)):
+        if value is not None:
+            out[name] = str(value)
+    return out
+
+
+def _expand_text(item: Expand) -> str:
+    inner = ";".join(f"{k}={v}" for k, v in options_text(item.options).items())
+    return "/".join(item.path) + (f"({inner})" if inner else "")
 
 
 def nested_expands(expands: Iterable[Expand]) -> tuple[Expand, ...]:

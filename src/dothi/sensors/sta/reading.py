@@ -1,32 +1,38 @@
 """Reading SensorThings entities (OGC 18-088 §9): a resource path and its query options
 turned into queries, and the answer written as the standard says — one entity, a collection
 with ``@iot.count`` and ``@iot.nextLink``, a property, ``$value``, ``$ref``, ``$expand``ed
-related entities with their own options, ``$resultFormat=dataArray``.
+related entities with their own options (and their own counts and next links),
+``$resultFormat=dataArray``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Connection, FromClause, Select, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
 
 from dothi.db.spatial import SpatialPort
 from dothi.errors import InvalidInput, NotFound
 from dothi.sensors.sta.codec import encode, encode_value, self_link
-from dothi.sensors.sta.filter_sql import Column, ResultColumns, TimeInterval, order_by, where
+from dothi.sensors.sta.filter_sql import order_by, where
 from dothi.sensors.sta.model import EntityType, Nav, target
+from dothi.sensors.sta.odata import Expr
 from dothi.sensors.sta.paths import ResourcePath
-from dothi.sensors.sta.query import Expand, QueryOptions, nested_expands
+from dothi.sensors.sta.query import Expand, OrderBy, QueryOptions, nested_expands, options_text
+from dothi.sensors.sta.resolver import TableResolver, ToMany, nav_condition, path_ids, resolve
 from dothi.sensors.tables import TABLES
 
-#: Entities per page when the client does not say, and at most.
+#: Entities per page when the client does not say, and at most: a larger ``$top`` is
+#: discarded for this limit (18-088, ``request-data/top``) and the rest is a next link away.
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
 #: Left as they are in a next link's query: OData's own punctuation reads better unescaped.
 _SAFE = "$(),/'"
+#: Names ``$select`` takes besides properties and navigation links.
+_CONTROL = frozenset({"id", "@iot.id", "@iot.selfLink", "selfLink"})
 
 
 @dataclass(frozen=True)
@@ -45,18 +51,62 @@ class Reader:
         if rp.single:
             row = self.conn.execute(select(table).where(table.c.id.in_(ids))).mappings().first()
             if row is None:
+                last = rp.steps[-1]
+                if last.id is None and rp.prop is None and len(rp.steps) > 1:
+                    # An empty link to one entity (the Datastream of an Observation of a
+                    # MultiDatastream): nothing to answer, 204 (OData 4.0 §11.2.6).
+                    self._require_parent(rp, len(rp.steps) - 1)
+                    return None
                 raise NotFound(
                     f"Không có {entity.name} ở đường dẫn này.", f"No {entity.name} at this path."
                 )
             if rp.prop is not None:
-                value = encode_value(rp.prop, row)
-                return value if rp.value else {rp.prop.name: value}
+                value = _dig(encode_value(rp.prop, row), rp)
+                return value if rp.value else {(rp.prop_path or (rp.prop.name,))[-1]: value}
             if rp.ref:
                 return {"@iot.selfLink": self_link(self.base, entity, int(row["id"]))}
-            out = encode(entity, row, self.base, _selected(opts))
+            out = encode(entity, row, self.base, _selected(opts, entity))
             self._expand(entity, [row], [out], opts.expand)
             return out
-        return self._collection(entity, table, table.c.id.in_(ids), opts, params, rp.ref)
+        self._require_parent(rp)
+        order = _link_order(rp, table)
+        return self._collection(entity, table, table.c.id.in_(ids), opts, params, rp.ref, order)
+
+    def _require_parent(self, rp: ResourcePath, upto: int | None = None) -> None:
+        """A collection below an entity that is not there (``Things(9)/Datastreams``, or a
+        Datastream that is not the Thing's) is 404, not an empty collection."""
+        steps = rp.steps[:-1] if upto is None else rp.steps[:upto]
+        single = [
+            n
+            for n, step in enumerate(steps)
+            if step.id is not None or (step.nav is not None and not step.nav.many)
+        ]
+        if single and self.conn.execute(path_ids(rp, single[-1] + 1).limit(1)).first() is None:
+            raise NotFound("Không có thực thể ở đường dẫn này.", "No entity at this path.")
+
+    def filtered(self, entity: EntityType, table: Table, expr: Expr) -> ColumnElement[bool]:
+        """The condition of a ``$filter`` on ``table``'s rows (see :mod:`.resolver` for
+        paths through links to many)."""
+        dialect = self.conn.dialect.name
+        try:
+            return where(expr, TableResolver(entity, table, dialect, self.port))
+        except ToMany:
+            pass
+        base = table.alias()
+        joined = TableResolver(entity, base, dialect, self.port, joins=True)
+        cond = where(expr, joined)
+        return table.c.id.in_(select(base.c.id).select_from(joined.source()).where(cond))
+
+    def _order(
+        self, items: Sequence[OrderBy], entity: EntityType, table: Table
+    ) -> list[ColumnElement[Any]]:
+        try:
+            return order_by(items, TableResolver(entity, table, self.conn.dialect.name, self.port))
+        except ToMany as exc:
+            raise InvalidInput(
+                f"$orderby: «{exc}» là liên kết tới nhiều thực thể; không sắp xếp theo nó được.",
+                f"$orderby: '{exc}' links to many entities; it cannot order a collection.",
+            ) from None
 
     def _collection(
         self,
@@ -66,15 +116,16 @@ class Reader:
         opts: QueryOptions,
         params: dict[str, str],
         ref: bool = False,
+        order: Sequence[ColumnElement[Any]] = (),
     ) -> dict[str, Any]:
-        resolver = TableResolver(entity, table, self.conn.dialect.name, self.port)
         conds = [scope]
         if opts.filter is not None:
-            conds.append(where(opts.filter, resolver))
-        top = _top(opts.top)
+            conds.append(self.filtered(entity, table, opts.filter))
+        top = _page(opts.top)
         skip = opts.skip or 0
+        selected = _selected(opts, entity)
         stmt = select(table).where(*conds)
-        stmt = stmt.order_by(*order_by(opts.orderby, resolver), table.c.id)
+        stmt = stmt.order_by(*self._order(opts.orderby, entity, table), *order, table.c.id)
         rows = list(self.conn.execute(stmt.offset(skip).limit(top + 1)).mappings())
         out: dict[str, Any] = {}
         if opts.count:
@@ -91,7 +142,7 @@ class Reader:
         if opts.result_format == "dataArray" and entity.name == "Observation":
             out["value"] = data_array(entity, rows, self.base, opts)
             return out
-        values = [encode(entity, r, self.base, _selected(opts)) for r in rows]
+        values = [encode(entity, r, self.base, selected) for r in rows]
         self._expand(entity, rows, values, opts.expand)
         out["value"] = values
         return out
@@ -113,54 +164,110 @@ class Reader:
                     f"$expand: «{entity.name}» không có liên kết «{exp.path[0]}».",
                     f"$expand: '{entity.name}' has no navigation link '{exp.path[0]}'.",
                 )
-            kind = target(nav)
-            child_table = TABLES[kind.table]
-            opts = exp.options
-            key, stmt = _related(nav, entity, child_table, [int(r["id"]) for r in rows])
-            resolver = TableResolver(kind, child_table, self.conn.dialect.name, self.port)
-            if opts.filter is not None:
-                stmt = stmt.where(where(opts.filter, resolver))
-            order = [*order_by(opts.orderby, resolver), child_table.c.id]
-            by_parent: dict[int, list[Any]] = {}
-            if nav.many:
-                top, skip = _top(opts.top), opts.skip or 0
-                rank = func.row_number().over(partition_by=key, order_by=order).label("dothi_rank")
-                ranked = stmt.add_columns(rank).subquery()
-                window = (ranked.c.dothi_rank > skip, ranked.c.dothi_rank <= skip + top + 1)
-                stmt2 = select(ranked).where(*window)
-                stmt2 = stmt2.order_by(ranked.c.dothi_parent, ranked.c.dothi_rank)
-                for r in self.conn.execute(stmt2).mappings():
-                    by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
-            else:
-                for r in self.conn.execute(stmt).mappings():
-                    by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
-            for row, out in zip(rows, outs, strict=True):
-                children = by_parent.get(int(row["id"]), [])
-                if nav.many:
-                    top, skip = _top(opts.top), opts.skip or 0
-                    more = len(children) > top
-                    children = children[:top]
-                    link = f"{self_link(self.base, entity, int(row['id']))}/{nav.name}"
-                    if more:
-                        out[f"{nav.name}@iot.nextLink"] = f"{link}?$top={top}&$skip={skip + top}"
-                encoded = [encode(kind, c, self.base, _selected(opts)) for c in children]
-                self._expand(kind, children, encoded, opts.expand)
-                out[nav.name] = encoded if nav.many else (encoded[0] if encoded else None)
+            self._expand_one(entity, nav, rows, outs, exp.options)
+
+    def _expand_one(
+        self,
+        entity: EntityType,
+        nav: Nav,
+        rows: Sequence[Any],
+        outs: list[dict[str, Any]],
+        opts: QueryOptions,
+    ) -> None:
+        kind = target(nav)
+        child_table = TABLES[kind.table]
+        selected = _selected(opts, kind)
+        key, stmt, link_order = _related(nav, entity, child_table, [int(r["id"]) for r in rows])
+        if opts.filter is not None:
+            stmt = stmt.where(self.filtered(kind, child_table, opts.filter))
+        top, skip = _page(opts.top), opts.skip or 0
+        by_parent: dict[int, list[Any]] = {}
+        counts: dict[int, int] = {}
+        if nav.many:
+            order = [*self._order(opts.orderby, kind, child_table), *link_order, child_table.c.id]
+            rank = func.row_number().over(partition_by=key, order_by=order).label("dothi_rank")
+            ranked = stmt.add_columns(rank).subquery()
+            window = (ranked.c.dothi_rank > skip, ranked.c.dothi_rank <= skip + top + 1)
+            stmt2 = select(ranked).where(*window)
+            stmt2 = stmt2.order_by(ranked.c.dothi_parent, ranked.c.dothi_rank)
+            for r in self.conn.execute(stmt2).mappings():
+                by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
+            if opts.count:
+                sub = stmt.subquery()
+                per = select(sub.c.dothi_parent, func.count()).group_by(sub.c.dothi_parent)
+                counts = {int(p): int(n) for p, n in self.conn.execute(per)}
+        else:
+            for r in self.conn.execute(stmt).mappings():
+                by_parent.setdefault(int(r["dothi_parent"]), []).append(r)
+        for row, out in zip(rows, outs, strict=True):
+            children = by_parent.get(int(row["id"]), [])
+            if nav.many and opts.count:
+                out[f"{nav.name}@iot.count"] = counts.get(int(row["id"]), 0)
+            encoded = [encode(kind, c, self.base, selected) for c in children[:top]]
+            self._expand(kind, children[:top], encoded, opts.expand)
+            if not nav.many:
+                out[nav.name] = encoded[0] if encoded else None
+                continue
+            out[nav.name] = encoded
+            if len(children) > top:
+                link = f"{self_link(self.base, entity, int(row['id']))}/{nav.name}"
+                query = options_text(replace(opts, top=top, skip=skip + top))
+                out[f"{nav.name}@iot.nextLink"] = f"{link}?{urlencode(query, safe=_SAFE)}"
 
 
-def _selected(opts: QueryOptions) -> frozenset[str] | None:
-    return frozenset(opts.select) if opts.select else None
+def _dig(value: Any, rp: ResourcePath) -> Any:
+    """The part of a JSON property that ``Things(1)/properties/owner`` names; 404 if the
+    property has no such member."""
+    for key in rp.prop_path:
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            raise NotFound(
+                f"Thuộc tính «{rp.prop.name if rp.prop else ''}» không có «{key}».",
+                f"The property '{rp.prop.name if rp.prop else ''}' has no '{key}'.",
+            )
+    return value
 
 
-def _top(top: int | None) -> int:
-    if top is None:
-        return DEFAULT_TOP
-    if top > MAX_TOP:
+def _link_order(rp: ResourcePath, table: Table) -> list[ColumnElement[Any]]:
+    """``MultiDatastreams(1)/ObservedProperties`` in the order of the components (the
+    order of ``unitOfMeasurements`` and of each result)."""
+    last = rp.steps[-1]
+    if last.nav is None or last.nav.link is None or len(rp.steps) < 2:
+        return []
+    link_name, this_col, other_col = last.nav.link
+    link = TABLES[link_name]
+    if "position" not in link.c:
+        return []
+    parents = path_ids(rp, len(rp.steps) - 1)
+    position = (
+        select(func.min(link.c.position))
+        .where(link.c[other_col] == table.c.id, link.c[this_col].in_(parents))
+        .scalar_subquery()
+    )
+    return [position]
+
+
+def _selected(opts: QueryOptions, entity: EntityType) -> frozenset[str] | None:
+    """The names of ``$select``, checked against the entity type (400 for a name it does
+    not have)."""
+    if not opts.select:
+        return None
+    known = {*_CONTROL, *(p.name for p in entity.props), *(n.name for n in entity.navs)}
+    unknown = [name for name in opts.select if name not in known]
+    if unknown:
         raise InvalidInput(
-            f"$top tối đa là {MAX_TOP}; dùng @iot.nextLink để đọc tiếp.",
-            f"$top is at most {MAX_TOP}; follow @iot.nextLink for more.",
+            f"$select: «{entity.name}» không có thuộc tính hay liên kết «{unknown[0]}».",
+            f"$select: '{entity.name}' has no property or navigation link '{unknown[0]}'.",
         )
-    return top
+    return frozenset(opts.select)
+
+
+def _page(top: int | None) -> int:
+    """The page size: ``$top``, the default without it, at most :data:`MAX_TOP`."""
+    return DEFAULT_TOP if top is None else min(top, MAX_TOP)
 
 
 def _next_link(base: str, params: dict[str, str], skip: int, top: int) -> str:
@@ -172,56 +279,27 @@ def _next_link(base: str, params: dict[str, str], skip: int, top: int) -> str:
     return f"{base}/{path}?{urlencode(query, safe=_SAFE)}"
 
 
-def path_ids(rp: ResourcePath) -> Select[Any]:
-    """A query of the ids of the entities ``rp`` names (one step after another)."""
-    ids: Select[Any] | None = None
-    source: EntityType | None = None
-    for step in rp.steps:
-        table = TABLES[step.entity.table]
-        q = select(table.c.id)
-        if step.nav is not None and ids is not None and source is not None:
-            q = q.where(nav_condition(step.nav, source, table, ids))
-        if step.id is not None:
-            q = q.where(table.c.id == step.id)
-        ids, source = q, step.entity
-    assert ids is not None
-    return ids
-
-
-def nav_condition(
-    nav: Nav, source: EntityType, target_table: FromClause, source_ids: Select[Any]
-) -> ColumnElement[bool]:
-    """Rows of ``target_table`` linked through ``nav`` to the entities ``source_ids``."""
-    if nav.local is not None:
-        src = TABLES[source.table]
-        return target_table.c.id.in_(select(src.c[nav.local]).where(src.c.id.in_(source_ids)))
-    if nav.remote is not None:
-        return target_table.c[nav.remote].in_(source_ids)
-    assert nav.link is not None
-    link_name, this_col, other_col = nav.link
-    link = TABLES[link_name]
-    return target_table.c.id.in_(select(link.c[other_col]).where(link.c[this_col].in_(source_ids)))
-
-
 def _related(
     nav: Nav, source: EntityType, child: Table, parent_ids: list[int]
-) -> tuple[ColumnElement[Any], Select[Any]]:
+) -> tuple[ColumnElement[Any], Select[Any], list[ColumnElement[Any]]]:
     """The children of ``parent_ids`` through ``nav``, each with its parent's id as
-    ``dothi_parent``; the parent key column (for per-parent windows)."""
+    ``dothi_parent``; the parent key column (for per-parent windows); the link table's
+    order of the children, if it keeps one."""
     if nav.local is not None:
         src = TABLES[source.table]
         key = src.c.id
         stmt = select(child, key.label("dothi_parent")).join(src, src.c[nav.local] == child.c.id)
-        return key, stmt.where(src.c.id.in_(parent_ids))
+        return key, stmt.where(src.c.id.in_(parent_ids)), []
     if nav.remote is not None:
         key = child.c[nav.remote]
-        return key, select(child, key.label("dothi_parent")).where(key.in_(parent_ids))
+        return key, select(child, key.label("dothi_parent")).where(key.in_(parent_ids)), []
     assert nav.link is not None
     link_name, this_col, other_col = nav.link
     link = TABLES[link_name]
     key = link.c[this_col]
     stmt = select(child, key.label("dothi_parent")).join(link, link.c[other_col] == child.c.id)
-    return key, stmt.where(key.in_(parent_ids))
+    order: list[ColumnElement[Any]] = [link.c.position] if "position" in link.c else []
+    return key, stmt.where(key.in_(parent_ids)), order
 
 
 def data_array(
@@ -229,7 +307,8 @@ def data_array(
 ) -> list[dict[str, Any]]:
     """Observations as ``dataArray`` (§11.3): one block per Datastream, components named."""
     names = [p.name for p in entity.props if p.name != "parameters"]
-    chosen = ["id", *[n for n in names if _selected(opts) is None or n in _selected(opts)]]  # type: ignore[operator]
+    selected = _selected(opts, entity)
+    chosen = ["id", *[n for n in names if selected is None or n in selected]]
     blocks: dict[tuple[str, int], list[list[Any]]] = {}
     for r in rows:
         multi = r["datastream_id"] is None
@@ -258,68 +337,13 @@ def data_array(
     ]
 
 
-class TableResolver:
-    """Names in ``$filter``/``$orderby`` → columns of an entity's table (and, through
-    navigation links, correlated subqueries of related tables)."""
-
-    def __init__(self, entity: EntityType, table: Table, dialect: str, port: SpatialPort) -> None:
-        self.entity = entity
-        self.table = table
-        self.dialect = dialect
-        self.port = port
-
-    def column(self, path: tuple[str, ...]) -> Column | ResultColumns | TimeInterval:
-        """The column (or the result's columns) that ``path`` names."""
-        return resolve(self.entity, self.table, path)
-
-
-def resolve(
-    entity: EntityType, table: FromClause, path: tuple[str, ...]
-) -> Column | ResultColumns | TimeInterval:
-    """See :meth:`TableResolver.column`."""
-    head = path[0]
-    if head in ("id", "@iot.id") and len(path) == 1:
-        return Column(table.c.id, "id", nullable=False)
-    prop = entity.prop(head)
-    if prop is not None:
-        return _prop_column(entity, table, prop.kind, prop.column, path)
-    nav = entity.nav(head)
-    if nav is not None and not nav.many and len(path) > 1:
-        kind = target(nav)
-        other = TABLES[kind.table].alias()
-        inner = resolve(kind, other, path[1:])
-        if not isinstance(inner, Column):
-            raise _unknown(entity, path)
-        link = nav_condition(nav, entity, other, select(table.c.id))  # correlated
-        sub = select(inner.expr).where(link).correlate(table).scalar_subquery()
-        return Column(sub, inner.kind, json_path=inner.json_path)
-    raise _unknown(entity, path)
-
-
-def _prop_column(
-    entity: EntityType, table: FromClause, kind: str, column: str, path: tuple[str, ...]
-) -> Column | ResultColumns | TimeInterval:
-    if kind == "result":
-        t = table.c
-        return ResultColumns(t.result_number, t.result_text, t.result_json, t.result_kind)
-    if kind in ("object", "json"):
-        return Column(table.c[column], "json", json_path=path[1:])
-    if len(path) > 1:
-        raise _unknown(entity, path)
-    if kind == "text":
-        return Column(table.c[column], "text")
-    if kind == "time" or column == "creation_time":
-        return Column(table.c[column], "time")
-    if kind == "interval" or column in ("phenomenon_time", "result_time"):
-        return TimeInterval(table.c[f"{column}_start"], table.c[f"{column}_end"])
-    if kind == "geojson":
-        return Column(table.c.geom, "geometry")
-    raise _unknown(entity, path)
-
-
-def _unknown(entity: EntityType, path: tuple[str, ...]) -> InvalidInput:
-    name = "/".join(path)
-    return InvalidInput(
-        f"«{entity.name}» không có thuộc tính «{name}» để lọc hay sắp xếp.",
-        f"'{entity.name}' has no property '{name}' to filter or order by.",
-    )
+__all__ = [
+    "DEFAULT_TOP",
+    "MAX_TOP",
+    "Reader",
+    "TableResolver",
+    "data_array",
+    "nav_condition",
+    "path_ids",
+    "resolve",
+]

@@ -11,20 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from dothi.auth.audit import audit
 from dothi.auth.policy import Principal, require_official
 from dothi.db.spatial import SpatialPort
-from dothi.errors import InvalidInput
+from dothi.errors import InvalidInput, NotFound
 from dothi.sensors.actions import STA_CREATE, STA_DELETE, STA_UPDATE
 from dothi.sensors.sta import updates
 from dothi.sensors.sta.codec import decode, self_link
 from dothi.sensors.sta.data_array import create_observations
 from dothi.sensors.sta.model import EntityType
-from dothi.sensors.sta.paths import parse_path
+from dothi.sensors.sta.paths import ResourcePath, parse_path
 from dothi.sensors.sta.query import parse_query
 from dothi.sensors.sta.reading import Reader
+from dothi.sensors.sta.resolver import path_ids
 from dothi.sensors.sta.writes import Created, Parent, create, require_exists
 
 JSON_PATCH = "application/json-patch+json"
@@ -53,12 +55,20 @@ class Answer:
 
 
 def read(conn: Connection, ctx: Context, path: str, params: Mapping[str, str]) -> Answer:
-    """``GET``: a resource path with its query options."""
+    """``GET``: a resource path with its query options. A property that is null answers
+    204 No Content (18-088 §9.2, usage 4), its ``$value`` likewise."""
     rp = parse_path(path)
     opts = parse_query(params)
     body = Reader(conn, ctx.port, ctx.base).read(rp, opts, {**params, "_path": path})
+    if body is None and rp.prop is None:
+        return Answer(204, None)
+    if rp.prop is not None:
+        value = body if rp.value else next(iter(body.values()))
+        if value is None:
+            return Answer(204, None)
     if rp.value:
-        return Answer(200, "" if body is None else str(body), text=True)
+        text = body if isinstance(body, str) else orjson.dumps(body).decode()
+        return Answer(200, text, text=True)
     return Answer(200, body)
 
 
@@ -72,19 +82,16 @@ def post(conn: Connection, ctx: Context, path: str, data: Any) -> Answer:
         raise InvalidInput(
             "Chỉ tạo thực thể trong một tập (ví dụ Things hoặc Things(1)/Datastreams).",
             "Entities are created in a set (e.g. Things or Things(1)/Datastreams).",
+            code="MethodNotAllowed" if rp.single else None,
             status=405 if rp.single else 400,
         )
-    item = decode(rp.entity, data, where=rp.entity.name)
+    item = decode(rp.entity, data, where=rp.entity.name, root=True)
     parent = None
     if len(rp.steps) > 1:
-        prev, last = rp.steps[-2], rp.steps[-1]
-        if prev.id is None or last.nav is None:
-            raise InvalidInput(
-                "Tạo qua liên kết cần id của thực thể cha, ví dụ Things(1)/Datastreams.",
-                "Creating through a link needs the parent's id, e.g. Things(1)/Datastreams.",
-            )
-        require_exists(conn, prev.entity, prev.id)
-        parent = Parent(prev.entity, prev.id, last.nav)
+        last = rp.steps[-1]
+        assert last.nav is not None
+        above = ResourcePath(rp.steps[:-1])
+        parent = Parent(above.entity, _entity_id(conn, above), last.nav)
     created = Created()
     new_id = create(conn, item, created, parent)
     _audit(conn, ctx, STA_CREATE, created.entities)
@@ -108,7 +115,7 @@ def _create_observations(conn: Connection, ctx: Context, data: Any) -> Answer:
 def change(conn: Connection, ctx: Context, method: str, path: str, data: Any, media: str) -> Answer:
     """``PATCH`` (merge, or JSON Patch when ``media`` says so) or ``PUT``."""
     require_official(ctx.who)
-    entity, entity_id = _one_entity(path)
+    entity, entity_id = _one_entity(conn, path)
     created = Created()
     if method == "PUT":
         updates.put(conn, entity, entity_id, data, created)
@@ -127,21 +134,37 @@ def change(conn: Connection, ctx: Context, method: str, path: str, data: Any, me
 def remove(conn: Connection, ctx: Context, path: str) -> Answer:
     """``DELETE`` one entity, with what the standard deletes with it."""
     require_official(ctx.who)
-    entity, entity_id = _one_entity(path)
+    entity, entity_id = _one_entity(conn, path)
     updates.delete_entity(conn, entity, entity_id)
     _audit(conn, ctx, STA_DELETE, [(entity, entity_id)])
     return Answer(200, None)
 
 
-def _one_entity(path: str) -> tuple[EntityType, int]:
+def _one_entity(conn: Connection, path: str) -> tuple[EntityType, int]:
     rp = parse_path(path)
-    last = rp.steps[-1]
-    if len(rp.steps) != 1 or last.id is None or rp.prop is not None or rp.ref:
+    if not rp.single or rp.prop is not None or rp.ref:
         raise InvalidInput(
-            "Cập nhật và xóa nhắm vào một thực thể theo id, ví dụ Things(1).",
-            "Updates and deletes address one entity by its id, e.g. Things(1).",
+            "Cập nhật và xóa nhắm vào một thực thể, ví dụ Things(1) hoặc Things(1)/Datastreams(2).",
+            "Updates and deletes address one entity, e.g. Things(1) or Things(1)/Datastreams(2).",
+            code="MethodNotAllowed" if not rp.single else None,
+            status=405 if not rp.single else 400,
         )
-    return rp.entity, last.id
+    return rp.entity, _entity_id(conn, rp)
+
+
+def _entity_id(conn: Connection, rp: ResourcePath) -> int:
+    """The id of the one entity a path names (``Things(1)/Datastreams(2)`` only if the
+    Datastream is the Thing's); :class:`NotFound` otherwise."""
+    last = rp.steps[-1]
+    if len(rp.steps) == 1 and last.id is not None:
+        require_exists(conn, rp.entity, last.id)
+        return last.id
+    found = conn.execute(path_ids(rp).limit(1)).scalar()
+    if found is None:
+        raise NotFound(
+            f"Không có {rp.entity.name} ở đường dẫn này.", f"No {rp.entity.name} at this path."
+        )
+    return int(found)
 
 
 def _audit(

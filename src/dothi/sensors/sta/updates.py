@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from dothi.errors import Conflict, InvalidInput, NotFound
 from dothi.sensors.sta.codec import Decoded, decode, encode
+from dothi.sensors.sta.constraints import check_multi_datastream
 from dothi.sensors.sta.model import EntityType
 from dothi.sensors.sta.observations import check_result
 from dothi.sensors.sta.writes import Created, add_historical_location, create, link_pair
@@ -34,14 +35,14 @@ def patch(
 ) -> None:
     """Merge ``data`` into the entity: only the properties and links it names change."""
     row = current_row(conn, entity, entity_id)
-    item = decode(entity, data, where=entity.name, partial=True)
+    item = decode(entity, data, where=entity.name, partial=True, root=True)
     _apply(conn, entity, entity_id, row, item, created)
 
 
 def put(conn: Connection, entity: EntityType, entity_id: int, data: Any, created: Created) -> None:
     """Replace the entity's properties by ``data`` (optional ones left out become null)."""
     row = current_row(conn, entity, entity_id)
-    item = decode(entity, data, where=entity.name)
+    item = decode(entity, data, where=entity.name, root=True)
     for prop in entity.props:
         if prop.name in data or prop.kind in ("derived", "result"):
             continue
@@ -74,7 +75,7 @@ def json_patch(
                 f"JSON Patch: không thể xóa «{name}».", f"JSON Patch: '{name}' cannot be removed."
             )
         changed[name] = None
-    item = decode(entity, changed, where=entity.name, partial=True)
+    item = decode(entity, changed, where=entity.name, partial=True, root=True)
     _apply(conn, entity, entity_id, row, item, created)
 
 
@@ -198,12 +199,14 @@ def _apply(
         conn.execute(update(table).where(table.c.id == entity_id).values(**values))
     if entity.name == "Observation":
         _refresh_time_ranges(conn, row)
+    if entity.name == "MultiDatastream":
+        check_multi_datastream(conn, entity_id)
 
 
 def delete_entity(conn: Connection, entity: EntityType, entity_id: int) -> None:
     """Delete the entity and what the standard deletes with it: a Thing's, Sensor's or
     ObservedProperty's Datastreams, a Datastream's Observations, a Location's
-    HistoricalLocations left without Locations (links go by foreign-key cascades)."""
+    HistoricalLocations (links go by foreign-key cascades)."""
     row = current_row(conn, entity, entity_id)
     if entity.name in ("Thing", "Sensor", "ObservedProperty"):
         key = {
@@ -228,7 +231,7 @@ def delete_entity(conn: Connection, entity: EntityType, entity_id: int) -> None:
     elif entity.name == "FeatureOfInterest":
         conn.execute(delete(observation).where(observation.c.feature_id == entity_id))
     elif entity.name == "Location":
-        _delete_lonely_history(conn, entity_id)
+        _delete_history(conn, entity_id)
     table = TABLES[entity.table]
     conn.execute(delete(table).where(table.c.id == entity_id))
     if entity.name == "Observation":
@@ -242,13 +245,13 @@ def _delete_multi_of_property(conn: Connection, property_id: int) -> None:
     conn.execute(delete(multi_datastream).where(multi_datastream.c.id.in_(ids)))
 
 
-def _delete_lonely_history(conn: Connection, location_id: int) -> None:
-    """HistoricalLocations whose only Location goes are removed with it."""
+def _delete_history(conn: Connection, location_id: int) -> None:
+    """The HistoricalLocations linked to a Location go with it (18-088, integrity
+    constraints when deleting an entity)."""
     hll = TABLES["sta_historical_location_location"]
     hl = TABLES["sta_historical_location"]
     mine = select(hll.c.historical_location_id).where(hll.c.location_id == location_id)
-    others = select(hll.c.historical_location_id).where(hll.c.location_id != location_id)
-    conn.execute(delete(hl).where(hl.c.id.in_(mine), hl.c.id.not_in(others)))
+    conn.execute(delete(hl).where(hl.c.id.in_(mine)))
 
 
 def _refresh_time_ranges(conn: Connection, row: Any) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, select, update
 
 from dothi.errors import InvalidInput, NotFound
 from dothi.sensors.sta.codec import Decoded, dumps
+from dothi.sensors.sta.constraints import check_multi_datastream, moved_by_history
 from dothi.sensors.sta.model import BY_NAME, EntityType, Nav
 from dothi.sensors.sta.observations import check_result, observation_row
 from dothi.sensors.sta.times import now_micros
@@ -51,9 +52,17 @@ def create(conn: Connection, item: Decoded, created: Created, parent: Parent | N
         if nav.local is None:
             continue
         given = item.links.get(nav.name)
+        from_path = parent is not None and parent.nav.remote == nav.local
+        if given and from_path and parent is not None and given[0].existing_id != parent.id:
+            raise InvalidInput(
+                f"«{nav.name}» trong nội dung khác với {parent.entity.name}({parent.id}) của "
+                "đường dẫn.",
+                f"'{nav.name}' in the body differs from {parent.entity.name}({parent.id}) of "
+                "the path.",
+            )
         if given:
             values[nav.local] = create(conn, given[0], created)
-        elif parent is not None and parent.nav.remote == nav.local:
+        elif from_path and parent is not None:
             values[nav.local] = parent.id
     _check_required(entity, item, values, parent)
     if entity.name == "Observation":
@@ -85,6 +94,12 @@ def create(conn: Connection, item: Decoded, created: Created, parent: Parent | N
             add_historical_location(conn, new_id, ids, created)
     if entity.name == "Location" and parent is not None and parent.entity.name == "Thing":
         add_historical_location(conn, parent.id, [new_id], created)
+    if entity.name == "HistoricalLocation":
+        moved_by_history(conn, new_id)
+    if entity.name == "MultiDatastream":
+        check_multi_datastream(conn, new_id)
+    elif parent is not None and parent.entity.name == "MultiDatastream":
+        check_multi_datastream(conn, parent.id)
     return new_id
 
 
@@ -193,16 +208,17 @@ def feature_from_location(conn: Connection, thing_id: int) -> int:
             loc.c.id, loc.c.name, loc.c.description, loc.c.encoding_type, loc.c.location, loc.c.geom
         )
         .join(link, link.c.location_id == loc.c.id)
-        .where(link.c.thing_id == thing_id)
+        # A Location in another encoding than GeoJSON (an address) has no geometry.
+        .where(link.c.thing_id == thing_id, loc.c.geom.is_not(None))
         .order_by(loc.c.id)
         .limit(1)
     ).first()
     if row is None:
         raise InvalidInput(
             "Observation thiếu FeatureOfInterest, và Thing của Datastream chưa có Location "
-            "để tạo ra nó.",
+            "GeoJSON để tạo ra nó.",
             "The Observation has no FeatureOfInterest and the Datastream's Thing has no "
-            "Location to make one from.",
+            "GeoJSON Location to make one from.",
         )
     found = conn.execute(select(feat.c.id).where(feat.c.location_id == row.id)).scalar()
     if found is not None:
