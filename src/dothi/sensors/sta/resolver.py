@@ -153,8 +153,12 @@ def resolve(
         inner = resolve(kind, other, path[1:])
         if not isinstance(inner, Column):
             raise _unknown(entity, path)
-        link = nav_condition(nav, entity, other, select(table.c.id))  # correlated
-        sub = select(inner.expr).where(link).correlate(table).scalar_subquery()
+        if nav.local is not None:
+            link = other.c.id == table.c[nav.local]
+        else:
+            assert nav.remote is not None
+            link = other.c[nav.remote] == table.c.id
+        sub = select(inner.expr).where(link).correlate(table).limit(1).scalar_subquery()
         return Column(sub, inner.kind, json_path=inner.json_path)
     raise _unknown(entity, path)
 
