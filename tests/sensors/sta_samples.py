@@ -179,6 +179,8 @@ def build_world(db: Database, settings: Settings) -> dict[str, Any]:
     ids["Trạm Nhà Bè"] = created(c.post(f"{ROOT}/Things", json=nb, headers=auth))
     for d in c.get(f"{ROOT}/Things({ids['Trạm Nhà Bè']})/Datastreams").json()["value"]:
         ids[d["name"]] = d["@iot.id"]
+    for p in c.get(f"{ROOT}/ObservedProperties").json()["value"]:
+        ids[p["name"]] = p["@iot.id"]
     area = {
         "name": "Khu dân cư Nhà Bè",
         "description": "Vùng quan sát",
