@@ -305,10 +305,12 @@ def _related(
 def data_array(
     entity: EntityType, rows: Sequence[Any], base: str, opts: QueryOptions
 ) -> list[dict[str, Any]]:
-    """Observations as ``dataArray`` (§11.3): one block per Datastream, components named."""
-    names = [p.name for p in entity.props if p.name != "parameters"]
+    """Observations as ``dataArray`` (§11.3): one block per Datastream, components named:
+    ``id`` and every property, or what ``$select`` names (in the entity's order)."""
     selected = _selected(opts, entity)
-    chosen = ["id", *[n for n in names if selected is None or n in selected]]
+    with_id = selected is None or bool({"id", "@iot.id"} & selected)
+    names = [p.name for p in entity.props if selected is None or p.name in selected]
+    chosen = ["id", *names] if with_id else names
     blocks: dict[tuple[str, int], list[list[Any]]] = {}
     for r in rows:
         multi = r["datastream_id"] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, select, update
 
 from dothi.errors import InvalidInput, NotFound
 from dothi.sensors.sta.codec import Decoded, dumps
@@ -157,21 +157,36 @@ def require_exists(conn: Connection, entity: EntityType, entity_id: int) -> None
         )
 
 
-def link_pair(conn: Connection, nav: Nav, this_id: int, other_id: int, position: int = 0) -> None:
-    """Link two entities through ``nav``'s link table (once)."""
+def link_pair(
+    conn: Connection, nav: Nav, this_id: int, other_id: int, position: int | None = None
+) -> None:
+    """Link two entities through ``nav``'s link table (once). In a table that keeps an
+    order (a MultiDatastream's ObservedProperties), ``position`` None appends."""
     assert nav.link is not None
     table_name, this_col, other_col = nav.link
     table: Table = TABLES[table_name]
     values: dict[str, Any] = {this_col: this_id, other_col: other_id}
-    if "position" in table.c:
-        values["position"] = position
     exists = conn.execute(
         select(table.c[this_col]).where(
             table.c[this_col] == this_id, table.c[other_col] == other_id
         )
     ).first()
-    if exists is None:
-        conn.execute(table.insert().values(**values))
+    if exists is not None:
+        return
+    if "position" in table.c:
+        values["position"] = _next_position(conn, table, values) if position is None else position
+    conn.execute(table.insert().values(**values))
+
+
+def _next_position(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """After the last position of the entity the order belongs to (the other column of
+    the unique index on the position)."""
+    index = next(i for i in table.indexes if "position" in i.columns)
+    owner = next(c for c in index.columns if c.name != "position")
+    last = conn.execute(
+        select(func.max(table.c.position)).where(owner == values[owner.name])
+    ).scalar()
+    return 0 if last is None else int(last) + 1
 
 
 def add_historical_location(
