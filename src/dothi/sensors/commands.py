@@ -13,10 +13,14 @@ from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
 from dothi.sensors import devices
 from dothi.sensors.actions import DEVICE_CREDENTIALS, DEVICE_REVOKE
-from dothi.sensors.ingest import Ingest
+from dothi.sensors.ingest import Ingest, Outcome
 from dothi.sensors.mqtt.local import LocalBroker
 from dothi.sensors.mqtt.subscriber import Subscriber
-from dothi.sensors.mqtt.topics import VERSION
+from dothi.sensors.mqtt.topics import INGEST_FILTERS
+from dothi.sensors.sta.model import BY_NAME
+from dothi.sensors.updates import updates_from_environment
+
+TASK = BY_NAME["Task"]
 
 
 @click.group("sensors")
@@ -63,11 +67,18 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
     """Nhận quan trắc qua MQTT / store observations published over MQTT, acknowledging
     each batch only after it is committed; runs until interrupted."""
     db = ctx.database()
-    ingest = Ingest(db)
+    updates = updates_from_environment(ctx.settings)
+
+    def after_commit(outcome: Outcome) -> None:
+        if updates is not None:
+            updates.observations(outcome.stored)
+            updates.entities(db, [(TASK, i) for i in outcome.tasks], created=True)
+
+    ingest = Ingest(db, after_commit)
     subscriber = Subscriber(
         devices.server_broker(ctx.settings),
         client_id,
-        [f"{VERSION}/+/Observations"],
+        list(INGEST_FILTERS),
         ingest,
         batch_size=batch_size,
         share_group=share_group,
@@ -78,6 +89,8 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
         _wait_for_signal()
     finally:
         subscriber.stop()
+        if updates is not None:
+            updates.stop()
         total = ingest.totals
         click.echo(
             f"Trùng lặp / duplicates: {total.duplicates}; "

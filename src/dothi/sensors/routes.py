@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Connection
@@ -22,6 +22,7 @@ from dothi.sensors.sta.batch import boundary_of, parse_batch, write_answers
 from dothi.sensors.sta.batch_runner import run_batch
 from dothi.sensors.sta.model import ENTITY_TYPES
 from dothi.sensors.sta.service import JSON_PATCH, Answer, Context
+from dothi.sensors.updates import Updates, updates_from_environment
 from dothi.webkit.bodies import MAX_BODY, json_body
 from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
 
@@ -56,12 +57,25 @@ def _respond(answer: Answer) -> Response:
 
 async def _run(request: Request, write: bool, work: Callable[[Connection], Answer]) -> Response:
     db = db_of(request)
+    updates: Updates | None = getattr(request.app.state, "sensors_updates", None)
 
     def run() -> Answer:
         with db.write() if write else db.read() as conn:
-            return work(conn)
+            answer = work(conn)
+        if updates is not None and answer.touched:  # committed: now tell the subscribers
+            updates.entities(db, answer.touched, created=answer.status == 201)
+        return answer
 
     return _respond(await run_in_threadpool(run))
+
+
+def start_updates(app: FastAPI) -> Callable[[], None] | None:
+    """The MQTT updates of this app, when a broker is configured (capability startup)."""
+    found = updates_from_environment(app.state.settings)
+    if found is None:
+        return None
+    app.state.sensors_updates = found
+    return found.stop
 
 
 @router.get("")
