@@ -112,13 +112,14 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
 @click.argument("thing_id", type=click.IntRange(1))
 @pass_ctx
 def sensors_credentials(ctx: Context, thing_id: int) -> None:
-    """Cấp (hoặc cấp lại) mật khẩu MQTT cho thiết bị của Thing / issue (or rotate) the MQTT
-    credentials of a Thing's device; the password is shown once."""
+    """Cấp (hoặc cấp lại) mật khẩu cho thiết bị của Thing / issue (or rotate) the credentials
+    of a Thing's device, for MQTT and HTTP (Basic); the password is shown once."""
     db = ctx.database()
     with db.read() as conn:
         topics = devices.device_topics(conn, thing_id)
     creds = devices.issue_credentials(devices.server_broker(ctx.settings), topics, thing_id)
     with db.write() as conn:
+        devices.record_credentials(conn, thing_id, creds)
         audit(conn, operator(default_user()), DEVICE_CREDENTIALS, target=f"Things({thing_id})")
     click.echo(f"username: {creds.username}")
     click.echo(f"password: {creds.password}")
@@ -132,6 +133,7 @@ def sensors_revoke(ctx: Context, thing_id: int) -> None:
     db = ctx.database()
     devices.revoke_credentials(devices.server_broker(ctx.settings), thing_id)
     with db.write() as conn:
+        devices.forget_credentials(conn, thing_id)
         audit(conn, operator(default_user()), DEVICE_REVOKE, target=f"Things({thing_id})")
     click.echo(f"Đã thu hồi / revoked: thing-{thing_id}")
 

@@ -238,6 +238,17 @@ rollup = Table(
     Index("ix_sta_rollup_key", "datastream_id", "resolution", "bucket", unique=True),
 )
 
+device = Table(
+    "sta_device",
+    metadata,
+    # A Thing's device: the same user name and password over MQTT and HTTP (Basic).
+    Column("thing_id", BigId, ForeignKey("sta_thing.id", ondelete="CASCADE"), primary_key=True),
+    # SHA-256 of the generated password (random, so a slow hash adds nothing).
+    Column("password_sha256", String(64), nullable=False),
+    Column("issued_at", Micros, nullable=False),
+    Column("revoked_at", Micros),
+)
+
 ingest_key = Table(
     "sta_ingest_key",
     metadata,
@@ -309,6 +320,7 @@ TABLES: dict[str, Table] = {
         tasking_capability,
         task,
         rollup,
+        device,
         ingest_key,
         ingest_reject,
         observation,
