@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from collections.abc import Callable
+
+    from fastapi import APIRouter, FastAPI
 
     from dothi.spatial.import_hooks import ImportHook
 
@@ -75,3 +77,14 @@ class Capability:
     audit_actions: tuple[str, ...] = ()
     #: Hooks handed to every file import (:mod:`dothi.spatial.import_hooks`).
     import_hooks: tuple[ImportHook, ...] = ()
+    #: Run when the web app starts, named ``"package.module:function"``: the function takes
+    #: the app and returns what stops it again (a background client, say), or None.
+    startup: str | None = None
+
+    def start(self, app: FastAPI) -> Callable[[], None] | None:
+        """Run :attr:`startup`, if any; what stops it."""
+        if self.startup is None:
+            return None
+        module, _, name = self.startup.partition(":")
+        stop: Callable[[], None] | None = getattr(importlib.import_module(module), name)(app)
+        return stop

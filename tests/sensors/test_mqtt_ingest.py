@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from mqtt_broker import as_user, have_clients, mosquitto_pub, url_with_password, wait_until
@@ -85,19 +86,12 @@ def test_a_redelivered_message_is_stored_once(db: Database, settings: Settings) 
     assert len(ingest.store([bare, bare]).stored) == 2
 
 
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _worker(
+    env: dict[str, str], log: Path, name: str = "dothi-kill-test", group: str | None = None
+) -> subprocess.Popen[bytes]:
+    args = ["sensors", "ingest", "--client-id", name, "--batch", "20"]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dothi",
-            "sensors",
-            "ingest",
-            "--client-id",
-            "dothi-kill-test",
-            "--batch",
-            "20",
-        ],
+        [sys.executable, "-m", "dothi", *args, *(["--group", group] if group else [])],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
@@ -108,36 +102,101 @@ def test_kill_9_of_the_ingest_worker_loses_nothing(
     db: Database,
     settings: Settings,
     env: dict[str, str],
-    mqtt_broker: LocalBroker,
     server: Broker,
     tmp_path: Path,
 ) -> None:
     _, dsid = _station(db, settings)
     env = {**env, "DOTHI_MQTT_URL": url_with_password(server)}
     log = tmp_path / "worker.log"
-    worker = _worker(env, log)
+    worker = [_worker(env, log)]
+    try:
+        wait_until(lambda: b"ingesting" in log.read_bytes(), what="the worker to subscribe")
+
+        def kill(n: int) -> None:
+            if n == 200:
+                os.kill(worker[0].pid, signal.SIGKILL)
+                worker[0].wait()
+                worker[0] = _worker(env, log)
+
+        _publish_all(server, observations_topic(dsid), 400, kill)
+        _exactly_once(db, 400)
+    finally:
+        worker[0].send_signal(signal.SIGTERM)
+        worker[0].wait(30)
+
+
+def _publish_all(server: Broker, topic: str, total: int, during: Callable[[int], None]) -> None:
     publisher = new_client(server, f"pub-{uuid.uuid4().hex[:8]}")
     connect(publisher, server)
     publisher.loop_start()
-    total = 400
     try:
-        wait_until(lambda: b"ingesting" in log.read_bytes(), what="the worker to subscribe")
         for n in range(total):
             body = json.dumps(
-                {"phenomenonTime": f"2026-12-06T00:00:{n // 10:02d}.{n % 10}Z", "result": n}
+                {"phenomenonTime": f"2026-12-06T01:{n // 60:02d}:{n % 60:02d}Z", "result": n}
             )
-            publisher.publish(observations_topic(dsid), body, qos=1).wait_for_publish(10)
-            if n == total // 2:
-                os.kill(worker.pid, signal.SIGKILL)
-                worker.wait()
-                worker = _worker(env, log)
-        wait_until(lambda: _stored(db) >= total, timeout=60, what="every observation")
-        assert _stored(db) == total
-        with db.read() as conn:
-            results = conn.execute(select(observation.c.result_number)).scalars().all()
-        assert sorted(int(r) for r in results) == list(range(total))
+            while True:  # a publisher, too, waits out a broker restart and sends again
+                try:
+                    publisher.publish(topic, body, qos=1).wait_for_publish(30)
+                    break
+                except RuntimeError:
+                    wait_until(publisher.is_connected, what="the publisher to reconnect")
+            during(n)
     finally:
         publisher.loop_stop()
         publisher.disconnect()
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
+
+
+def _exactly_once(db: Database, total: int) -> None:
+    wait_until(lambda: _stored(db) >= total, timeout=60, what="every observation")
+    with db.read() as conn:
+        results = conn.execute(select(observation.c.result_number)).scalars().all()
+    assert sorted(int(r) for r in results) == list(range(total))
+
+
+def test_two_workers_share_the_traffic_and_one_killed_loses_nothing(
+    db: Database,
+    settings: Settings,
+    env: dict[str, str],
+    server: Broker,
+    tmp_path: Path,
+) -> None:
+    _, dsid = _station(db, settings)
+    env = {**env, "DOTHI_MQTT_URL": url_with_password(server)}
+    group = f"g{uuid.uuid4().hex[:6]}"
+    log = tmp_path / "workers.log"
+    names = [f"w1-{group}", f"w2-{group}"]
+    workers = [_worker(env, log, name, group) for name in names]
+    try:
+        wait_until(lambda: log.read_bytes().count(b"ingesting") == 2, what="two workers")
+
+        def kill_one(n: int) -> None:
+            if n == 100:
+                os.kill(workers[0].pid, signal.SIGKILL)
+                workers[0].wait()
+                # mosquitto keeps the dead member's share in its session: the same client
+                # id takes it up again.
+                workers[0] = _worker(env, log, names[0], group)
+
+        _publish_all(server, observations_topic(dsid), 300, kill_one)
+        _exactly_once(db, 300)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+            w.wait(30)
+
+
+def test_the_broker_restarting_during_ingest_loses_nothing(
+    db: Database, settings: Settings, mqtt_broker: LocalBroker, server: Broker
+) -> None:
+    _, dsid = _station(db, settings)
+    ingest = Ingest(db)
+    name = f"ingest-{uuid.uuid4().hex[:8]}"
+    with Subscriber(server, name, ["v1.1/+/Observations"], ingest, batch_ms=50) as sub:
+        sub.wait_subscribed()
+
+        def restart(n: int) -> None:
+            if n == 100:
+                mqtt_broker.restart()
+
+        _publish_all(server, observations_topic(dsid), 250, restart)
+        _exactly_once(db, 250)

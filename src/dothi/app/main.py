@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -55,7 +57,19 @@ def create_app(settings: Settings, db: Database | None = None, *, migrate: bool 
     database = db or Database(settings.database_url)
     if migrate:
         database.migrate(migration_folders())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Capabilities' background clients (the sensors' MQTT updates) live with the app.
+        stops = [stop for c in BUILTIN if (stop := c.start(app)) is not None]
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Dothi",
         version=__version__,
         description="Cơ sở dữ liệu không gian đô thị / urban spatial database",

@@ -20,6 +20,8 @@ from dothi.errors import Forbidden, NotFound, Unauthorized
 from dothi.spatial.layers import Layer
 
 ROLES = ("admin", "editor", "viewer")
+#: A sensor device signed in with its Thing's credentials: it may only add its readings.
+DEVICE_ROLE = "device"
 #: What people read instead of a role's code: (Vietnamese, English).
 ROLE_LABELS: dict[str, tuple[str, str]] = {
     "admin": ("Quản trị viên", "Administrator"),
@@ -43,6 +45,8 @@ class Principal:
     editable: frozenset[str] = frozenset()
     #: The API token the request came with, for the audit log.
     token_id: int | None = None
+    #: For a sensor device (role ``device``): the Thing it is.
+    device_thing: int | None = None
 
     @property
     def is_anonymous(self) -> bool:

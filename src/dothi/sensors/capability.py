@@ -20,4 +20,5 @@ SENSORS = Capability(
     commands=(sensors_group,),
     migrations=_HERE / "migrations",
     audit_actions=actions.ACTIONS,
+    startup="dothi.sensors.routes:start_updates",
 )

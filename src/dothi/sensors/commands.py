@@ -5,18 +5,24 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 import click
 
 from dothi.auth.audit import audit
 from dothi.auth.policy import operator
 from dothi.console import Context, default_user, pass_ctx
-from dothi.sensors import devices
+from dothi.sensors import devices, retention
 from dothi.sensors.actions import DEVICE_CREDENTIALS, DEVICE_REVOKE
-from dothi.sensors.ingest import Ingest
+from dothi.sensors.ingest import Ingest, Outcome, prune_keys, rejected_counts
 from dothi.sensors.mqtt.local import LocalBroker
 from dothi.sensors.mqtt.subscriber import Subscriber
-from dothi.sensors.mqtt.topics import VERSION
+from dothi.sensors.mqtt.topics import INGEST_FILTERS
+from dothi.sensors.sta.model import BY_NAME
+from dothi.sensors.sta.times import now_micros
+from dothi.sensors.updates import updates_from_environment
+
+TASK = BY_NAME["Task"]
 
 
 @click.group("sensors")
@@ -63,21 +69,37 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
     """Nhận quan trắc qua MQTT / store observations published over MQTT, acknowledging
     each batch only after it is committed; runs until interrupted."""
     db = ctx.database()
-    ingest = Ingest(db)
+    updates = updates_from_environment(ctx.settings)
+
+    def after_commit(outcome: Outcome) -> None:
+        if updates is not None:
+            updates.observations(outcome.stored)
+            updates.entities(db, [(TASK, i) for i in outcome.tasks], created=True)
+
+    ingest = Ingest(db, after_commit)
     subscriber = Subscriber(
         devices.server_broker(ctx.settings),
         client_id,
-        [f"{VERSION}/+/Observations"],
+        list(INGEST_FILTERS),
         ingest,
         batch_size=batch_size,
         share_group=share_group,
     ).start()
     subscriber.wait_subscribed()
     click.echo(f"Đang nhận quan trắc / ingesting ({client_id})", err=True)
+
+    def housekeeping() -> None:
+        # Hourly: raw readings past their retention, keys of long-acknowledged messages.
+        with db.write() as conn:
+            retention.apply_retention(conn)
+            prune_keys(conn)
+
     try:
-        _wait_for_signal()
+        _wait_for_signal(housekeeping)
     finally:
         subscriber.stop()
+        if updates is not None:
+            updates.stop()
         total = ingest.totals
         click.echo(
             f"Trùng lặp / duplicates: {total.duplicates}; "
@@ -90,13 +112,14 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
 @click.argument("thing_id", type=click.IntRange(1))
 @pass_ctx
 def sensors_credentials(ctx: Context, thing_id: int) -> None:
-    """Cấp (hoặc cấp lại) mật khẩu MQTT cho thiết bị của Thing / issue (or rotate) the MQTT
-    credentials of a Thing's device; the password is shown once."""
+    """Cấp (hoặc cấp lại) mật khẩu cho thiết bị của Thing / issue (or rotate) the credentials
+    of a Thing's device, for MQTT and HTTP (Basic); the password is shown once."""
     db = ctx.database()
     with db.read() as conn:
         topics = devices.device_topics(conn, thing_id)
     creds = devices.issue_credentials(devices.server_broker(ctx.settings), topics, thing_id)
     with db.write() as conn:
+        devices.record_credentials(conn, thing_id, creds)
         audit(conn, operator(default_user()), DEVICE_CREDENTIALS, target=f"Things({thing_id})")
     click.echo(f"username: {creds.username}")
     click.echo(f"password: {creds.password}")
@@ -110,14 +133,71 @@ def sensors_revoke(ctx: Context, thing_id: int) -> None:
     db = ctx.database()
     devices.revoke_credentials(devices.server_broker(ctx.settings), thing_id)
     with db.write() as conn:
+        devices.forget_credentials(conn, thing_id)
         audit(conn, operator(default_user()), DEVICE_REVOKE, target=f"Things({thing_id})")
     click.echo(f"Đã thu hồi / revoked: thing-{thing_id}")
 
 
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM (a service manager stops the worker with SIGTERM)."""
+@sensors_group.command("retention")
+@click.option(
+    "--set",
+    "set_days",
+    nargs=2,
+    type=click.IntRange(1),
+    metavar="DATASTREAM_ID DAYS",
+    help="Đặt số ngày lưu / set a Datastream's days",
+)
+@click.option(
+    "--forever",
+    type=click.IntRange(1),
+    metavar="DATASTREAM_ID",
+    help="Lưu mãi / keep a Datastream's readings for ever",
+)
+@pass_ctx
+def sensors_retention(ctx: Context, set_days: tuple[int, int] | None, forever: int | None) -> None:
+    """Thời hạn lưu số đo thô / retention of raw readings: set it, or apply it now (the
+    rollups stay)."""
+    db = ctx.database()
+    with db.write() as conn:
+        if set_days:
+            retention.set_retention(conn, set_days[0], set_days[1])
+        elif forever:
+            retention.set_retention(conn, forever, None)
+        else:
+            dropped = retention.apply_retention(conn)
+            click.echo(f"Đã xóa / deleted: {sum(dropped.values())} ({len(dropped)} Datastreams)")
+            return
+    click.echo("Đã lưu / saved")
+
+
+@sensors_group.command("rejects")
+@click.option(
+    "--hours",
+    type=click.IntRange(1, 24 * 365),
+    default=24,
+    show_default=True,
+    help="Khoảng thời gian / period",
+)
+@pass_ctx
+def sensors_rejects(ctx: Context, hours: int) -> None:
+    """Bản tin MQTT bị từ chối theo lý do / MQTT messages refused, by reason."""
+    since = now_micros() - hours * 3_600_000_000
+    with ctx.database().read() as conn:
+        counts = rejected_counts(conn, since)
+    if not counts:
+        click.echo("Không có / none")
+    for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        click.echo(f"{reason}\t{n}")
+
+
+def _wait_for_signal(chore: Callable[[], None] | None = None, every_s: float = 3600) -> None:
+    """Block until SIGINT or SIGTERM (a service manager stops the worker with SIGTERM),
+    running ``chore`` every ``every_s`` seconds meanwhile."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    while not stop.is_set():
-        time.sleep(0.2)
+    due = time.monotonic() + every_s
+    while not stop.wait(0.2):
+        if chore is not None and time.monotonic() >= due:
+            chore()
+            due = time.monotonic() + every_s

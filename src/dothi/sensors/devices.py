@@ -9,18 +9,25 @@ may publish only to its own Datastreams' topics and receive only its own tasks.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import re
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, delete, select, update
 
+from dothi.auth.policy import DEVICE_ROLE, Principal
 from dothi.config import Settings
 from dothi.sensors.mqtt.dynsec import Credentials, DeviceTopics, DynSec
 from dothi.sensors.mqtt.local import LocalBroker
 from dothi.sensors.mqtt.settings import Broker, broker_from_env
 from dothi.sensors.sta.model import BY_NAME
+from dothi.sensors.sta.times import now_micros
 from dothi.sensors.sta.writes import require_exists
-from dothi.sensors.tables import datastream, multi_datastream, tasking_capability
+from dothi.sensors.tables import datastream, device, multi_datastream, tasking_capability
+
+_USERNAME = re.compile(r"^thing-(\d{1,18})$")
 
 
 def server_broker(settings: Settings, environ: Mapping[str, str] | None = None) -> Broker:
@@ -44,9 +51,50 @@ def device_topics(conn: Connection, thing_id: int) -> DeviceTopics:
 
 
 def issue_credentials(broker: Broker, topics: DeviceTopics, thing_id: int) -> Credentials:
-    """New credentials for the Thing's device (the old password stops working)."""
+    """New credentials for the Thing's device on the broker (the old password stops
+    working there); :func:`record_credentials` makes them good for HTTP too."""
     with DynSec(broker) as dynsec:
         return dynsec.provision_thing(thing_id, topics)
+
+
+def record_credentials(conn: Connection, thing_id: int, creds: Credentials) -> None:
+    """Keep the hash of the device's password, for its HTTP requests."""
+    digest = _digest(creds.password)
+    conn.execute(delete(device).where(device.c.thing_id == thing_id))
+    conn.execute(
+        device.insert().values(thing_id=thing_id, password_sha256=digest, issued_at=now_micros())
+    )
+
+
+def forget_credentials(conn: Connection, thing_id: int) -> None:
+    """The device's password no longer opens HTTP either."""
+    conn.execute(
+        update(device)
+        .where(device.c.thing_id == thing_id, device.c.revoked_at.is_(None))
+        .values(revoked_at=now_micros())
+    )
+
+
+def device_principal(conn: Connection, username: str, password: str) -> Principal | None:
+    """The device a ``thing-<id>`` user name and password belong to, or None."""
+    m = _USERNAME.match(username)
+    digest = _digest(password)
+    row = None
+    if m is not None:
+        row = conn.execute(
+            select(device.c.password_sha256).where(
+                device.c.thing_id == int(m.group(1)), device.c.revoked_at.is_(None)
+            )
+        ).first()
+    # Compared in constant time, and compared even for unknown names.
+    stored = row[0] if row is not None else "0" * 64
+    if not hmac.compare_digest(stored, digest) or m is None or row is None:
+        return None
+    return Principal(id=None, name=username, role=DEVICE_ROLE, device_thing=int(m.group(1)))
+
+
+def _digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
 
 
 def refresh_topics(broker: Broker, topics: DeviceTopics, thing_id: int) -> None:

@@ -9,6 +9,10 @@ the commit (:mod:`dothi.sensors.mqtt.subscriber`).
   implausible value) is refused and recorded with its reason for the operators; it never
   stops the batch, and it is acknowledged (sending it again would not mend it).
 - The server's own publications of created entities (they carry ``@iot.id``) are skipped.
+
+Tasks published to ``v1.1/TaskingCapabilities(ID)/Tasks`` are created the same way, each
+checked against its capability; the server then publishes the stored task (with its
+``@iot.id``) on that topic, which is what the device acts on.
 """
 
 from __future__ import annotations
@@ -31,13 +35,20 @@ from dothi.sensors.sta.codec import decode
 from dothi.sensors.sta.model import BY_NAME
 from dothi.sensors.sta.observations import Stream, check_against, observation_row, stream_of
 from dothi.sensors.sta.times import now_micros
-from dothi.sensors.sta.writes import feature_from_location, require_exists
+from dothi.sensors.sta.writes import (
+    Created,
+    Parent,
+    create,
+    feature_from_location,
+    require_exists,
+)
 from dothi.sensors.store import ObservationRow, insert_observations
 from dothi.sensors.tables import ingest_key, ingest_reject
 
 log = logging.getLogger(__name__)
 
 _TOPIC = re.compile(r"^v1\.1/(Datastreams|MultiDatastreams)\((\d{1,18})\)/Observations$")
+_TASKS = re.compile(r"^v1\.1/TaskingCapabilities\((\d{1,18})\)/Tasks$")
 #: How long the keys of stored messages are kept: a redelivery comes within minutes.
 KEY_DAYS = 2
 _OBSERVATION = BY_NAME["Observation"]
@@ -57,6 +68,8 @@ class Outcome:
     """What one batch did."""
 
     stored: list[tuple[int, ObservationRow]] = field(default_factory=list)
+    #: Tasks created by publishing to a TaskingCapability's topic.
+    tasks: list[int] = field(default_factory=list)
     duplicates: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
 
@@ -74,6 +87,8 @@ def parse(message: Message) -> Parsed | None:
     """The observation a message asks to create; None for the server's own echo."""
     m = _TOPIC.match(message.topic)
     if m is None:
+        if b'"@iot.id"' in message.payload:
+            return None  # the server's own update on v1.1/FeaturesOfInterest(3)/Observations
         raise Rejected("bad_topic", f"not an observations topic: {message.topic}")
     try:
         data = orjson.loads(message.payload)
@@ -121,7 +136,7 @@ class Ingest:
         for reason, n in outcome.rejected.items():
             self.totals.rejected[reason] = self.totals.rejected.get(reason, 0) + n
         self.totals.stored.extend(outcome.stored[-1:])  # the last one, for who waits on it
-        if self.on_stored is not None and outcome.stored:
+        if self.on_stored is not None and (outcome.stored or outcome.tasks):
             self.on_stored(outcome)
 
     def store(self, messages: Sequence[Message]) -> Outcome:
@@ -130,7 +145,11 @@ class Ingest:
         outcome = Outcome()
         parsed: list[tuple[Parsed, Message]] = []
         refused: list[tuple[Message, Rejected]] = []
+        tasks: list[Message] = []
         for m in messages:
+            if _TASKS.match(m.topic):
+                tasks.append(m)
+                continue
             try:
                 p = parse(m)
             except Rejected as exc:
@@ -157,6 +176,14 @@ class Ingest:
                     seen.add(p.key)
             ids = insert_observations(conn, rows)
             outcome.stored = list(zip(ids, rows, strict=True))
+            for m in tasks:
+                try:
+                    task_id = _task(conn, m)
+                except Rejected as exc:
+                    refused.append((m, exc))
+                    continue
+                if task_id is not None:
+                    outcome.tasks.append(task_id)
             for m, why in refused:
                 outcome.rejected[why.reason] = outcome.rejected.get(why.reason, 0) + 1
                 conn.execute(
@@ -231,6 +258,28 @@ def _row(
         except NotFound as exc:
             raise Rejected("unknown_feature", exc) from None
     return observation_row(p.values, now)
+
+
+def _task(conn: Connection, message: Message) -> int | None:
+    """Create the Task a message asks for (in a savepoint: a refused one leaves nothing);
+    None for the server's own echo of a stored task."""
+    m = _TASKS.match(message.topic)
+    assert m is not None
+    try:
+        data = orjson.loads(message.payload)
+    except orjson.JSONDecodeError:
+        raise Rejected("bad_json", "the payload is not valid JSON") from None
+    if isinstance(data, dict) and "@iot.id" in data:
+        return None
+    capability = BY_NAME["TaskingCapability"]
+    nav = capability.nav("Tasks")
+    assert nav is not None
+    try:
+        item = decode(BY_NAME["Task"], data, where="Task")
+        with conn.begin_nested():
+            return create(conn, item, Created(), Parent(capability, int(m.group(1)), nav))
+    except (InvalidInput, NotFound) as exc:
+        raise Rejected("bad_task", exc) from None
 
 
 def prune_keys(conn: Connection, now: int | None = None) -> int:

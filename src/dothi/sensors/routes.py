@@ -7,23 +7,26 @@ commit, so an acknowledged entity is durable.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Connection
 
 from dothi.auth.policy import Principal
-from dothi.errors import InvalidInput
+from dothi.errors import InvalidInput, Unauthorized
+from dothi.sensors.devices import device_principal
 from dothi.sensors.sta import service
 from dothi.sensors.sta.batch import boundary_of, parse_batch, write_answers
 from dothi.sensors.sta.batch_runner import run_batch
 from dothi.sensors.sta.model import ENTITY_TYPES
 from dothi.sensors.sta.service import JSON_PATCH, Answer, Context
+from dothi.sensors.updates import Updates, updates_from_environment
 from dothi.webkit.bodies import MAX_BODY, json_body
-from dothi.webkit.deps import CurrentPrincipal, client_address, db_of
+from dothi.webkit.deps import client_address, current_principal, db_of
 
 router = APIRouter(tags=["sensorthings"])
 
@@ -35,6 +38,38 @@ CONFORMANCE = (
     _REQ + "request-data",
     _REQ + "create-update-delete",
 )
+
+
+async def sta_principal(request: Request, background: BackgroundTasks) -> Principal:
+    """Who calls: a device by its Thing's credentials (HTTP Basic ``thing-<id>``), or an
+    account by its token (the platform's rule)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return await current_principal(request, background)
+    try:
+        username, _, password = (
+            base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        )
+    except (ValueError, UnicodeDecodeError):
+        username = password = ""
+    db = db_of(request)
+
+    def check() -> Principal | None:
+        with db.read() as conn:
+            return device_principal(conn, username, password)
+
+    found = await run_in_threadpool(check)
+    if found is None:
+        raise Unauthorized(
+            "Tên hoặc mật khẩu của thiết bị không đúng, hoặc đã bị thu hồi.",
+            "The device's user name or password is wrong, or was revoked.",
+            code="AuthenticationRequired",
+        )
+    return found
+
+
+Caller = Annotated[Principal, Depends(sta_principal)]
 
 
 def _base(request: Request) -> str:
@@ -56,12 +91,25 @@ def _respond(answer: Answer) -> Response:
 
 async def _run(request: Request, write: bool, work: Callable[[Connection], Answer]) -> Response:
     db = db_of(request)
+    updates: Updates | None = getattr(request.app.state, "sensors_updates", None)
 
     def run() -> Answer:
         with db.write() if write else db.read() as conn:
-            return work(conn)
+            answer = work(conn)
+        if updates is not None and answer.touched:  # committed: now tell the subscribers
+            updates.entities(db, answer.touched, created=answer.status == 201)
+        return answer
 
     return _respond(await run_in_threadpool(run))
+
+
+def start_updates(app: FastAPI) -> Callable[[], None] | None:
+    """The MQTT updates of this app, when a broker is configured (capability startup)."""
+    found = updates_from_environment(app.state.settings)
+    if found is None:
+        return None
+    app.state.sensors_updates = found
+    return found.stop
 
 
 @router.get("")
@@ -76,7 +124,7 @@ def landing(request: Request) -> dict[str, Any]:
 
 
 @router.post("/$batch")
-async def batch(request: Request, who: CurrentPrincipal) -> Response:
+async def batch(request: Request, who: Caller) -> Response:
     """Lô yêu cầu / a batch request (``multipart/mixed``): its change sets each succeed or
     fail as a whole, in one transaction."""
     boundary = boundary_of(request.headers.get("content-type", ""))
@@ -93,7 +141,7 @@ async def batch(request: Request, who: CurrentPrincipal) -> Response:
 
 
 @router.get("/{path:path}")
-async def read(request: Request, path: str, who: CurrentPrincipal) -> Response:
+async def read(request: Request, path: str, who: Caller) -> Response:
     """Đọc / read a resource path (``Things(1)/Datastreams``, ``…/name/$value``, ``$ref``)
     with its query options (``$filter``, ``$expand``, ``$select``, ``$orderby``, ``$top``,
     ``$skip``, ``$count``, ``$resultFormat``)."""
@@ -102,7 +150,7 @@ async def read(request: Request, path: str, who: CurrentPrincipal) -> Response:
 
 
 @router.post("/{path:path}", status_code=201)
-async def create_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+async def create_entity(request: Request, path: str, who: Caller) -> Response:
     """Tạo / create an entity in a set (``Things``) or through a link
     (``Things(1)/Datastreams``), with related new entities or links to existing ones
     (``{"@iot.id": 5}``). Answers 201 with ``Location`` once committed."""
@@ -111,7 +159,7 @@ async def create_entity(request: Request, path: str, who: CurrentPrincipal) -> R
 
 
 @router.patch("/{path:path}")
-async def patch_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+async def patch_entity(request: Request, path: str, who: Caller) -> Response:
     """Cập nhật / update one entity: a JSON merge of what changes, or a JSON Patch
     (``Content-Type: application/json-patch+json``)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -122,14 +170,14 @@ async def patch_entity(request: Request, path: str, who: CurrentPrincipal) -> Re
 
 
 @router.put("/{path:path}")
-async def put_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+async def put_entity(request: Request, path: str, who: Caller) -> Response:
     """Thay thế / replace one entity's properties (left-out optional ones become null)."""
     ctx, data = _context(request, who), await json_body(request)
     return await _run(request, True, lambda conn: service.change(conn, ctx, "PUT", path, data, ""))
 
 
 @router.delete("/{path:path}")
-async def delete_entity(request: Request, path: str, who: CurrentPrincipal) -> Response:
+async def delete_entity(request: Request, path: str, who: Caller) -> Response:
     """Xóa / delete one entity, with what the standard deletes with it."""
     ctx = _context(request, who)
     return await _run(request, True, lambda conn: service.remove(conn, ctx, path))

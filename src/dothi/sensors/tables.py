@@ -46,12 +46,22 @@ def _fk(name: str, table: str, *, nullable: bool = False, cascade: bool = True) 
     )
 
 
+def _described(*, encoded: bool = False) -> list[Column[Any]]:
+    """An entity's id, name and description (and encoding type), as most types have them."""
+    cols: list[Column[Any]] = [
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("name", String(300), nullable=False),
+        Column("description", Text, nullable=False),
+    ]
+    if encoded:
+        cols.append(Column("encoding_type", String(100), nullable=False))
+    return cols
+
+
 thing = Table(
     "sta_thing",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
+    *_described(),
     Column("properties", Text),
     # The feature of the urban database the device belongs to (a streetlight, a road).
     Column("layer_id", String(63)),
@@ -61,10 +71,7 @@ thing = Table(
 location = Table(
     "sta_location",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("encoding_type", String(100), nullable=False),
+    *_described(encoded=True),
     Column("location", Text, nullable=False),
     Column("properties", Text),
     Column("geom", ShapelyGeometry("GEOMETRY")),
@@ -100,10 +107,7 @@ historical_location_location = Table(
 sensor = Table(
     "sta_sensor",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("encoding_type", String(100), nullable=False),
+    *_described(encoded=True),
     Column("metadata", Text, nullable=False),
     Column("properties", Text),
 )
@@ -123,9 +127,7 @@ def _stream_columns() -> list[Column[Any]]:
     """What Datastreams and MultiDatastreams share: the time ranges kept per ingest batch
     (never by a trigger per row), the observed area, and the retention of raw readings."""
     return [
-        Column("id", BigId, primary_key=True, autoincrement=True),
-        Column("name", String(300), nullable=False),
-        Column("description", Text, nullable=False),
+        *_described(),
         Column("observation_type", String(200), nullable=False),
         Column("properties", Text),
         _fk("thing_id", "sta_thing"),
@@ -175,10 +177,7 @@ multi_datastream_property = Table(
 feature = Table(
     "sta_feature",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("encoding_type", String(100), nullable=False),
+    *_described(encoded=True),
     Column("feature", Text, nullable=False),
     Column("properties", Text),
     Column("geom", ShapelyGeometry("GEOMETRY")),
@@ -190,10 +189,7 @@ feature = Table(
 actuator = Table(
     "sta_actuator",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("encoding_type", String(100), nullable=False),
+    *_described(encoded=True),
     Column("metadata", Text, nullable=False),
     Column("properties", Text),
 )
@@ -201,9 +197,7 @@ actuator = Table(
 tasking_capability = Table(
     "sta_tasking_capability",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(300), nullable=False),
-    Column("description", Text, nullable=False),
+    *_described(),
     Column("tasking_parameters", Text, nullable=False),
     Column("properties", Text),
     _fk("thing_id", "sta_thing"),
@@ -236,6 +230,17 @@ rollup = Table(
     Column("last_time", Micros, nullable=False),
     Column("last_value", Float, nullable=False),
     Index("ix_sta_rollup_key", "datastream_id", "resolution", "bucket", unique=True),
+)
+
+device = Table(
+    "sta_device",
+    metadata,
+    # A Thing's device: the same user name and password over MQTT and HTTP (Basic).
+    Column("thing_id", BigId, ForeignKey("sta_thing.id", ondelete="CASCADE"), primary_key=True),
+    # SHA-256 of the generated password (random, so a slow hash adds nothing).
+    Column("password_sha256", String(64), nullable=False),
+    Column("issued_at", Micros, nullable=False),
+    Column("revoked_at", Micros),
 )
 
 ingest_key = Table(
@@ -309,6 +314,7 @@ TABLES: dict[str, Table] = {
         tasking_capability,
         task,
         rollup,
+        device,
         ingest_key,
         ingest_reject,
         observation,

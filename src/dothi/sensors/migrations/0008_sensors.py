@@ -279,6 +279,18 @@ def upgrade() -> None:
         "ix_sta_rollup_key", "sta_rollup", ["datastream_id", "resolution", "bucket"], unique=True
     )
     op.create_table(
+        "sta_device",
+        sa.Column(
+            "thing_id",
+            _ID,
+            sa.ForeignKey("sta_thing.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("password_sha256", sa.String(64), nullable=False),
+        sa.Column("issued_at", _US, nullable=False),
+        sa.Column("revoked_at", _US),
+    )
+    op.create_table(
         "sta_ingest_key",
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("received_at", _US, nullable=False),
@@ -304,6 +316,7 @@ def downgrade() -> None:
     op.drop_table("sta_rollup")
     op.drop_table("sta_ingest_reject")
     op.drop_table("sta_ingest_key")
+    op.drop_table("sta_device")
     for table in (
         "sta_task",
         "sta_tasking_capability",

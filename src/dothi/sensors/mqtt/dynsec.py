@@ -96,12 +96,14 @@ class DeviceTopics:
 
 
 def server_acls() -> list[dict[str, Any]]:
-    """The server's rules: subscribe to ``v1.1/#`` (also through ``$share/<group>/``) and
-    publish anywhere under ``v1.1/``."""
+    """The server's rules: subscribe to ``v1.1/#`` (also through ``$share/<group>/``),
+    publish anywhere under ``v1.1/``, and read the broker's log of subscriptions."""
     return [
         {"acltype": "subscribePattern", "topic": f"{VERSION}/#", "allow": True},
         {"acltype": "subscribePattern", "topic": f"$share/+/{VERSION}/#", "allow": True},
         {"acltype": "publishClientSend", "topic": f"{VERSION}/#", "allow": True},
+        # Who subscribes to what, from the broker's log (the $select variants of updates).
+        {"acltype": "subscribePattern", "topic": "$SYS/broker/log/M/#", "allow": True},
     ]
 
 

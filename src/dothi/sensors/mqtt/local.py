@@ -35,6 +35,7 @@ MOSQUITTO = Path("/usr/sbin/mosquitto")
 PLUGIN_PATTERN = "/usr/lib/*/mosquitto_dynamic_security.so"
 #: The broker's folder inside Dothi's data folder.
 FOLDER_NAME = "mqtt"
+PORT_FILE = "port"
 ADMIN_USERNAME = "dothi-admin"
 #: As ``mosquitto_ctrl dynsec init`` hashes (PBKDF2-SHA512, 12-byte salt, 101 rounds), so
 #: that the plugin reads the administrator written here like one it made itself.
@@ -142,8 +143,18 @@ class LocalBroker:
 
     @classmethod
     def in_data_folder(cls, data_dir: Path, *, port: int | None = None) -> LocalBroker:
-        """The broker kept in ``data_dir/mqtt``."""
-        return cls(Path(data_dir) / FOLDER_NAME, port=port)
+        """The broker kept in ``data_dir/mqtt``, on the port it last listened on unless
+        ``port`` is given."""
+        folder = Path(data_dir) / FOLDER_NAME
+        saved = folder / PORT_FILE
+        if port is None and saved.is_file():
+            port = int(saved.read_text(encoding="utf-8").strip())
+        return cls(folder, port=port)
+
+    @property
+    def port_path(self) -> Path:
+        """The port the broker last listened on."""
+        return self.folder / PORT_FILE
 
     # -- Files ------------------------------------------------------------------------------
 
@@ -233,6 +244,10 @@ class LocalBroker:
             "log_type warning",
             "log_type notice",
             "log_type information",
+            # Subscriptions go to $SYS/broker/log/M/subscribe too: the server learns which
+            # $select variants of entity updates someone listens to.
+            "log_dest topic",
+            "log_type subscribe",
             "log_timestamp_format %Y-%m-%dT%H:%M:%S",
         ]
         _write_private(self.config_path, "\n".join(lines) + "\n")
@@ -274,6 +289,8 @@ class LocalBroker:
                 )
             self._pid_path.write_text(str(self._proc.pid), encoding="utf-8")
             if self._wait_listening(timeout, log_start):
+                # Other Dothi processes of this data folder find the broker by it.
+                self.port_path.write_text(str(self.port), encoding="utf-8")
                 return self
             err = self._failure()
             # Another process may take a port chosen free before mosquitto binds it.

@@ -15,14 +15,15 @@ import orjson
 from sqlalchemy import Connection
 
 from dothi.auth.audit import audit
-from dothi.auth.policy import Principal, require_official
+from dothi.auth.policy import DEVICE_ROLE, Principal, require_official
 from dothi.db.spatial import SpatialPort
-from dothi.errors import InvalidInput, NotFound
+from dothi.errors import Forbidden, InvalidInput, NotFound
 from dothi.sensors.actions import STA_CREATE, STA_DELETE, STA_UPDATE
 from dothi.sensors.sta import updates
 from dothi.sensors.sta.codec import decode, self_link
 from dothi.sensors.sta.data_array import create_observations
 from dothi.sensors.sta.model import EntityType
+from dothi.sensors.sta.observations import stream_of
 from dothi.sensors.sta.paths import ResourcePath, parse_path
 from dothi.sensors.sta.query import parse_query
 from dothi.sensors.sta.reading import Reader
@@ -74,7 +75,10 @@ def read(conn: Connection, ctx: Context, path: str, params: Mapping[str, str]) -
 
 def post(conn: Connection, ctx: Context, path: str, data: Any) -> Answer:
     """``POST``: create in a set (``Things``) or through a link (``Things(1)/Datastreams``)."""
-    require_official(ctx.who)
+    if ctx.who.role == DEVICE_ROLE:
+        _device_may_post(conn, ctx.who, path, data)
+    else:
+        require_official(ctx.who)
     if path.strip("/") == "CreateObservations":
         return _create_observations(conn, ctx, data)
     rp = parse_path(path)
@@ -138,6 +142,39 @@ def remove(conn: Connection, ctx: Context, path: str) -> Answer:
     updates.delete_entity(conn, entity, entity_id)
     _audit(conn, ctx, STA_DELETE, [(entity, entity_id)])
     return Answer(200, None)
+
+
+def _device_may_post(conn: Connection, who: Principal, path: str, data: Any) -> None:
+    """A device adds readings to its own Datastreams only (``Datastreams(ID)/Observations``,
+    ``MultiDatastreams(ID)/Observations``, ``CreateObservations``)."""
+    streams: list[tuple[int | None, int | None]] = []
+    if path.strip("/") == "CreateObservations" and isinstance(data, list):
+        for block in data:
+            ds = block.get("Datastream") if isinstance(block, dict) else None
+            mds = block.get("MultiDatastream") if isinstance(block, dict) else None
+            streams.append(
+                (
+                    ds.get("@iot.id") if isinstance(ds, dict) else None,
+                    mds.get("@iot.id") if isinstance(mds, dict) else None,
+                )
+            )
+    else:
+        rp = parse_path(path)
+        first = rp.steps[0]
+        if len(rp.steps) == 2 and rp.entity.name == "Observation" and first.id is not None:
+            multi = first.entity.name == "MultiDatastream"
+            streams.append((None, first.id) if multi else (first.id, None))
+    owned = bool(streams)
+    for ds_id, mds_id in streams:
+        try:
+            owned = owned and stream_of(conn, ds_id, mds_id).thing_id == who.device_thing
+        except NotFound:
+            owned = False
+    if not owned:
+        raise Forbidden(
+            "Thiết bị chỉ gửi được quan trắc vào Datastream của chính nó.",
+            "A device may only add observations to its own Datastreams.",
+        )
 
 
 def _one_entity(conn: Connection, path: str) -> tuple[EntityType, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table, func, select, update
 
 from dothi.errors import InvalidInput, NotFound
@@ -19,6 +20,7 @@ from dothi.sensors.sta.observations import check_result, observation_row
 from dothi.sensors.sta.times import now_micros
 from dothi.sensors.store import insert_observations
 from dothi.sensors.tables import TABLES
+from dothi.sensors.tasking import check_task
 
 
 @dataclass
@@ -71,6 +73,8 @@ def create(conn: Connection, item: Decoded, created: Created, parent: Parent | N
         if item.geometry is not None:
             values["geom"] = item.geometry
         if entity.name == "Task":
+            params = orjson.loads(values["tasking_parameters"])
+            check_task(conn, values["tasking_capability_id"], params)
             values["creation_time"] = now_micros()
         table = TABLES[entity.table]
         new_id = int(

@@ -1,0 +1,124 @@
+"""The MQTT side of a Dothi process: after each commit, the entities created or changed are
+published (:mod:`dothi.sensors.fanout`) — by the web app for HTTP writes, by the ingest
+worker for what devices published.
+
+The broker is ``DOTHI_MQTT_URL``, or the data folder's private mosquitto once something
+(the demo, ``dothi sensors broker``) has started it; with neither, nothing is published and
+nothing fails. Payload links start at ``DOTHI_STA_URL`` (the service root as clients reach
+it; by default ``http://127.0.0.1:8000/sta/v1.1``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from dothi.config import Settings
+from dothi.db.engine import Database
+from dothi.errors import DothiError
+from dothi.sensors.fanout import SUBSCRIBE_LOG, Fanout, Update, Variants, parents_of
+from dothi.sensors.mqtt.client import connect, new_client
+from dothi.sensors.mqtt.local import LocalBroker
+from dothi.sensors.mqtt.publisher import Publisher
+from dothi.sensors.mqtt.settings import Broker, broker_from_env
+from dothi.sensors.sta.codec import encode
+from dothi.sensors.sta.model import BY_NAME, EntityType
+from dothi.sensors.store import COLUMNS, ObservationRow
+from dothi.sensors.tables import TABLES
+
+log = logging.getLogger(__name__)
+
+STA_URL_VAR = "DOTHI_STA_URL"
+DEFAULT_STA_URL = "http://127.0.0.1:8000/sta/v1.1"
+_OBSERVATION = BY_NAME["Observation"]
+
+
+def configured_broker(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> Broker | None:
+    """The broker to publish to, if there is one."""
+    env = os.environ if environ is None else environ
+    given = broker_from_env(env)
+    if given is not None:
+        return given
+    local = LocalBroker.in_data_folder(settings.data_dir)
+    if not (local.admin_path.is_file() and local.port_path.is_file()):
+        return None
+    return local.admin
+
+
+class Updates:
+    """A publisher, the listener of subscriptions' ``$select`` variants, and the fan-out."""
+
+    def __init__(self, broker: Broker, base: str) -> None:
+        self.base = base.rstrip("/")
+        name = f"dothi-updates-{uuid.uuid4().hex[:12]}"
+        self.publisher = Publisher(broker, name)
+        self.variants = Variants()
+        self.fanout = Fanout(self.publisher, self.variants)
+        self._listener = new_client(broker, name + "-log")
+        self._broker = broker
+
+    def start(self) -> Updates:
+        """Connect (without failing when the broker is away: the clients reconnect)."""
+        self.publisher.start()
+
+        def on_message(_c: Any, _u: Any, message: Any) -> None:
+            self.variants.note_log_line(message.payload.decode("utf-8", "replace"))
+
+        self._listener.on_message = on_message
+        self._listener.on_connect = lambda c, *_: c.subscribe(SUBSCRIBE_LOG, qos=0)
+        try:
+            connect(self._listener, self._broker)
+        except DothiError as exc:
+            log.warning("MQTT: %s", exc.en)
+        self._listener.loop_start()
+        return self
+
+    def stop(self) -> None:
+        """Send what is queued, then disconnect."""
+        self.publisher.flush(5)
+        self.publisher.stop()
+        self._listener.loop_stop()
+        self._listener.disconnect()
+
+    def entities(
+        self, db: Database, touched: Iterable[tuple[EntityType, int]], created: bool
+    ) -> None:
+        """Publish entities just committed (read again: their JSON as the API gives it)."""
+        updates = []
+        with db.read() as conn:
+            for entity, entity_id in touched:
+                table = TABLES[entity.table]
+                row = conn.execute(select(table).where(table.c.id == entity_id)).mappings().first()
+                if row is None:
+                    continue
+                parents = parents_of(entity, dict(row)) if created else ()
+                updates.append(
+                    Update(entity, entity_id, encode(entity, row, self.base), created, parents)
+                )
+        self.fanout.publish(updates)
+
+    def observations(self, stored: Iterable[tuple[int, ObservationRow]]) -> None:
+        """Publish observations the ingest just committed (no second read)."""
+        updates = []
+        for obs_id, row in stored:
+            values = dict(zip(COLUMNS, row.values(obs_id), strict=True))
+            body = encode(_OBSERVATION, values, self.base)
+            updates.append(
+                Update(_OBSERVATION, obs_id, body, True, parents_of(_OBSERVATION, values))
+            )
+        self.fanout.publish(updates)
+
+
+def updates_from_environment(settings: Settings) -> Updates | None:
+    """Started updates for this process, or None when no broker is configured."""
+    broker = configured_broker(settings)
+    if broker is None:
+        return None
+    return Updates(broker, os.environ.get(STA_URL_VAR, DEFAULT_STA_URL)).start()
