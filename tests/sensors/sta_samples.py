@@ -254,7 +254,8 @@ def dimming() -> dict[str, Any]:
                 "label": "Độ sáng",
                 "description": "Độ sáng của đèn",
                 "definition": "https://example.org/brightness",
-                "constraint": {"type": "AllowedValues", "interval": [[0, 100]]},
+                # The form dothi.sensors.tasking checks (17-079's examples nest the pair).
+                "constraint": {"type": "AllowedValues", "interval": [0, 100]},
                 "uom": {"code": "%"},
                 "type": "Quantity",
             }
