@@ -31,12 +31,21 @@ from dothi.webkit.deps import client_address, current_principal, db_of
 router = APIRouter(tags=["sensorthings"])
 
 _REQ = "http://www.opengis.net/spec/iot_sensing/1.1/req/"
-#: The conformance classes whose requirement tests pass (tests/sensors/).
+_TASKING = "http://www.opengis.net/spec/iot_tasking/1.0/req/"
+#: The conformance classes whose requirement tests pass: exactly those the test modules
+#: of tests/sensors/ declare (tests/sensors/test_req_conformance.py checks it).
 CONFORMANCE = (
     _REQ + "datamodel",
     _REQ + "resource-path/resource-path-to-entities",
     _REQ + "request-data",
     _REQ + "create-update-delete",
+    _REQ + "multi-datastream",
+    _REQ + "data-array/data-array",
+    _REQ + "batch-request/batch-request",
+    _TASKING + "tasking-capability",
+    _TASKING + "task",
+    _TASKING + "actuator",
+    _TASKING + "create-tasks",
 )
 
 
