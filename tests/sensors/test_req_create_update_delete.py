@@ -108,7 +108,17 @@ def test_link_to_existing_entities(
     made = c.post(f"{ROOT}/Datastreams", json=_new_stream(w, Thing=full), headers=auth)
     assert made.status_code == 201, made.text
     assert _count(c, "Things") == 4
+    # An id alone, posted to a link, links that entity.
+    nb = f"Things({w['Trạm Nhà Bè']})/Locations"
+    r = c.post(f"{ROOT}/{nb}", json={"@iot.id": w["loc:Hồ Gươm"]}, headers=auth)
+    assert r.status_code == 201 and r.json()["@iot.id"] == w["loc:Hồ Gươm"]
+    assert sorted(loc["name"] for loc in c.get(f"{ROOT}/{nb}").json()["value"]) == [
+        "Chợ Nhà Bè",
+        "Hồ Gươm",
+    ]
     before = _counts(c)
+    r = c.post(f"{ROOT}/Locations", json={"@iot.id": w["loc:Hồ Gươm"]}, headers=auth)
+    assert r.status_code == 400
     for missing in (
         {**body, "Datastream": {"@iot.id": 987654}},
         {**body, "FeatureOfInterest": {"@iot.id": 987654}},

@@ -127,13 +127,16 @@ def decode(
     ``where`` names the place in the request for messages (``Datastreams[0].Sensor``).
     Below the ``root`` of a request, an ``@iot.id`` makes the entity a link to an existing
     one; at the root (the entity created or updated) it is ignored, as the standard says of
-    server-computed values. Server-computed properties (``phenomenonTime`` of a
-    Datastream…) are ignored too: clients send back the entities they have read.
+    server-computed values, unless it is all the body says (``POST Things(1)/Locations``
+    with ``{"@iot.id": 5}`` links Location 5). Server-computed properties
+    (``phenomenonTime`` of a Datastream…) are ignored too: clients send back the entities
+    they have read.
     """
     if not isinstance(data, dict):
         raise _invalid(where, "phải là một đối tượng JSON", "must be a JSON object")
     out = Decoded(entity)
-    if "@iot.id" in data and not root:
+    bare = all(k.startswith("@iot.") or k.endswith("@iot.navigationLink") for k in data)
+    if "@iot.id" in data and (not root or bare):
         raw = data["@iot.id"]
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _invalid(where, "@iot.id phải là số nguyên", "@iot.id must be an integer")

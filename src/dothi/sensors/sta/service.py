@@ -96,6 +96,13 @@ def post(conn: Connection, ctx: Context, path: str, data: Any) -> Answer:
         assert last.nav is not None
         above = ResourcePath(rp.steps[:-1])
         parent = Parent(above.entity, _entity_id(conn, above), last.nav)
+    elif item.existing_id is not None:
+        raise InvalidInput(
+            f"Chỉ có @iot.id: nội dung không tạo {rp.entity.name} mới nào. Để liên kết một "
+            "thực thể có sẵn, gửi tới liên kết của thực thể kia, ví dụ Things(1)/Locations.",
+            f"Only @iot.id: the body creates no new {rp.entity.name}. To link an existing "
+            "entity, post to the other entity's link, e.g. Things(1)/Locations.",
+        )
     created = Created()
     new_id = create(conn, item, created, parent)
     _audit(conn, ctx, STA_CREATE, created.entities)
