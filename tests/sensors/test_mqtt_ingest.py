@@ -30,6 +30,10 @@ from dothi.sensors.mqtt.topics import observations_topic
 from dothi.sensors.tables import observation
 
 pytest_plugins = ["mqtt_broker"]
+CONFORMANCE_CLASS = (
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/"
+    "create-observations-via-mqtt/observations-creation"
+)
 
 
 def _stored(db: Database) -> int:
@@ -47,6 +51,10 @@ def _station(db: Database, settings: Settings) -> tuple[int, int]:
 def test_a_device_publishes_and_bad_messages_are_counted(
     db: Database, settings: Settings, mqtt_broker: LocalBroker, server: Broker
 ) -> None:
+    """http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation
+
+    A device publishes to its Datastream's topic and the observations are stored; what is
+    not an observation is refused and counted; another device's topic is out of reach."""
     have_clients()
     tid, dsid = _station(db, settings)
     with db.read() as conn:

@@ -28,6 +28,12 @@ from dothi.sensors.sta.model import BY_NAME
 from dothi.sensors.updates import Updates
 
 pytest_plugins = ["mqtt_broker"]
+_TASKING = "http://www.opengis.net/spec/iot_tasking/1.0/req/"
+CONFORMANCE_CLASSES = (
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates",
+    _TASKING + "create-tasks-via-mqtt",
+    _TASKING + "receive-updates-via-mqtt",
+)
 BASE = "http://dothi.test/sta/v1.1"
 
 
@@ -52,7 +58,15 @@ def _json(payloads: list[bytes]) -> list[Any]:
 def test_subscribers_receive_what_is_committed(
     live: tuple[TestClient, dict[str, str], Updates], server: Broker
 ) -> None:
+    """http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates
+
+    Entity sets, a set through a link, a property and a $select variant receive what is
+    committed; the landing page gives the broker for the MQTT classes."""
     client, auth, updates = live
+    settings = client.get(ROOT).json()["serverSettings"]
+    for cls in CONFORMANCE_CLASSES[:1]:
+        assert cls in settings["conformance"]
+        assert settings[cls]["endpoints"] == [f"mqtt://{server.host}:{server.port}"]
     tid = client.post(f"{ROOT}/Things", json=thing(), headers=auth).json()["@iot.id"]
     dsid = client.get(f"{ROOT}/Things({tid})/Datastreams").json()["value"][0]["@iot.id"]
     stream = f"v1.1/Datastreams({dsid})/Observations"
@@ -112,6 +126,10 @@ def test_a_task_reaches_the_device_over_http_and_over_mqtt(
     mqtt_broker: LocalBroker,
     server: Broker,
 ) -> None:
+    """http://www.opengis.net/spec/iot_tasking/1.0/req/{create-tasks-via-mqtt/task-creation,receive-updates-via-mqtt/receive-updated}
+
+    A task created over HTTP and one published over MQTT both reach the device as stored
+    tasks; a task outside the capability's parameters is refused either way."""
     client, auth, updates = live
     tid = client.post(f"{ROOT}/Things", json=_streetlight(), headers=auth).json()["@iot.id"]
     caps = client.get(f"{ROOT}/Things({tid})/TaskingCapabilities?$expand=Actuator").json()

@@ -47,6 +47,13 @@ CONFORMANCE = (
     _TASKING + "actuator",
     _TASKING + "create-tasks",
 )
+#: Advertised, with the broker's address, when the app publishes over MQTT.
+MQTT_CONFORMANCE = (
+    _REQ + "create-observations-via-mqtt/observations-creation",
+    _REQ + "receive-updates-via-mqtt/receive-updates",
+    _TASKING + "create-tasks-via-mqtt",
+    _TASKING + "receive-updates-via-mqtt",
+)
 
 
 async def sta_principal(request: Request, background: BackgroundTasks) -> Principal:
@@ -112,6 +119,17 @@ async def _run(request: Request, write: bool, work: Callable[[Connection], Answe
     return _respond(await run_in_threadpool(run))
 
 
+def _server_settings(request: Request) -> dict[str, Any]:
+    updates: Updates | None = getattr(request.app.state, "sensors_updates", None)
+    if updates is None:
+        return {"conformance": list(CONFORMANCE)}
+    endpoint = {"endpoints": [updates.endpoint]}
+    return {
+        "conformance": [*CONFORMANCE, *MQTT_CONFORMANCE],
+        **{cls: endpoint for cls in MQTT_CONFORMANCE},
+    }
+
+
 def start_updates(app: FastAPI) -> Callable[[], None] | None:
     """The MQTT updates of this app, when a broker is configured (capability startup)."""
     found = updates_from_environment(app.state.settings)
@@ -128,7 +146,7 @@ def landing(request: Request) -> dict[str, Any]:
     base = _base(request)
     return {
         "value": [{"name": e.set_name, "url": f"{base}/{e.set_name}"} for e in ENTITY_TYPES],
-        "serverSettings": {"conformance": list(CONFORMANCE)},
+        "serverSettings": _server_settings(request),
     }
 
 

@@ -63,6 +63,8 @@ class Updates:
         self.fanout = Fanout(self.publisher, self.variants)
         self._listener = new_client(broker, name + "-log")
         self._broker = broker
+        #: Where clients connect, for the landing page (no credentials in it).
+        self.endpoint = broker.anonymous().url
 
     def start(self) -> Updates:
         """Connect (without failing when the broker is away: the clients reconnect)."""
