@@ -55,6 +55,7 @@ _MEDIA_TYPES = {
 _KIT_FILES = (
     "map.js",
     "map.css",
+    "sensors.js",
     "pages.css",
     "signin.js",
     "preview.js",
