@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 import time
 from typing import TYPE_CHECKING
@@ -126,10 +127,17 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
     live = DemoLive(db, ctx.settings).start()
     how = {"mqtt": "MQTT", "db": t("ghi thẳng vào CSDL", "written to the database")}[live.transport]
     click.echo(t(f"Cảm biến mô phỏng đang gửi số đo ({how}).", f"Simulated sensors live ({how})."))
+    # uvicorn raises the signal that stopped it again once it has shut down: SIGTERM (a
+    # service manager) must then end in the clean-up below, which stops the broker.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _serve(ctx, host, port)
     finally:
         live.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_sensors(made: DemoSensors) -> None:
