@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from dothi.sensors.simulate import patterns
-from dothi.sensors.simulate.devices import KINDS, Device
+from dothi.sensors.simulate.devices import KINDS, Device, Reading
 from dothi.sensors.simulate.fleet import SHARES, composition
+from dothi.sensors.simulate.live import Runner
 from dothi.sensors.simulate.placement import storm_over
 from dothi.sensors.simulate.series import DAY_US, HOUR_US, SOURCES, WEEK_US, Replay, load
+from dothi.sensors.simulate.transports import SinkStats
 from dothi.sensors.sta.times import to_micros
 
 #: Wednesday 2026-12-09, 00:00 in Việt Nam (UTC+7).
@@ -187,3 +189,53 @@ def test_a_fleet_has_every_kind_in_its_share() -> None:
     assert set(counts) == {"air_replay", *SHARES}
     assert counts["light"] == max(counts.values())
     assert composition(5) == {"light": 2, "bin": 1, "traffic": 1, "flood": 1}
+
+
+class _Collect:
+    """A sink that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.stats = SinkStats()
+        self.readings: list[Reading] = []
+
+    def send(self, readings: list[Reading]) -> None:
+        self.readings.extend(readings)
+        self.stats.sent += len(readings)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_fleet_keeps_its_rate_and_each_device_its_cadence() -> None:
+    counters = [
+        Device(
+            i,
+            KINDS["traffic"],
+            {"seed": i, "capacity": 1000, "free_speed": 40.0},
+            {
+                "traffic_flow": 10 * i,
+                "traffic_speed": 10 * i + 1,
+                "occupancy": 10 * i + 2,
+            },
+        )
+        for i in range(1, 21)
+    ]
+    replay = Replay.to_now("hcmc-us-consulate", WEDNESDAY)
+    station = Device(99, KINDS["air_replay"], {"replay": replay.__dict__}, {"pm25": 999})
+    sink = _Collect()
+    start = WEDNESDAY + 10 * HOUR_US - 5_000_000  # five seconds before 10:00
+    runner = Runner([*counters, station], sink, rate=60.0, now=start)
+    assert runner.interval == 1_000_000  # 60 streams at 60 readings/s: each device every second
+    for j in range(1, 101):  # ten seconds of the clock, in rounds of a tenth
+        runner.step(start + j * 100_000)
+    counted = [r for r in sink.readings if r.datastream_id != 999]
+    assert 570 <= len(counted) <= 630
+    times = sorted({r.start for r in counted if r.datastream_id == 10})
+    assert set(np.diff(times)) == {1_000_000}
+    # The station's hourly mean of 09:00–10:00 arrives once the hour is over, once.
+    hourly = [(r.start, r.end) for r in sink.readings if r.datastream_id == 999]
+    hour_end = WEDNESDAY + 10 * HOUR_US
+    in_file, _ = replay.readings(start, start + 10_000_000)
+    assert list(in_file) == [hour_end]  # the file has a valid value for that hour
+    assert hourly == [(hour_end - HOUR_US, hour_end)]
+    assert runner.stats.readings == len(sink.readings)

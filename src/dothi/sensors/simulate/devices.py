@@ -234,9 +234,11 @@ class Device:
         where they changed since the last value sent)."""
         if not len(t):
             return []
-        values = self.sample(t)
+        return self.emit([int(x) for x in t], self.sample(t))
+
+    def emit(self, times: list[int], values: dict[str, Any]) -> list[Reading]:
+        """The readings of ``values`` (as :meth:`sample` gives them) at ``times``."""
         out: list[Reading] = []
-        times = [int(x) for x in t]
         for key, ds in self.streams.items():
             column = values.get(key)
             if column is None:
