@@ -221,3 +221,35 @@ def test_bad_chart_requests_say_what_is_wrong(
     assert r.status_code == status and words in r.json()["description_vi"]
     missing = client.get("/sensors/datastreams/999999/rollups")
     assert missing.status_code == 404 and "999999" in missing.json()["description"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_sensors_api_never_fails_with_a_server_error(
+    stations: int, db: Database, settings: Settings
+) -> None:
+    """Generated requests to every ``/sensors`` operation of the API document: no 5xx."""
+    import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from schemathesis.checks import not_a_server_error
+
+    app = app_of(settings, db).app
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    failures: list[str] = []
+    operations = [o.ok() for o in schema.get_all_operations()]
+    operations = [op for op in operations if op.path.startswith("/sensors")]
+    assert len(operations) == 2
+    for op in operations:
+
+        @hsettings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(case=op.as_strategy())
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=[not_a_server_error])
+
+        try:
+            check()
+        except Exception as exc:  # every operation's failure, then all of them
+            failures.append(f"{op.method.upper()} {op.path}: {exc}")
+    assert failures == []
