@@ -192,25 +192,33 @@ def plan_fleet(
     return plans
 
 
-def _road(city: City, i: int) -> Place | None:
-    return city.roads[i % len(city.roads)] if city.roads else None
-
-
 def _point_in_area(city: City, rng: random.Random) -> tuple[float, float]:
     x0, y0, x1, y1 = city.area
     return rng.uniform(x0, x1), rng.uniform(y0, y1)
 
 
 def _on_road(
-    city: City, i: int, n: int, rng: random.Random, spacing: float, side: float
+    city: City,
+    i: int,
+    n: int,
+    rng: random.Random,
+    spacing: float,
+    side: float,
+    *,
+    row: int,
+    longest_first: bool,
 ) -> tuple[float, float, Place | None, int]:
-    """A place along a road: devices of a kind fill roads in turn, ``spacing`` metres
-    apart, alternating sides; (lon, lat, road, number on that road)."""
+    """A place along a road: devices of a kind stand in rows of at least ``row`` on a
+    road (as a street's lamps do), ``spacing`` metres apart on alternating sides, filling
+    the roads in turn (the longest first, if asked); (lon, lat, road, number on it)."""
     if not city.roads:
         lon, lat = _point_in_area(city, rng)
         return lon, lat, None, i + 1
-    per_road = max(1, -(-n // len(city.roads)))
-    road = city.roads[(i // per_road) % len(city.roads)]
+    roads = city.roads
+    if longest_first:
+        roads = sorted(roads, key=lambda r: -length_m(r.geometry))
+    per_road = max(1, -(-n // len(roads)), min(n, row))
+    road = roads[(i // per_road) % len(roads)]
     k = i % per_road
     line = road.geometry
     assert isinstance(line, LineString)
@@ -273,8 +281,11 @@ def _plan(
         )
     if kind in ("light", "bin", "traffic", "flood"):
         if kind in ("light", "bin"):
-            spacing, side = (35.0, 9.0) if kind == "light" else (60.0, 6.0)
-            lon, lat, road, k = _on_road(city, i, n, rng, spacing, side)
+            light = kind == "light"
+            spacing, side, row = (35.0, 9.0, 6) if light else (60.0, 6.0, 4)
+            lon, lat, road, k = _on_road(
+                city, i, n, rng, spacing, side, row=row, longest_first=light
+            )
         else:
             lon, lat, road, k = _one_per_road(city, i, n, rng, kind == "traffic")
         street = road.name if road else f"khu trung tâm {number}"

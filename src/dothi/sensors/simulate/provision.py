@@ -12,7 +12,6 @@ feature of the urban database (a road, a building, a ward) says so in ``layer_id
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from typing import Any
 
 import orjson
@@ -288,13 +287,3 @@ def load_fleet(conn: Connection, fleet: str | None = None) -> list[Device]:
         if device is not None:
             device.tasking_id = int(tc_id)
     return list(devices.values())
-
-
-def fleet_size(conn: Connection, fleet: str) -> int:
-    """How many devices ``fleet`` has."""
-    return len(load_fleet(conn, fleet))
-
-
-def plan_dict(plan: Plan) -> dict[str, Any]:
-    """A plan as JSON-ready values (for reports and tests)."""
-    return asdict(plan)
