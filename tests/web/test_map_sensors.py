@@ -13,9 +13,13 @@ from typing import Any
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, no_sideways_scroll, require
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from live import dothi_server
-from test_map_page import IDLE, ROOT
+from test_map_page import IDLE, ROOT, _config, vendor  # noqa: F401  (a fixture)
 
+from dothi.app.web_routes import web_router
+from dothi.capability import Capability, Mount
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.demo.loader import load_demo
@@ -24,8 +28,27 @@ from dothi.sensors.simulate.devices import Reading
 from dothi.sensors.simulate.history import FeatureCache, write_readings
 from dothi.sensors.simulate.provision import load_fleet
 from dothi.sensors.sta.times import now_micros
+from dothi.web import load_web_settings
 
 VIEWPORTS = [(1366, 768), (390, 844)]
+
+
+@pytest.mark.usefixtures("vendor")
+def test_the_map_shows_sensors_when_a_capability_serves_them(db: Database) -> None:
+    served = Capability("cam_bien", "Cảm biến", "Sensors", mounts=(Mount("/sensors", "x:y"),))
+    for capabilities, expected in (((served,), True), ((), False)):
+        app = FastAPI()
+        app.state.db = db
+        app.include_router(web_router(load_web_settings(), capabilities))
+        page = TestClient(app).get("/map")
+        assert page.status_code == 200 and _config(page.text)["sensors"] is expected
+        assert 'id="sensors"' in page.text and "/static/sensors.js" not in page.text
+    assert (
+        TestClient(app)
+        .get("/static/sensors.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )
 
 
 @pytest.fixture
@@ -38,6 +61,7 @@ def server(db: Database, settings: Settings, env: dict[str, str]) -> Iterator[st
 
 
 def _flood_sensor(url: str) -> dict[str, Any]:
+    # 404 here: the sensors capability does not mount dothi.sensors.api:router at /sensors.
     with urllib.request.urlopen(f"{url}sensors/latest") as answer:
         features = json.load(answer)["features"]
     return next(

@@ -728,6 +728,8 @@ document.getElementById("token-form").addEventListener("submit", (event) => {
 });
 
 window.dothiReady = loadLayers();
-// The sensors once the layers are drawn, so that their dots go on top.
-window.dothiSensorsStarted = window.dothiReady.finally(() =>
-  startSensors(map, { T, LANG, fmt, showStatus }));
+// The sensors (when the server has them) once the layers are drawn, so that their dots go
+// on top.
+window.dothiSensorsStarted = config.sensors
+  ? window.dothiReady.finally(() => startSensors(map, { T, LANG, fmt, showStatus }))
+  : Promise.resolve();
