@@ -55,6 +55,7 @@ _MEDIA_TYPES = {
 _KIT_FILES = (
     "map.js",
     "map.css",
+    "sensors.js",
     "pages.css",
     "signin.js",
     "preview.js",
@@ -75,6 +76,8 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
     files = {name: STATIC_DIR / name for name in _KIT_FILES}
     for capability in capabilities:
         files.update((path.name, path) for path in capability.static)
+    # The map shows the sensors' layer when a capability serves its API.
+    sensors = any(m.prefix == "/sensors" for c in capabilities for m in c.mounts)
 
     @router.get("/map", response_class=HTMLResponse)
     def map_view(request: Request, lang: PageLanguage) -> HTMLResponse:
@@ -94,7 +97,7 @@ def web_router(web: WebSettings, capabilities: Sequence[Capability]) -> APIRoute
             log.warning("MapLibre GL JS not found under %s; run npm ci", web.vendor_dir)
             return HTMLResponse(missing_vendor_page(layers), status_code=503, headers=headers)
         headers["Content-Security-Policy"] = content_security_policy(web)
-        return HTMLResponse(map_page(web, layers, lang), headers=headers)
+        return HTMLResponse(map_page(web, layers, lang, sensors), headers=headers)
 
     def other_page(page: Page, request: Request) -> HTMLResponse:
         lang = page_language(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 import time
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from dothi.spatial.layers import feature_counts
 if TYPE_CHECKING:
     from dothi.config import Settings
     from dothi.demo.accounts import DemoAccount
+    from dothi.demo.sensors import DemoSensors
 
 
 def check_port(host: str, port: int) -> None:
@@ -107,7 +109,7 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
     click.echo(
         t(f"Thư mục dữ liệu: {ctx.settings.data_dir}", f"Data folder: {ctx.settings.data_dir}")
     )
-    load_demo(db, ctx.settings, on_layer=print_report)
+    load_demo(db, ctx.settings, on_layer=print_report, on_sensors=_print_sensors)
     demo_accounts = ensure_demo_accounts(db, ctx.settings)
     with db.read() as conn:
         total = sum(feature_counts(conn).values())
@@ -118,8 +120,35 @@ def demo(ctx: Context, host: str, port: int, no_serve: bool) -> None:
         )
     )
     _print_demo_accounts(demo_accounts, ctx.settings, host, port)
-    if not no_serve:
+    if no_serve:
+        return
+    from dothi.demo.sensors import DemoLive
+
+    live = DemoLive(db, ctx.settings).start()
+    how = {"mqtt": "MQTT", "db": t("ghi thẳng vào CSDL", "written to the database")}[live.transport]
+    click.echo(t(f"Cảm biến mô phỏng đang gửi số đo ({how}).", f"Simulated sensors live ({how})."))
+    # uvicorn raises the signal that stopped it again once it has shut down: SIGTERM (a
+    # service manager) must then end in the clean-up below, which stops the broker.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
         _serve(ctx, host, port)
+    finally:
+        live.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _print_sensors(made: DemoSensors) -> None:
+    click.echo(
+        t(
+            f"Cảm biến: {made.devices} thiết bị (thêm {made.created}), "
+            f"{made.observations} quan trắc mới.",
+            f"Sensors: {made.devices} devices ({made.created} new), "
+            f"{made.observations} new observations.",
+        )
+    )
 
 
 _ROLE_WORDS = {"editor": ("cán bộ (biên tập)", "official (editor)"), "admin": ("quản trị", "admin")}

@@ -1,4 +1,5 @@
-"""The demo city (TP Hồ Chí Minh): layers shipped inside the package, loaded by import."""
+"""The demo city (TP Hồ Chí Minh): layers shipped inside the package, loaded by import,
+its plans, and its sensors with a week of readings."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dothi.capabilities import import_hooks
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.demo.planning import load_demo_planning
+from dothi.demo.sensors import DemoSensors, load_demo_sensors
 from dothi.spatial.import_report import ImportReport
 from dothi.spatial.importer import ImportOptions, import_file
 from dothi.spatial.layers import update_layer
@@ -32,9 +34,13 @@ def load_demo(
     db: Database,
     settings: Settings,
     on_layer: Callable[[ImportReport], None] | None = None,
+    *,
+    sensors: bool = True,
+    on_sensors: Callable[[DemoSensors], None] | None = None,
 ) -> list[ImportReport]:
-    """Import every demo layer and register the demo plans (idempotent: a second run
-    changes nothing). The demo accounts are made apart, by
+    """Import every demo layer, register the demo plans and (``sensors``) place the demo's
+    devices with a week of readings (idempotent: a second run changes no feature and
+    adds only the readings since the first). The demo accounts are made apart, by
     :func:`dothi.demo.accounts.ensure_demo_accounts`."""
     reports = []
     folder = resources.files("dothi.demo") / "data"
@@ -68,4 +74,8 @@ def load_demo(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_demo_planning(db, settings)
+    if sensors:
+        made = load_demo_sensors(db)
+        if on_sensors is not None:
+            on_sensors(made)
     return reports

@@ -78,7 +78,7 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
 
     ingest = Ingest(db, after_commit)
     subscriber = Subscriber(
-        devices.server_broker(ctx.settings),
+        devices.require_server_broker(ctx.settings),
         client_id,
         list(INGEST_FILTERS),
         ingest,
@@ -117,7 +117,7 @@ def sensors_credentials(ctx: Context, thing_id: int) -> None:
     db = ctx.database()
     with db.read() as conn:
         topics = devices.device_topics(conn, thing_id)
-    creds = devices.issue_credentials(devices.server_broker(ctx.settings), topics, thing_id)
+    creds = devices.issue_credentials(devices.admin_broker(ctx.settings), topics, thing_id)
     with db.write() as conn:
         devices.record_credentials(conn, thing_id, creds)
         audit(conn, operator(default_user()), DEVICE_CREDENTIALS, target=f"Things({thing_id})")
@@ -131,7 +131,7 @@ def sensors_credentials(ctx: Context, thing_id: int) -> None:
 def sensors_revoke(ctx: Context, thing_id: int) -> None:
     """Thu hồi quyền MQTT của thiết bị / revoke a Thing's device: it can no longer connect."""
     db = ctx.database()
-    devices.revoke_credentials(devices.server_broker(ctx.settings), thing_id)
+    devices.revoke_credentials(devices.admin_broker(ctx.settings), thing_id)
     with db.write() as conn:
         devices.forget_credentials(conn, thing_id)
         audit(conn, operator(default_user()), DEVICE_REVOKE, target=f"Things({thing_id})")

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, delete, select, update
 
 from dothi.auth.policy import DEVICE_ROLE, Principal
 from dothi.config import Settings
+from dothi.errors import ConfigError
 from dothi.sensors.mqtt.dynsec import Credentials, DeviceTopics, DynSec
 from dothi.sensors.mqtt.local import LocalBroker
 from dothi.sensors.mqtt.settings import Broker, broker_from_env
@@ -30,12 +31,39 @@ from dothi.sensors.tables import datastream, device, multi_datastream, tasking_c
 _USERNAME = re.compile(r"^thing-(\d{1,18})$")
 
 
-def server_broker(settings: Settings, environ: Mapping[str, str] | None = None) -> Broker:
-    """The broker Dothi's own clients connect to, with credentials that may administer it."""
+def admin_broker(settings: Settings, environ: Mapping[str, str] | None = None) -> Broker:
+    """The broker as its administrator, to provision devices: ``DOTHI_MQTT_URL`` (its user
+    must run mosquitto's dynamic-security commands) or the private broker's administrator."""
     given = broker_from_env(os.environ if environ is None else environ)
     if given is not None:
         return given
     return LocalBroker.in_data_folder(settings.data_dir).admin
+
+
+def server_broker(settings: Settings, environ: Mapping[str, str] | None = None) -> Broker | None:
+    """The broker as Dothi's own clients use it (subscribe ``v1.1/#``, publish under
+    ``v1.1/``): ``DOTHI_MQTT_URL``, or the private broker once it has been started here
+    (its port is known); None when there is neither."""
+    given = broker_from_env(os.environ if environ is None else environ)
+    if given is not None:
+        return given
+    local = LocalBroker.in_data_folder(settings.data_dir)
+    if not (local.admin_path.is_file() and local.port_path.is_file()):
+        return None
+    return local.server()
+
+
+def require_server_broker(settings: Settings) -> Broker:
+    """:func:`server_broker`, or a message that says how to get one."""
+    found = server_broker(settings)
+    if found is None:
+        raise ConfigError(
+            "Chưa có máy chủ MQTT: chạy `dothi sensors broker` (hoặc `dothi demo`), hoặc đặt "
+            "DOTHI_MQTT_URL.",
+            "No MQTT broker yet: run `dothi sensors broker` (or `dothi demo`), or set "
+            "DOTHI_MQTT_URL.",
+        )
+    return found
 
 
 def device_topics(conn: Connection, thing_id: int) -> DeviceTopics:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +21,11 @@ from sqlalchemy import select
 from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError
+from dothi.sensors.devices import server_broker
 from dothi.sensors.fanout import SUBSCRIBE_LOG, Fanout, Update, Variants, parents_of
 from dothi.sensors.mqtt.client import connect, new_client
-from dothi.sensors.mqtt.local import LocalBroker
 from dothi.sensors.mqtt.publisher import Publisher
-from dothi.sensors.mqtt.settings import Broker, broker_from_env
+from dothi.sensors.mqtt.settings import Broker
 from dothi.sensors.sta.codec import encode
 from dothi.sensors.sta.model import BY_NAME, EntityType
 from dothi.sensors.store import COLUMNS, ObservationRow
@@ -36,20 +36,6 @@ log = logging.getLogger(__name__)
 STA_URL_VAR = "DOTHI_STA_URL"
 DEFAULT_STA_URL = "http://127.0.0.1:8000/sta/v1.1"
 _OBSERVATION = BY_NAME["Observation"]
-
-
-def configured_broker(
-    settings: Settings, environ: Mapping[str, str] | None = None
-) -> Broker | None:
-    """The broker to publish to, if there is one."""
-    env = os.environ if environ is None else environ
-    given = broker_from_env(env)
-    if given is not None:
-        return given
-    local = LocalBroker.in_data_folder(settings.data_dir)
-    if not (local.admin_path.is_file() and local.port_path.is_file()):
-        return None
-    return local.admin
 
 
 class Updates:
@@ -120,7 +106,7 @@ class Updates:
 
 def updates_from_environment(settings: Settings) -> Updates | None:
     """Started updates for this process, or None when no broker is configured."""
-    broker = configured_broker(settings)
+    broker = server_broker(settings)
     if broker is None:
         return None
     return Updates(broker, os.environ.get(STA_URL_VAR, DEFAULT_STA_URL)).start()

@@ -189,10 +189,16 @@ def layer_items(layers: Sequence[tuple[str, str, str]], lang: Language = "vi") -
     )
 
 
-def map_page(web: WebSettings, layers: Sequence[tuple[str, str, str]], lang: Language) -> str:
-    """The HTML of the map page in ``lang``, with its configuration as inert JSON."""
+def map_page(
+    web: WebSettings,
+    layers: Sequence[tuple[str, str, str]],
+    lang: Language,
+    sensors: bool = False,
+) -> str:
+    """The HTML of the map page in ``lang``, with its configuration as inert JSON;
+    ``sensors``: the sensors' API (``/sensors``) is mounted, so the page shows them."""
     text = map_text(lang)
-    doc = {"basemap": basemap(web), "lang": lang, "text": text}
+    doc = {"basemap": basemap(web), "lang": lang, "text": text, "sensors": sensors}
     config = json.dumps(doc, ensure_ascii=False)
     # "<" escaped so that no value can close the <script> element holding the JSON.
     config = config.replace("<", "\\u003c")

@@ -98,6 +98,46 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "plan": ("Quy hoạch", "Plan"),
     "no_data": ("không có dữ liệu", "no data"),
     "sheet_pdf": ("Tải phiếu thông tin quy hoạch (PDF)", "Planning information sheet (PDF)"),
+    # The sensor layer (sensors.js).
+    "sensors_heading": ("Cảm biến", "Sensors"),
+    "sensors_show": ("Hiện cảm biến", "Show sensors"),
+    "sensors_note": (
+        "Màu theo số đo mới nhất, cập nhật mỗi 15 giây. Bấm vào một cảm biến để xem số đo "
+        "và biểu đồ.",
+        "Coloured by the latest readings, updated every 15 seconds. Click a sensor for its "
+        "readings and charts.",
+    ),
+    "sensors_error": ("Không tải được số đo cảm biến.", "Could not load the sensor readings."),
+    "sensor_simulated": ("Dữ liệu mô phỏng", "Simulated data"),
+    "sensor_replayed": (
+        "Số đo thật, thời gian dời tới hiện tại",
+        "Real readings, times shifted to now",
+    ),
+    "sensor_latest": ("Số đo mới nhất", "Latest readings"),
+    "sensor_close": ("Đóng", "Close"),
+    "sensor_day": ("24 giờ", "24 hours"),
+    "sensor_week": ("7 ngày", "7 days"),
+    "sensor_chart": ("Biểu đồ", "Chart"),
+    "sensor_chart_day": ("theo giờ, 24 giờ qua", "hourly, last 24 hours"),
+    "sensor_chart_week": ("theo ngày, 7 ngày qua", "daily, last 7 days"),
+    "sensor_no_chart": ("Chưa có số liệu cho biểu đồ.", "No data for a chart yet."),
+    "sensor_mean": ("trung bình", "mean"),
+    "sensor_range": ("thấp nhất – cao nhất", "lowest – highest"),
+    "sensor_updated": ("Cập nhật lúc", "Updated at"),
+    "sensor_on": ("bật", "on"),
+    "sensor_off": ("tắt", "off"),
+    "sensor_fault_none": ("không lỗi", "no fault"),
+    "sensor_fault_lamp_failure": ("hỏng bóng đèn", "lamp failure"),
+    "sensor_fault_driver_fault": ("lỗi bộ nguồn", "driver fault"),
+    "sensor_fault_power_loss": ("mất điện", "power loss"),
+    "sensor_profile_air_quality": ("Không khí", "Air quality"),
+    "sensor_profile_flood": ("Mưa và ngập", "Rain and flooding"),
+    "sensor_profile_lighting": ("Chiếu sáng", "Street lighting"),
+    "sensor_profile_traffic": ("Giao thông", "Traffic"),
+    "sensor_profile_waste": ("Rác thải", "Waste"),
+    "sensor_profile_meters": ("Đồng hồ nước, điện", "Water and power meters"),
+    "sensor_profile_water_quality": ("Nước sạch", "Drinking water"),
+    "sensor_profile_other": ("Khác", "Other"),
 }
 
 _LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}

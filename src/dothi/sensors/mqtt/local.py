@@ -198,6 +198,30 @@ class LocalBroker:
             ) from None
         return self.broker(saved["username"], saved["password"])
 
+    @property
+    def server_path(self) -> Path:
+        """The credentials of Dothi's own clients (server role; mode 0600)."""
+        return self.folder / "server.json"
+
+    def server(self) -> Broker:
+        """The broker as Dothi's own clients use it (ingest, updates, simulator): a user with
+        the server's role, made once through the plugin and kept in :attr:`server_path` so
+        that every process of the data folder shares it without resetting it."""
+        try:
+            saved = json.loads(self.server_path.read_text(encoding="utf-8"))
+            return self.broker(saved["username"], saved["password"])
+        except FileNotFoundError:
+            pass
+        from dothi.sensors.mqtt.dynsec import DynSec  # the plugin's client needs this module
+
+        with DynSec(self.admin) as dynsec:
+            creds = dynsec.provision_server()
+        _write_private(
+            self.server_path,
+            json.dumps({"username": creds.username, "password": creds.password}),
+        )
+        return self.broker(creds.username, creds.password)
+
     def broker(self, username: str | None = None, password: str | None = None) -> Broker:
         """This broker's address, with the given credentials (none by default)."""
         return Broker(self.host, self.port, username=username, password=password)

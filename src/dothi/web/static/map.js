@@ -6,6 +6,7 @@
 // come from the server in config.text, codes and field names from the layers' labels.
 import * as maplibregl from "./vendor/maplibre-gl/maplibre-gl.mjs";
 import { signIn } from "./signin.js";
+import { SENSOR_LAYER, openSensor, sensorAt, startSensors } from "./sensors.js";
 
 const config = JSON.parse(document.getElementById("dothi-config").textContent);
 const T = config.text;
@@ -385,6 +386,8 @@ async function loadLayers() {
     : l.id.includes(":draft-") ? 2 : l.type === "line" && !BASE.has(l["source-layer"]) ? 1 : 0);
   const order = layers.map((l, i) => [rank(l), i, l]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   for (const [, , l] of order) map.addLayer(l);
+  // The sensors stay on top of the layers (re)loaded under them.
+  if (map.getLayer(SENSOR_LAYER)) map.moveLayer(SENSOR_LAYER);
   for (const entry of drawn) shown.set(entry.collection.id, entry);
   renderList(entries);
   if (!opening.view) fit(entries);
@@ -581,6 +584,13 @@ async function lookupAt(lngLat, point) {
 }
 
 map.on("click", (event) => {
+  // A sensor's dot opens its readings rather than the planning of the place.
+  const sensor = sensorAt(event.point);
+  if (sensor) {
+    popup?.remove();
+    openSensor(sensor);
+    return;
+  }
   window.dothiPlanning = lookupAt(event.lngLat, event.point);
 });
 
@@ -593,7 +603,7 @@ map.getCanvas().addEventListener("keydown", (event) => {
 });
 
 map.on("mousemove", (event) => {
-  map.getCanvas().style.cursor = featuresAt(event.point).length ? "pointer" : "";
+  map.getCanvas().style.cursor = sensorAt(event.point) || featuresAt(event.point).length ? "pointer" : "";
 });
 
 // -- A link to this view and parcel ---------------------------------------------------------
@@ -718,3 +728,8 @@ document.getElementById("token-form").addEventListener("submit", (event) => {
 });
 
 window.dothiReady = loadLayers();
+// The sensors (when the server has them) once the layers are drawn, so that their dots go
+// on top.
+window.dothiSensorsStarted = config.sensors
+  ? window.dothiReady.finally(() => startSensors(map, { T, LANG, fmt, showStatus }))
+  : Promise.resolve();
