@@ -177,9 +177,11 @@ def _night_lamp(devices: list[Device], now: int) -> Device:
     raise AssertionError("every lamp is at fault")
 
 
-def _post_task(client: TestClient, auth: dict[str, str], cap: int, params: dict[str, Any]) -> None:
+def _post_task(
+    client: TestClient, auth: dict[str, str], cap: int, params: dict[str, Any], status: int = 201
+) -> None:
     body = {"taskingParameters": params, "TaskingCapability": {"@iot.id": cap}}
-    assert client.post(f"{ROOT}/Tasks", json=body, headers=auth).status_code == 201
+    assert client.post(f"{ROOT}/Tasks", json=body, headers=auth).status_code == status
 
 
 def _latest(db: Database, datastream_id: int) -> float:
@@ -209,9 +211,10 @@ def test_live_rounds_into_the_database_and_a_lamp_obeys(
     _post_task(client, auth, lamp.tasking_id, {"state": "on", "dim": 35})
     runner.step(now + 1_000_000)
     assert runner.stats.tasks == 1 and _latest(db, lamp.streams["dim_level"]) == 35
-    _post_task(client, auth, lamp.tasking_id, {"dim": "bright"})
+    # A task outside the capability's parameters never reaches the lamp.
+    _post_task(client, auth, lamp.tasking_id, {"dim": "bright"}, status=400)
     runner.step(now + 2_000_000)
-    assert runner.stats.tasks_refused == 1
+    assert runner.stats.tasks == 1 and runner.stats.tasks_refused == 0
 
 
 class _InProcess(HttpApi):
