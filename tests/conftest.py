@@ -63,8 +63,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 #: puts a test in a tier. ``live`` and ``browser`` tests are ``slow`` too.
 LIVE_NAMES = frozenset({"dothi_server"})
 BROWSER_NAMES = frozenset({"sync_playwright"})
-# A ``dothi`` process per command (about 1.5 s each), generated requests, the demo city.
-SLOW_NAMES = frozenset({"subprocess", "schemathesis", "load_demo"})
+# A ``dothi`` process per command, generated requests, the demo city.
+SLOW_NAMES = frozenset({"subprocess", "run_dothi", "schemathesis", "load_demo"})
 
 
 def _code_names(code: types.CodeType) -> set[str]:
