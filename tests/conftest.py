@@ -32,6 +32,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 
+from browser import Chromium, OneTest
 from pgserver import PostGISServer, find_bindir
 from prepared import (
     DATASET,
@@ -62,7 +63,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 #: Names whose use (by a test, one of its fixtures, or a helper of their module they call)
 #: puts a test in a tier. ``live`` and ``browser`` tests are ``slow`` too.
 LIVE_NAMES = frozenset({"dothi_server"})
-BROWSER_NAMES = frozenset({"sync_playwright"})
+BROWSER_NAMES = frozenset({"sync_playwright", "_chromium"})
 # A ``dothi`` process per command, generated requests, the demo city.
 SLOW_NAMES = frozenset({"subprocess", "run_dothi", "schemathesis", "load_demo"})
 
@@ -186,6 +187,29 @@ def _server(request: pytest.FixtureRequest) -> PostGISServer:
 @pytest.fixture(scope="session")
 def _datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
     return Datasets(tmp_path_factory.mktemp("datasets"))
+
+
+# -- Chromium -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Chromium]:
+    chromium = Chromium()
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium: Chromium) -> Iterator[OneTest]:
+    """Headless Chromium for one test: the session's browser (tests/browser.py), in
+    contexts of the test's own, closed when it ends."""
+    one = OneTest(_chromium.get())
+    try:
+        yield one
+    finally:
+        one.close()
 
 
 # -- The database of each test --------------------------------------------------------------
