@@ -1,7 +1,12 @@
 """The consultation page at ``/consultation`` in headless Chromium, on a laptop (1366×768) and
 a phone (390×844): plans, what the draft changes (table and small map), the zone and place
 carried over from the map, deep links to zones, the comment form, documents, published
-comments with answers, the synthesis of a closed consultation; one language at a time."""
+comments with answers, the synthesis of a closed consultation; one language at a time.
+
+In Chromium on SQLite only: the page's answers come from the consultation's API, which
+tests/planning/test_planning_consultation.py checks on both backends (a page walk on PostGIS
+is tests/web/test_map_page.py's).
+"""
 
 from __future__ import annotations
 
@@ -99,7 +104,7 @@ def _fits(page: Any) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_consultation_page_in_chromium(
     browser: OneTest, server: str, db: Database, settings: Settings, tmp_path: Path
 ) -> None:

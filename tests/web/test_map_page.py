@@ -192,6 +192,8 @@ def _click_at(page: Any, lon: float, lat: float) -> str:
 
 @pytest.mark.browser
 @pytest.mark.slow
+# On both backends: the walk through a page that shows PostGIS serves the pages (the other
+# page tests run on SQLite; the APIs behind them are tested on both).
 @pytest.mark.parametrize("backend", ["sqlite", "postgis"])
 def test_map_page_in_chromium(
     browser: OneTest, server: str, city: dict[str, str], tmp_path: Path
