@@ -7,11 +7,12 @@ browser should meet the server as a visitor would.
 Starting Python and importing Dothi takes most of a second, longer than most commands run.
 So each test process keeps one *fork server*: a bare Python that has imported Dothi once
 and forks a child for each command or server. The child gets its own environment, working
-folder, standard streams (at the file-descriptor level, so GDAL's and libpq's messages are
-caught too), exit code and signals, and runs ``python -m dothi`` as the real command would:
-what the tests see is the command's own behaviour. The fork server itself never runs a
-command, so every child starts from the same freshly imported state. ``tests/cli``'s
-``test_serve_answers_http`` still starts a ``dothi`` from scratch.
+folder, standard streams (at the file-descriptor level, so that GDAL's and libpq's messages
+are caught too) and signals, runs ``python -m dothi`` as the real command would, and ends as
+the interpreter would end it: the exit code of its ``SystemExit`` or a traceback, the
+``atexit`` functions, flushed streams. The fork server itself never runs a command, so every
+child starts from the same freshly imported state. ``tests/cli``'s ``test_serve_answers_http``
+still starts a ``dothi`` from scratch.
 """
 
 from __future__ import annotations
@@ -57,13 +58,11 @@ PRELOAD = [
 # command with the child's pid, then its exit code; a server (``wait`` false) with its pid
 # only, and ``{"reap": pid}`` once the test has stopped it.
 _FORK_SERVER = r"""
-import atexit, importlib, io, json, os, runpy, sys, traceback
+import atexit, importlib, io, json, os, runpy, sys
 
 for name in json.loads(sys.argv[1]):
     importlib.import_module(name)
 REQUESTS, ANSWERS = sys.stdin.buffer, sys.stdout.buffer
-STREAMS = [(sys.stdout.encoding, sys.stdout.errors, sys.stdout.line_buffering),
-           (sys.stderr.encoding, sys.stderr.errors, sys.stderr.line_buffering)]
 
 
 def answer(value):
@@ -92,12 +91,10 @@ def child(request):
     sys.path[0] = request["cwd"]  # as ``python -m`` puts it
     os.environ.clear()
     os.environ.update(request["env"])
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(open(0, "rb", closefd=False))
-    (out_enc, out_err, out_lb), (err_enc, err_err, err_lb) = STREAMS
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(
-        open(1, "wb", closefd=False), encoding=out_enc, errors=out_err, line_buffering=out_lb)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        open(2, "wb", closefd=False), encoding=err_enc, errors=err_err, line_buffering=err_lb)
+    # sys.stdout and sys.stderr now write to the files (their buffers were empty at the
+    # fork); stdin is read afresh, past what the requests left in its buffer.
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(
+        open(0, "rb", closefd=False), encoding=sys.stdin.encoding, errors=sys.stdin.errors)
     sys.argv = ["dothi", *request["args"]]
     code = 0
     try:
@@ -107,6 +104,8 @@ def child(request):
     except BaseException:
         sys.excepthook(*sys.exc_info())
         code = 1
+    # What the interpreter does on the way out that a command can notice; the rest of its
+    # clean-up (tearing down every module) costs more than most commands take.
     try:
         atexit._run_exitfuncs()
         sys.stdout.flush()
@@ -150,14 +149,17 @@ class _ForkServer:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
+                # Unbuffered, so that select() sees every answer not yet read.
+                bufsize=0,
             )
         return self._proc
 
     def _ask(self, request: dict[str, Any]) -> int:
         proc = self._started()
         assert proc.stdin is not None
-        proc.stdin.write(json.dumps(request).encode() + b"\n")
-        proc.stdin.flush()
+        data = memoryview(json.dumps(request).encode() + b"\n")
+        while data:
+            data = data[proc.stdin.write(data) or 0 :]
         return self._answer(None)
 
     def _answer(self, timeout: float | None) -> int:
