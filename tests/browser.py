@@ -1,10 +1,11 @@
 """Headless Chromium for the page tests: where it is, how it starts, and the rule that a
 missing browser fails the run under CI.
 
-One Chromium serves a whole session (each xdist worker has its own): starting Playwright's
-driver and the browser costs more than many page tests take. Each test still gets a browser
-of its own as far as a page can tell (:class:`OneTest`): its pages live in browser contexts
-opened for it — no cookie, storage or cache of another test — and closed after it.
+The page tests that run in a row share one Chromium (:data:`SHARED_CHROMIUM`, one for each
+xdist worker, where the page tests run first): starting Playwright's driver and the browser
+costs about a second. Each test still gets a browser of its own as far as a page can tell
+(:class:`OneTest`): its pages live in browser contexts opened for it — no cookie, storage or
+cache of another test — and closed after it.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def no_sideways_scroll(page: Any, width: int) -> None:
 
 
 class Chromium:
-    """The session's Chromium, launched when a test first asks for it (and again if it
-    went away)."""
+    """A Chromium that tests share, launched when one first asks for it (again after
+    :meth:`close`, or if it went away)."""
 
     def __init__(self) -> None:
         self._playwright: Any = None
@@ -113,3 +114,7 @@ class OneTest:
         for context in self._contexts:
             context.close()
         self._contexts.clear()
+
+
+#: The Chromium of the page tests of this process (tests/conftest.py closes it after them).
+SHARED_CHROMIUM = Chromium()
