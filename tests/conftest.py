@@ -32,6 +32,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 
+from browser import SHARED_CHROMIUM, OneTest
 from pgserver import PostGISServer, find_bindir
 from prepared import (
     DATASET,
@@ -62,9 +63,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 #: Names whose use (by a test, one of its fixtures, or a helper of their module they call)
 #: puts a test in a tier. ``live`` and ``browser`` tests are ``slow`` too.
 LIVE_NAMES = frozenset({"dothi_server"})
-BROWSER_NAMES = frozenset({"sync_playwright"})
-# A ``dothi`` process per command (about 1.5 s each), generated requests, the demo city.
-SLOW_NAMES = frozenset({"subprocess", "schemathesis", "load_demo"})
+BROWSER_NAMES = frozenset({"sync_playwright", "SHARED_CHROMIUM"})
+# A ``dothi`` process per command, generated requests, the demo city.
+SLOW_NAMES = frozenset({"subprocess", "run_dothi", "schemathesis", "load_demo"})
 
 
 def _code_names(code: types.CodeType) -> set[str]:
@@ -186,6 +187,30 @@ def _server(request: pytest.FixtureRequest) -> PostGISServer:
 @pytest.fixture(scope="session")
 def _datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
     return Datasets(tmp_path_factory.mktemp("datasets"))
+
+
+# -- Chromium -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser() -> Iterator[OneTest]:
+    """Headless Chromium for one test: the browser that the tests in a row share
+    (tests/browser.py), in contexts of the test's own, closed when it ends."""
+    one = OneTest(SHARED_CHROMIUM.get())
+    try:
+        yield one
+    finally:
+        one.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last of a row of tests that use ``browser``, close the shared Chromium:
+    while Playwright runs, its event loop is this thread's, and a later test may want one
+    (``asyncio.run``, or a Playwright of its own)."""
+    uses = "browser" in getattr(item, "fixturenames", ())
+    if uses and (nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ())):
+        SHARED_CHROMIUM.close()
 
 
 # -- The database of each test --------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``dothi users`` as operators run it: a real process, its output and exit code."""
+"""``dothi users`` as operators run it: a process of its own (tests/live.py), its output and
+exit code."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
+from live import run_dothi
 from samples import parcels, write_geojson
 
 from dothi.auth import tokens
@@ -16,16 +17,12 @@ from dothi.auth.audit import list_audit
 from dothi.auth.schema import audit_log
 from dothi.db.engine import Database
 
-DOTHI = [sys.executable, "-m", "dothi"]
-
 
 def dothi(
     env: dict[str, str], *args: str, stdin: str = "", lang: str = "en"
 ) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env, "DOTHI_LANG": lang, "DOTHI_USER": "cli:tester"}
-    return subprocess.run(
-        [*DOTHI, *args], env=full, input=stdin, capture_output=True, text=True, timeout=120
-    )
+    return run_dothi(full, *args, stdin=stdin, timeout=120)
 
 
 def test_accounts_grants_and_tokens(env: dict[str, str], db: Database, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The ``dothi`` command as users run it: a real process, its output and exit code."""
+"""The ``dothi`` command as users run it: a process of its own (tests/live.py), its output
+and exit code."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from live import run_dothi
 from samples import parcels, write_geojson
 
 from dothi.demo.loader import manifest
@@ -17,8 +19,7 @@ DOTHI = [sys.executable, "-m", "dothi"]
 
 
 def dothi(env: dict[str, str], *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **env, "DOTHI_LANG": lang}
-    return subprocess.run([*DOTHI, *args], env=full, capture_output=True, text=True, timeout=300)
+    return run_dothi({**os.environ, **env, "DOTHI_LANG": lang}, *args)
 
 
 def test_import_layers_history_export_rollback(env: dict[str, str], tmp_path: Path) -> None:
@@ -139,6 +140,7 @@ def test_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     full = {**os.environ, **env}
+    # A ``dothi`` started from scratch, not forked (tests/live.py): its own start-up, tested.
     proc = subprocess.Popen([*DOTHI, "serve", "--port", str(port)], env=full)
     try:
         deadline = time.time() + 30

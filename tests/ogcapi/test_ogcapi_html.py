@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
+from browser import EVIL, OneTest, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from prepared import dataset
@@ -157,41 +157,33 @@ def server(zones: None, env: dict[str, str]) -> Iterator[str]:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_previews_are_drawn_in_chromium(server: str, tmp_path: Path) -> None:
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
+def test_previews_are_drawn_in_chromium(browser: OneTest, server: str, tmp_path: Path) -> None:
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        for path, count in (
-            ("ogcapi/collections/planning_zone/items/z1?f=html", 1),
-            ("ogcapi/collections/planning_zone/items?f=html", 2),
-            ("ogcapi/collections/planning_zone?f=html", 2),
-            ("ogcapi/collections/diem/items/D1?f=html", 1),
-        ):
-            page.goto(server + path)
-            page.wait_for_function("window.dothiPreviewReady !== undefined")
-            assert page.evaluate("window.dothiPreviewReady") == count, path
-            assert page.locator("#preview canvas").count() == 1
-            drawn = page.evaluate(
-                "dothiPreview.queryRenderedFeatures({layers: ['fill', 'line', 'circle']}).length"
-            )
-            assert drawn > 0, path
-            # The page does not scroll sideways on a phone.
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
-        page.screenshot(path=str(tmp_path / "item.png"), full_page=True)
-        # Back links lead up: item → collection → landing page.
-        page.goto(server + "ogcapi/collections/planning_zone/items/z1?f=html")
-        page.get_by_role("link", name="Về lớp dữ liệu", exact=False).click()
-        page.wait_for_url("**/ogcapi/collections/planning_zone?f=html")
-        page.get_by_role("link", name="OGC API", exact=True).click()
-        page.wait_for_url("**/ogcapi?f=html")
-        assert page.evaluate("window.pwned") is None
-        browser.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for path, count in (
+        ("ogcapi/collections/planning_zone/items/z1?f=html", 1),
+        ("ogcapi/collections/planning_zone/items?f=html", 2),
+        ("ogcapi/collections/planning_zone?f=html", 2),
+        ("ogcapi/collections/diem/items/D1?f=html", 1),
+    ):
+        page.goto(server + path)
+        page.wait_for_function("window.dothiPreviewReady !== undefined")
+        assert page.evaluate("window.dothiPreviewReady") == count, path
+        assert page.locator("#preview canvas").count() == 1
+        drawn = page.evaluate(
+            "dothiPreview.queryRenderedFeatures({layers: ['fill', 'line', 'circle']}).length"
+        )
+        assert drawn > 0, path
+        # The page does not scroll sideways on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.screenshot(path=str(tmp_path / "item.png"), full_page=True)
+    # Back links lead up: item → collection → landing page.
+    page.goto(server + "ogcapi/collections/planning_zone/items/z1?f=html")
+    page.get_by_role("link", name="Về lớp dữ liệu", exact=False).click()
+    page.wait_for_url("**/ogcapi/collections/planning_zone?f=html")
+    page.get_by_role("link", name="OGC API", exact=True).click()
+    page.wait_for_url("**/ogcapi?f=html")
+    assert page.evaluate("window.pwned") is None
     assert errors == []

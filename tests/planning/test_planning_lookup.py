@@ -10,6 +10,7 @@ import pyproj
 import pytest
 import shapely.geometry
 from fastapi.testclient import TestClient
+from live import run_dothi
 from prepared import dataset
 from samples import write_geojson
 from shapely.geometry import Polygon
@@ -277,12 +278,10 @@ def test_cli_lookup(city: Database, env: dict[str, str]) -> None:
     import json
     import os
     import subprocess
-    import sys
 
     def dothi(*args: str, lang: str = "vi") -> subprocess.CompletedProcess[str]:
         full = {**os.environ, **env, "DOTHI_LANG": lang}
-        cmd = [sys.executable, "-m", "dothi", "planning", "lookup", *args]
-        return subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=120)
+        return run_dothi(full, "planning", "lookup", *args, timeout=120)
 
     by_parcel = dothi("--commune", "26734", "--sheet", "12", "--parcel", "45", "--json")
     assert by_parcel.returncode == 0, by_parcel.stderr

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from live import run_dothi
 from prepared import dataset
 from samples import ORIGIN, square, write_geojson
 from shapely.geometry import box, shape
@@ -137,8 +137,7 @@ def test_drafts_are_for_planners_only(client: tuple[TestClient, str]) -> None:
 def test_cli_plans(db: Database, env: dict[str, str]) -> None:
     def dothi(*args: str) -> subprocess.CompletedProcess[str]:
         full = {**os.environ, **env, "DOTHI_LANG": "en", "DOTHI_USER": "cli:kts"}
-        cmd = [sys.executable, "-m", "dothi", "planning", "plan", *args]
-        return subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=120)
+        return run_dothi(full, "planning", "plan", *args, timeout=120)
 
     made = dothi("add", "qh-q1", "--name", "Phân khu Quận 1 cũ", "--level", "zoning")
     assert made.returncode == 0 and "Plan qh-q1 registered (draft)." in made.stdout

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from xml.etree import ElementTree
 import pyproj
 import pytest
 from fastapi.testclient import TestClient
+from live import run_dothi
 from prepared import dataset
 from pypdf import PdfReader
 from samples import write_geojson
@@ -658,8 +658,7 @@ def test_domain_rules(city: Database) -> None:
 def test_cli_scenarios(saved: Database, env: dict[str, str], tmp_path: Path) -> None:
     def dothi(*args: str) -> subprocess.CompletedProcess[str]:
         full = {**os.environ, **env, "DOTHI_LANG": "en", "DOTHI_USER": "cli:kts"}
-        cmd = [sys.executable, "-m", "dothi", "planning", "scenario", *args]
-        return subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=120)
+        return run_dothi(full, "planning", "scenario", *args, timeout=120)
 
     made = dothi(
         "add",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, no_sideways_scroll, require
+from browser import OneTest, no_sideways_scroll
 from fastapi.testclient import TestClient
 from live import dothi_server
 from prepared import dataset
@@ -84,112 +84,104 @@ def _sign_in(page: Any, name: str, password: str) -> str:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_sign_in_change_password_manage_sign_out(
-    server: str, screen: tuple[int, int], tmp_path: Path
+    browser: OneTest, server: str, screen: tuple[int, int], tmp_path: Path
 ) -> None:
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
     width, height = screen
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server + "accounts")
-        assert page.evaluate("document.documentElement.lang") == "vi"
-        assert page.get_by_role("heading", name="Đăng nhập").is_visible()
-        assert page.locator("#mine").is_hidden() and page.locator("#admin").is_hidden()
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "accounts")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    assert page.locator("#mine").is_hidden() and page.locator("#admin").is_hidden()
 
-        token = _sign_in(page, "quan", ADMIN_PW)
-        bar = page.locator(".signed-in")
-        bar.wait_for()
-        assert "Đã đăng nhập: quan" in bar.inner_text()
-        assert bar.get_by_role("button", name="Đăng xuất").is_visible()
-        assert (
-            bar.get_by_role("link", name="Đổi mật khẩu")
-            .get_attribute("href")
-            .endswith("/accounts#my-password")
-        )
-        assert page.locator("#login-form").is_hidden()
-        assert "Quản trị viên" in page.locator("#me").inner_text()
-        table = page.locator("#accounts-table")
-        table.locator("tr[data-account='lan']").wait_for()
-        shown = table.inner_text()
-        assert "Người xem" in shown and "Sở Xây dựng" in shown
-        assert not re.search(r"\b(admin|viewer|editor)\b", shown)
-        no_sideways_scroll(page, width)
+    token = _sign_in(page, "quan", ADMIN_PW)
+    bar = page.locator(".signed-in")
+    bar.wait_for()
+    assert "Đã đăng nhập: quan" in bar.inner_text()
+    assert bar.get_by_role("button", name="Đăng xuất").is_visible()
+    assert (
+        bar.get_by_role("link", name="Đổi mật khẩu")
+        .get_attribute("href")
+        .endswith("/accounts#my-password")
+    )
+    assert page.locator("#login-form").is_hidden()
+    assert "Quản trị viên" in page.locator("#me").inner_text()
+    table = page.locator("#accounts-table")
+    table.locator("tr[data-account='lan']").wait_for()
+    shown = table.inner_text()
+    assert "Người xem" in shown and "Sở Xây dựng" in shown
+    assert not re.search(r"\b(admin|viewer|editor)\b", shown)
+    no_sideways_scroll(page, width)
 
-        # Own password, by keyboard only: the labelled fields in order, Enter sends.
-        page.get_by_label("Mật khẩu hiện tại").focus()
-        page.keyboard.type(ADMIN_PW)
-        page.keyboard.press("Tab")
-        page.keyboard.type(NEW_PW)
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.id") == "repeat-password"
-        page.keyboard.type(NEW_PW)
-        page.keyboard.press("Enter")
-        page.locator("#status.ok", has_text="Đã đổi mật khẩu").wait_for()
-        assert page.input_value("#current-password") == ""
-        assert _status_of(server + "api/me", token) == 200  # this page stays signed in
+    # Own password, by keyboard only: the labelled fields in order, Enter sends.
+    page.get_by_label("Mật khẩu hiện tại").focus()
+    page.keyboard.type(ADMIN_PW)
+    page.keyboard.press("Tab")
+    page.keyboard.type(NEW_PW)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "repeat-password"
+    page.keyboard.type(NEW_PW)
+    page.keyboard.press("Enter")
+    page.locator("#status.ok", has_text="Đã đổi mật khẩu").wait_for()
+    assert page.input_value("#current-password") == ""
+    assert _status_of(server + "api/me", token) == 200  # this page stays signed in
 
-        # An account for a new colleague, with a generated password shown once.
-        page.fill("#new-name", "minh")
-        page.select_option("#new-role", "editor")
-        page.get_by_label("Cơ quan (không bắt buộc)").fill("Sở TN&MT")
-        page.get_by_role("button", name="Tạo tài khoản").click()
-        page.locator("#generated").wait_for()
-        generated = page.locator("#generated-password").inner_text()
-        assert len(generated) >= 10
-        row = table.locator("tr[data-account='minh']")
-        row.wait_for()
-        assert "Biên tập viên" in row.inner_text()
+    # An account for a new colleague, with a generated password shown once.
+    page.fill("#new-name", "minh")
+    page.select_option("#new-role", "editor")
+    page.get_by_label("Cơ quan (không bắt buộc)").fill("Sở TN&MT")
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    page.locator("#generated").wait_for()
+    generated = page.locator("#generated-password").inner_text()
+    assert len(generated) >= 10
+    row = table.locator("tr[data-account='minh']")
+    row.wait_for()
+    assert "Biên tập viên" in row.inner_text()
 
-        # Change lan's role and disable her, from the row's own button.
-        table.get_by_role("button", name="Sửa tài khoản lan").click()
-        assert page.evaluate("document.activeElement.id") == "edit-title"
-        page.select_option("#edit-role", "editor")
-        page.get_by_label("Khóa tài khoản").check()
-        page.get_by_role("button", name="Lưu thay đổi").click()
-        page.locator("#status.ok", has_text="Đã lưu tài khoản lan").wait_for()
-        lan = table.locator("tr[data-account='lan']", has_text="Đã khóa")
-        lan.wait_for()
-        assert "Biên tập viên" in lan.inner_text()
-        no_sideways_scroll(page, width)
+    # Change lan's role and disable her, from the row's own button.
+    table.get_by_role("button", name="Sửa tài khoản lan").click()
+    assert page.evaluate("document.activeElement.id") == "edit-title"
+    page.select_option("#edit-role", "editor")
+    page.get_by_label("Khóa tài khoản").check()
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.locator("#status.ok", has_text="Đã lưu tài khoản lan").wait_for()
+    lan = table.locator("tr[data-account='lan']", has_text="Đã khóa")
+    lan.wait_for()
+    assert "Biên tập viên" in lan.inner_text()
+    no_sideways_scroll(page, width)
 
-        # Reset minh's password, once confirmed: a new one, shown once.
-        table.get_by_role("button", name="Sửa tài khoản minh").click()
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.get_by_role("button", name="Đặt lại mật khẩu").click()
-        page.locator("#status.ok", has_text="Đã đặt lại mật khẩu của minh").wait_for()
-        assert page.locator("#generated-password").inner_text() not in ("", generated)
-        page.get_by_role("button", name="Đóng").press("Enter")
-        assert page.locator("#edit").is_hidden()
-        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
-            "Sửa tài khoản minh"
-        )
-        page.screenshot(path=str(tmp_path / f"accounts-{width}.png"), full_page=True)
+    # Reset minh's password, once confirmed: a new one, shown once.
+    table.get_by_role("button", name="Sửa tài khoản minh").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    page.locator("#status.ok", has_text="Đã đặt lại mật khẩu của minh").wait_for()
+    assert page.locator("#generated-password").inner_text() not in ("", generated)
+    page.get_by_role("button", name="Đóng").press("Enter")
+    assert page.locator("#edit").is_hidden()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Sửa tài khoản minh"
+    )
+    page.screenshot(path=str(tmp_path / f"accounts-{width}.png"), full_page=True)
 
-        # Sign out: the page shows it, and the token no longer opens anything.
-        bar.get_by_role("button", name="Đăng xuất").click()
-        page.locator("#status", has_text="Đã đăng xuất.").wait_for()
-        assert page.locator("#login-form").is_visible() and page.locator(".signed-in").count() == 0
-        assert page.locator("#mine").is_hidden() and page.locator("#admin").is_hidden()
-        assert page.locator("#generated-password").inner_text() == ""
-        assert _status_of(server + "api/me", token) == 401
+    # Sign out: the page shows it, and the token no longer opens anything.
+    bar.get_by_role("button", name="Đăng xuất").click()
+    page.locator("#status", has_text="Đã đăng xuất.").wait_for()
+    assert page.locator("#login-form").is_visible() and page.locator(".signed-in").count() == 0
+    assert page.locator("#mine").is_hidden() and page.locator("#admin").is_hidden()
+    assert page.locator("#generated-password").inner_text() == ""
+    assert _status_of(server + "api/me", token) == 401
 
-        # The new password is the one that works now.
-        again = _sign_in(page, "quan", NEW_PW)
-        page.locator(".signed-in").wait_for()
-        assert _status_of(server + "api/me", again) == 200
+    # The new password is the one that works now.
+    again = _sign_in(page, "quan", NEW_PW)
+    page.locator(".signed-in").wait_for()
+    assert _status_of(server + "api/me", again) == 200
 
-        # In English, nothing of the Vietnamese text remains.
-        page.goto(server + "language/en?next=/accounts")
-        page.wait_for_function("document.documentElement.lang === 'en'")
-        assert page.get_by_role("heading", name="Sign in").is_visible()
-        assert "Đăng nhập" not in page.inner_text("body")
-        browser.close()
+    # In English, nothing of the Vietnamese text remains.
+    page.goto(server + "language/en?next=/accounts")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+    assert "Đăng nhập" not in page.inner_text("body")
     # The sign-in with the old token after sign-out was the test's, not the page's.
     assert errors == []

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, no_sideways_scroll, offline, require
+from browser import EVIL, OneTest, no_sideways_scroll, offline
 from fastapi.testclient import TestClient
 from live import dothi_server
 from prepared import dataset
@@ -81,84 +81,81 @@ def _shapefile(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_an_official_imports_a_shapefile_and_opens_a_layer(
-    server: str, screen: tuple[int, int], db: Database, settings: Settings, tmp_path: Path
+    browser: OneTest,
+    server: str,
+    screen: tuple[int, int],
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
     shp = _shapefile(tmp_path)
     width, height = screen
     errors: list[str] = []
     blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        offline(page, blocked)
-        page.goto(server + "data")
-        assert page.evaluate("document.documentElement.lang") == "vi"
-        assert page.get_by_role("heading", level=1).inner_text().startswith("Dữ liệu")
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    offline(page, blocked)
+    page.goto(server + "data")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Dữ liệu")
 
-        # Sign in with the keyboard.
-        page.get_by_label("Tài khoản").fill("lan")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_label("Mật khẩu").press("Enter")
-        page.get_by_text("Đã đăng nhập: lan (quản trị viên).").wait_for()
-        assert not page.locator("#login-form").is_visible()
-        no_sideways_scroll(page, width)
+    # Sign in with the keyboard.
+    page.get_by_label("Tài khoản").fill("lan")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_label("Mật khẩu").press("Enter")
+    page.get_by_text("Đã đăng nhập: lan (quản trị viên).").wait_for()
+    assert not page.locator("#login-form").is_visible()
+    no_sideways_scroll(page, width)
 
-        # 1. the file, 2. the core layer of parcels (no data yet), preview.
-        page.get_by_label("Shapefile nén thành .zip", exact=False).set_input_files(str(shp))
-        page.get_by_label("Nhập vào lớp").select_option(label="Thửa đất")
-        page.get_by_role("button", name="Xem trước tệp").click()
-        mapping = page.locator("#mapping")
-        mapping.wait_for()
-        assert "3 đối tượng · vùng · Shapefile" in page.locator("#file-summary").inner_text()
-        commune = page.get_by_label("Trường cho cột commune_co")
-        assert commune.input_value() == "commune_code"
-        assert "Mã xã/phường" in commune.locator("option:checked").inner_text()
-        assert "tên bị cắt còn 10 ký tự" in mapping.inner_text()
-        # land_use_c may be two fields: the page says so, the official chooses.
-        assert "nhiều trường" in page.locator("#mapping-problem").inner_text()
-        land_use = page.get_by_label("Trường cho cột land_use_c")
-        assert land_use.input_value() == ""
-        land_use.select_option("land_use_code")
-        assert "WGS 84 (EPSG:4326)" in page.locator("#declared-crs").inner_text()
-        assert page.evaluate("window.pwned") is None
-        no_sideways_scroll(page, width)
-        page.screenshot(path=str(tmp_path / f"data-mapping-{width}.png"), full_page=True)
+    # 1. the file, 2. the core layer of parcels (no data yet), preview.
+    page.get_by_label("Shapefile nén thành .zip", exact=False).set_input_files(str(shp))
+    page.get_by_label("Nhập vào lớp").select_option(label="Thửa đất")
+    page.get_by_role("button", name="Xem trước tệp").click()
+    mapping = page.locator("#mapping")
+    mapping.wait_for()
+    assert "3 đối tượng · vùng · Shapefile" in page.locator("#file-summary").inner_text()
+    commune = page.get_by_label("Trường cho cột commune_co")
+    assert commune.input_value() == "commune_code"
+    assert "Mã xã/phường" in commune.locator("option:checked").inner_text()
+    assert "tên bị cắt còn 10 ký tự" in mapping.inner_text()
+    # land_use_c may be two fields: the page says so, the official chooses.
+    assert "nhiều trường" in page.locator("#mapping-problem").inner_text()
+    land_use = page.get_by_label("Trường cho cột land_use_c")
+    assert land_use.input_value() == ""
+    land_use.select_option("land_use_code")
+    assert "WGS 84 (EPSG:4326)" in page.locator("#declared-crs").inner_text()
+    assert page.evaluate("window.pwned") is None
+    no_sideways_scroll(page, width)
+    page.screenshot(path=str(tmp_path / f"data-mapping-{width}.png"), full_page=True)
 
-        # 3. import, 4. the report in words.
-        page.get_by_role("button", name="Nhập dữ liệu").click()
-        report = page.locator("#report")
-        report.wait_for()
-        text = report.inner_text()
-        assert "Đã nhập vào lớp Thửa đất" in text and "Lớp đã được tạo." in text
-        assert "Thêm mới\n3" in text or "Thêm mới\t3" in text
-        assert "Cột commune_co → trường “Mã xã/phường (2025)” (tên bị cắt còn 10 ký tự)" in text
-        assert "Cột land_use_c → trường “Mã loại đất” (theo ánh xạ đã chọn)" in text
-        assert "land_parcel" not in text and "commune_code" not in text
-        no_sideways_scroll(page, width)
-        page.screenshot(path=str(tmp_path / f"data-report-{width}.png"), full_page=True)
+    # 3. import, 4. the report in words.
+    page.get_by_role("button", name="Nhập dữ liệu").click()
+    report = page.locator("#report")
+    report.wait_for()
+    text = report.inner_text()
+    assert "Đã nhập vào lớp Thửa đất" in text and "Lớp đã được tạo." in text
+    assert "Thêm mới\n3" in text or "Thêm mới\t3" in text
+    assert "Cột commune_co → trường “Mã xã/phường (2025)” (tên bị cắt còn 10 ký tự)" in text
+    assert "Cột land_use_c → trường “Mã loại đất” (theo ánh xạ đã chọn)" in text
+    assert "land_parcel" not in text and "commune_code" not in text
+    no_sideways_scroll(page, width)
+    page.screenshot(path=str(tmp_path / f"data-report-{width}.png"), full_page=True)
 
-        # The layers: the new one counted, the sample layer opened to everyone.
-        row = page.locator("#layers tr[data-layer='land_parcel']")
-        assert "3" in row.locator("td.count").inner_text()
-        access = page.get_by_label("Mức truy cập của lớp Thửa mẫu", exact=True)
-        access.select_option(label="Công khai — mọi người")
-        access.focus()
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
-            "Đổi mức truy cập của lớp Thửa mẫu"
-        )
-        page.keyboard.press("Enter")
-        page.get_by_text("Đã lưu lớp Thửa mẫu: Công khai — mọi người.").wait_for()
-        no_sideways_scroll(page, width)
-        page.screenshot(path=str(tmp_path / f"data-layers-{width}.png"), full_page=True)
-        browser.close()
+    # The layers: the new one counted, the sample layer opened to everyone.
+    row = page.locator("#layers tr[data-layer='land_parcel']")
+    assert "3" in row.locator("td.count").inner_text()
+    access = page.get_by_label("Mức truy cập của lớp Thửa mẫu", exact=True)
+    access.select_option(label="Công khai — mọi người")
+    access.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Đổi mức truy cập của lớp Thửa mẫu"
+    )
+    page.keyboard.press("Enter")
+    page.get_by_text("Đã lưu lớp Thửa mẫu: Công khai — mọi người.").wait_for()
+    no_sideways_scroll(page, width)
+    page.screenshot(path=str(tmp_path / f"data-layers-{width}.png"), full_page=True)
     assert errors == [] and blocked == []
     with db.read() as conn:
         assert feature_counts(conn)["land_parcel"] == 3

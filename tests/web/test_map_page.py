@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, EVIL, require
+from browser import EVIL, OneTest, require
 from fastapi.testclient import TestClient
 from live import dothi_server
 from samples import ORIGIN, parcels, write_geojson
@@ -192,108 +192,104 @@ def _click_at(page: Any, lon: float, lat: float) -> str:
 
 @pytest.mark.browser
 @pytest.mark.slow
+# On both backends: the walk through a page that shows PostGIS serves the pages (the other
+# page tests run on SQLite; the APIs behind them are tested on both).
 @pytest.mark.parametrize("backend", ["sqlite", "postgis"])
-def test_map_page_in_chromium(server: str, city: dict[str, str], tmp_path: Path) -> None:
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
+def test_map_page_in_chromium(
+    browser: OneTest, server: str, city: dict[str, str], tmp_path: Path
+) -> None:
     facility = _find(server, "public_facility", "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh")
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server + "map")
-        page.wait_for_function("window.dothiReady !== undefined")
-        page.evaluate("window.dothiReady")
-        page.evaluate(IDLE)
-        page.screenshot(path=str(tmp_path / "map.png"))
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "map")
+    page.wait_for_function("window.dothiReady !== undefined")
+    page.evaluate("window.dothiReady")
+    page.evaluate(IDLE)
+    page.screenshot(path=str(tmp_path / "map.png"))
 
-        names = page.locator("#layers li").all_inner_texts()
-        # One language at a time (the browser asks for Vietnamese).
-        assert any("Đơn vị hành chính cấp xã" in n for n in names)
-        assert not any("Communes and wards" in n for n in names)
-        assert any(EVIL in n for n in names) and not any("Nội bộ" in n for n in names)
-        assert page.evaluate("dothiMap.queryRenderedFeatures().length") > 0
-        # Fitted to where most layers are (central TP HCM), not to the country-wide
-        # province layer.
-        west, south, east, north = page.evaluate("dothiMap.getBounds().toArray().flat()")
-        assert west < 106.70 < east and south < 10.78 < north
-        assert east - west < 2
+    names = page.locator("#layers li").all_inner_texts()
+    # One language at a time (the browser asks for Vietnamese).
+    assert any("Đơn vị hành chính cấp xã" in n for n in names)
+    assert not any("Communes and wards" in n for n in names)
+    assert any(EVIL in n for n in names) and not any("Nội bộ" in n for n in names)
+    assert page.evaluate("dothiMap.queryRenderedFeatures().length") > 0
+    # Fitted to where most layers are (central TP HCM), not to the country-wide
+    # province layer.
+    west, south, east, north = page.evaluate("dothiMap.getBounds().toArray().flat()")
+    assert west < 106.70 < east and south < 10.78 < north
+    assert east - west < 2
 
-        lon, lat = facility["geometry"]["coordinates"]
-        text = _click_at(page, lon, lat)
-        assert "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh" in text and "Công trình dịch vụ" in text
-        # The same click asks for the planning answer of the place.
-        page.evaluate("window.dothiPlanning")
-        card = page.locator("#planning").inner_text()
-        assert "Quy hoạch tại điểm này" in card and "Xã/phường" in card
-        assert "Ô quy hoạch" in card and "Thông tin chỉ để tham khảo" in card
-        # On a parcel the card also offers the planning sheet as PDF.
-        with urllib.request.urlopen(f"{server}ogcapi/collections/land_parcel/items?limit=1") as r:
-            parcel = shape(json.loads(r.read())["features"][0]["geometry"])
-        inside = parcel.representative_point()
-        _click_at(page, inside.x, inside.y)
-        page.evaluate("window.dothiPlanning")
-        sheet = page.locator("#planning-sheet").get_attribute("href") or ""
-        assert "/planning/sheet?lon=" in sheet
-        with urllib.request.urlopen(sheet, timeout=30) as pdf:
-            assert pdf.headers["Content-Type"] == "application/pdf" and pdf.read(4) == b"%PDF"
+    lon, lat = facility["geometry"]["coordinates"]
+    text = _click_at(page, lon, lat)
+    assert "Bảo tàng Mỹ thuật Thành phố Hồ Chí Minh" in text and "Công trình dịch vụ" in text
+    # The same click asks for the planning answer of the place.
+    page.evaluate("window.dothiPlanning")
+    card = page.locator("#planning").inner_text()
+    assert "Quy hoạch tại điểm này" in card and "Xã/phường" in card
+    assert "Ô quy hoạch" in card and "Thông tin chỉ để tham khảo" in card
+    # On a parcel the card also offers the planning sheet as PDF.
+    with urllib.request.urlopen(f"{server}ogcapi/collections/land_parcel/items?limit=1") as r:
+        parcel = shape(json.loads(r.read())["features"][0]["geometry"])
+    inside = parcel.representative_point()
+    _click_at(page, inside.x, inside.y)
+    page.evaluate("window.dothiPlanning")
+    sheet = page.locator("#planning-sheet").get_attribute("href") or ""
+    assert "/planning/sheet?lon=" in sheet
+    with urllib.request.urlopen(sheet, timeout=30) as pdf:
+        assert pdf.headers["Content-Type"] == "application/pdf" and pdf.read(4) == b"%PDF"
 
-        # Address search, tone marks left out: the parcel's answer and its sheet.
-        page.fill("#search-q", "2 ho tung mau")
-        page.click("#search-form button")
-        page.locator("#search-results button", has_text="2 Hồ Tùng Mậu").first.click()
-        page.evaluate("window.dothiPlanning")
-        assert "Thửa đất" in page.locator("#planning").inner_text()
-        found = page.locator("#planning-sheet").get_attribute("href") or ""
-        assert "commune=" in found and "parcel_no=" in found
-        page.screenshot(path=str(tmp_path / "popup.png"))
+    # Address search, tone marks left out: the parcel's answer and its sheet.
+    page.fill("#search-q", "2 ho tung mau")
+    page.click("#search-form button")
+    page.locator("#search-results button", has_text="2 Hồ Tùng Mậu").first.click()
+    page.evaluate("window.dothiPlanning")
+    assert "Thửa đất" in page.locator("#planning").inner_text()
+    found = page.locator("#planning-sheet").get_attribute("href") or ""
+    assert "commune=" in found and "parcel_no=" in found
+    page.screenshot(path=str(tmp_path / "popup.png"))
 
-        page.locator('#layers li[data-layer="public_facility"] input').uncheck()
-        page.evaluate(IDLE)
-        assert page.evaluate(COUNT, _layers("public_facility")) == 0
-        assert page.evaluate(COUNT, _layers("building")) > 0
-        assert "Bảo tàng Mỹ thuật" not in _click_at(page, lon, lat)
+    page.locator('#layers li[data-layer="public_facility"] input').uncheck()
+    page.evaluate(IDLE)
+    assert page.evaluate(COUNT, _layers("public_facility")) == 0
+    assert page.evaluate(COUNT, _layers("building")) > 0
+    assert "Bảo tàng Mỹ thuật" not in _click_at(page, lon, lat)
 
-        # Markup in user data stays text: in the popup, the layer list and the attribution.
-        assert EVIL in _click_at(page, ORIGIN[0] + 0.3, ORIGIN[1] - 0.3)
-        assert page.locator("#panel img, .maplibregl-popup img, .maplibregl-ctrl img").count() == 0
-        assert page.evaluate("window.pwned") is None
+    # Markup in user data stays text: in the popup, the layer list and the attribution.
+    assert EVIL in _click_at(page, ORIGIN[0] + 0.3, ORIGIN[1] - 0.3)
+    assert page.locator("#panel img, .maplibregl-popup img, .maplibregl-ctrl img").count() == 0
+    assert page.evaluate("window.pwned") is None
 
-        # A wrong password is told in Vietnamese and English; nothing more is shown.
-        seen = len(errors)
-        page.fill("#login-name", "xem")
-        page.fill("#login-password", "sai mật khẩu")
-        page.click("#login-form button")
-        page.locator("#status", has_text="không đúng").wait_for()
-        said = page.locator("#status").inner_text()
-        assert "mật khẩu không đúng" in said
-        assert not any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
-        assert page.input_value("#login-password") == ""
-        # The browser logs the 401 of the refused sign-in; that one is expected.
-        assert [e for e in errors[seen:] if "401" not in e] == []
-        del errors[seen:]
+    # A wrong password is told in Vietnamese and English; nothing more is shown.
+    seen = len(errors)
+    page.fill("#login-name", "xem")
+    page.fill("#login-password", "sai mật khẩu")
+    page.click("#login-form button")
+    page.locator("#status", has_text="không đúng").wait_for()
+    said = page.locator("#status").inner_text()
+    assert "mật khẩu không đúng" in said
+    assert not any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
+    assert page.input_value("#login-password") == ""
+    # The browser logs the 401 of the refused sign-in; that one is expected.
+    assert [e for e in errors[seen:] if "401" not in e] == []
+    del errors[seen:]
 
-        # Signed in as a viewer, the internal layer is listed.
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-form button")
-        page.locator("#status", has_text="Đã đăng nhập: xem").wait_for()
-        page.evaluate("window.dothiReady")
-        assert any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
+    # Signed in as a viewer, the internal layer is listed.
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-form button")
+    page.locator("#status", has_text="Đã đăng nhập: xem").wait_for()
+    page.evaluate("window.dothiReady")
+    assert any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
 
-        # With a viewer's token the internal layer is listed and its tiles are drawn.
-        page.fill("#token", city["token"])
-        page.click("#token-form button")
-        page.evaluate("window.dothiReady")
-        assert any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
-        page.evaluate(f"dothiMap.jumpTo({{center: [{ORIGIN[0] - 0.3}, {ORIGIN[1]}], zoom: 12}})")
-        page.evaluate(IDLE)
-        assert page.evaluate(COUNT, _layers("noi_bo")) == 1
-        browser.close()
+    # With a viewer's token the internal layer is listed and its tiles are drawn.
+    page.fill("#token", city["token"])
+    page.click("#token-form button")
+    page.evaluate("window.dothiReady")
+    assert any("Nội bộ" in n for n in page.locator("#layers li").all_inner_texts())
+    page.evaluate(f"dothiMap.jumpTo({{center: [{ORIGIN[0] - 0.3}, {ORIGIN[1]}], zoom: 12}})")
+    page.evaluate(IDLE)
+    assert page.evaluate(COUNT, _layers("noi_bo")) == 1
     assert errors == []
     print(f"screenshots: {tmp_path / 'map.png'} {tmp_path / 'popup.png'}")
 

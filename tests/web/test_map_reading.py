@@ -1,7 +1,12 @@
 """The map page as citizens meet it, in headless Chromium on a desktop (1366×768) and a phone
-(390×844), on the demo city with a few roads and a lake (both backends): drafts apart from
-the plans in force, labels instead of codes, a readable base map and legend, finding one's
-land and sharing it, one language, the keyboard."""
+(390×844), on the demo city with a few roads and a lake: drafts apart from the plans in
+force, labels instead of codes, a readable base map and legend, finding one's land and
+sharing it, one language, the keyboard.
+
+On SQLite only: the page reads tiles, the planning lookup and the search, whose answers
+tests/tiles, tests/planning and tests/demo check on both backends; the map page's own walk
+(test_map_page.py) runs on PostGIS too.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, require
+from browser import OneTest, require
 from live import dothi_server
 from samples import write_geojson
 from shapely.geometry import LineString, Polygon
@@ -216,40 +221,34 @@ def _check_keyboard_and_forms(page: Any) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
-def test_map_as_citizens_read_it(server: str, tmp_path: Path) -> None:
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_map_as_citizens_read_it(browser: OneTest, server: str, tmp_path: Path) -> None:
     url, token = server.split("|")
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for width, height in VIEWPORTS:
-            phone = width < 500
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            _open(page, f"{url}map#map=17/{BT11[1]}/{BT11[0]}")
-            colours = page.evaluate(
-                "Object.fromEntries([...document.querySelectorAll('#layers li')]"
-                ".map(li => [li.dataset.layer, li.querySelector('.swatch').style.background]))"
-            )
-            _check_drafts_and_labels(page)
-            _check_base_and_legend(page, phone)
-            _check_keyboard_and_forms(page)
-            _check_finding_and_sharing(page, browser, (width, height))
-            page.screenshot(path=str(tmp_path / f"map-{width}.png"))
-            # A new layer (an internal one, once signed in) leaves the others' colours.
-            page.fill("#token", token)
-            page.click("#token-form button")
-            page.evaluate("window.dothiReady")
-            after = page.evaluate(
-                "Object.fromEntries([...document.querySelectorAll('#layers li')]"
-                ".map(li => [li.dataset.layer, li.querySelector('.swatch').style.background]))"
-            )
-            assert "a_noi_bo" in after and not page.locator("#signin-note").is_visible()
-            assert {k: after[k] for k in colours} == colours
-            page.close()
-        browser.close()
+    for width, height in VIEWPORTS:
+        phone = width < 500
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _open(page, f"{url}map#map=17/{BT11[1]}/{BT11[0]}")
+        colours = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#layers li')]"
+            ".map(li => [li.dataset.layer, li.querySelector('.swatch').style.background]))"
+        )
+        _check_drafts_and_labels(page)
+        _check_base_and_legend(page, phone)
+        _check_keyboard_and_forms(page)
+        _check_finding_and_sharing(page, browser, (width, height))
+        page.screenshot(path=str(tmp_path / f"map-{width}.png"))
+        # A new layer (an internal one, once signed in) leaves the others' colours.
+        page.fill("#token", token)
+        page.click("#token-form button")
+        page.evaluate("window.dothiReady")
+        after = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#layers li')]"
+            ".map(li => [li.dataset.layer, li.querySelector('.swatch').style.background]))"
+        )
+        assert "a_noi_bo" in after and not page.locator("#signin-note").is_visible()
+        assert {k: after[k] for k in colours} == colours
+        page.close()
     assert errors == []
