@@ -112,6 +112,10 @@ class IngestRun:
     probe_p95_ms: float
     probes: int
     probes_missed: int
+    #: The same workers at half the rate above: the latency of a pipeline that keeps up.
+    paced_per_second: float
+    paced_p50_ms: float
+    paced_p95_ms: float
 
 
 @dataclass
@@ -255,58 +259,81 @@ def run_ingest(
     workers: int,
     args: argparse.Namespace,
 ) -> IngestRun:
+    """Flat out for ``--duration`` s, then at half that rate for a third of it (the
+    latency of a pipeline that keeps up); every accepted message must be stored once."""
     db = place.db()
     others = f"WHERE datastream_id <> {fleet.probe}"
-    before, base_id = _count(db, others), _max_id(db)
+    before = _count(db, others)
     procs = start_workers(place, backend.name, workers, backend.work)
-    probe = sl.Probe(backend.server, http.base, fleet.probe)
     try:
-        probe.start()
-        shared = sl.Shared.make(args.publishers)
+        flow, fast = _probed_flow(backend, fleet, http, args, db, args.duration, 0.0)
+        paced_s = max(5, args.duration // 3)
+        paced, slow = _probed_flow(backend, fleet, http, args, db, paced_s, flow.per_second / 2)
+        accepted = flow.accepted + paced.accepted
+        # Exact: every accepted message stored once (the pacing used max(id)).
+        deadline = time.monotonic() + 120
+        while _count(db, others) - before < accepted and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop_workers(procs)
+    stored = _count(db, others) - before
+    db.engine.dispose()
+    if stored != accepted:
+        raise SystemExit(
+            f"SAI / WRONG: {backend.name}, {workers} worker(s): the broker accepted "
+            f"{accepted:,} observations, {stored:,} are stored"
+        )
+    run = IngestRun(
+        workers,
+        accepted,
+        stored,
+        flow.seconds,
+        flow.counted / flow.seconds,
+        _pct(fast.latencies_ms, 50),
+        _pct(fast.latencies_ms, 95),
+        len(fast.latencies_ms),
+        fast.missed + slow.missed,
+        paced.per_second,
+        _pct(slow.latencies_ms, 50),
+        _pct(slow.latencies_ms, 95),
+    )
+    print(
+        f"  {backend.name} ingest, {workers} worker(s): {flow.counted:,} in {flow.seconds:.1f} s "
+        f"= {run.per_second:,.0f} obs/s, visible p95 {run.probe_p95_ms:.0f} ms; at "
+        f"{paced.per_second:,.0f} obs/s visible p95 {run.paced_p95_ms:.0f} ms; "
+        f"{stored:,} stored of {accepted:,} accepted",
+        flush=True,
+    )
+    return run
+
+
+def _probed_flow(
+    backend: Backend,
+    fleet: sl.Fleet,
+    http: ob.Server,
+    args: argparse.Namespace,
+    db: Database,
+    seconds: float,
+    rate: float,
+) -> tuple[sl.Flow, sl.Probe]:
+    probe = sl.Probe(backend.server, http.base, fleet.probe)
+    probe.start()
+    try:
         flow = sl.run_flow(
             backend.server,
             fleet,
             args.publishers,
             args.connections,
-            args.duration,
+            seconds,
             args.backlog,
-            shared,
-            lambda: _max_id(db) - base_id,
+            sl.Shared.make(args.publishers),
+            lambda: _max_id(db),
+            rate,
         )
-        probe.halt.set()
-        probe.join(30)
-        # Exact: every accepted message stored once (the pacing used max(id)).
-        deadline = time.monotonic() + 120
-        while (stored := _count(db, others) - before) < flow.accepted:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
     finally:
         probe.halt.set()
-        stop_workers(procs)
-    stored = _count(db, others) - before
-    db.engine.dispose()
-    if stored != flow.accepted:
-        raise SystemExit(
-            f"SAI / WRONG: {backend.name}, {workers} worker(s): the broker accepted "
-            f"{flow.accepted:,} observations, {stored:,} are stored"
-        )
-    print(
-        f"  {backend.name} ingest, {workers} worker(s): {stored:,} stored in {flow.seconds:.1f} s "
-        f"= {stored / flow.seconds:,.0f} obs/s; probe p95 {_pct(probe.latencies_ms, 95):.0f} ms",
-        flush=True,
-    )
-    return IngestRun(
-        workers,
-        flow.accepted,
-        stored,
-        flow.seconds,
-        stored / flow.seconds,
-        _pct(probe.latencies_ms, 50),
-        _pct(probe.latencies_ms, 95),
-        len(probe.latencies_ms),
-        probe.missed,
-    )
+        probe.join(30)
+    return flow, probe
 
 
 def run_backfill(
@@ -351,13 +378,15 @@ def run_raw(
 ) -> None:
     db = place.db()
     features = sl.features_of(db)
-    mqtt_rows = sl.rows_like_mqtt(fleet, features, rows, _us(datetime.now(UTC)))
-    seconds = sl.raw_write(db, mqtt_rows, RAW_CHUNK)
-    r.raw_ingest_rows, r.raw_ingest_per_second = rows, rows / seconds
-    step = 60 * sl.MICROS
-    fill = sl.backfill_rows(streams, features, args.backfill, _us(BACKFILL_T0), step)
-    seconds = sl.raw_write(db, fill, RAW_CHUNK)
-    r.raw_backfill_per_second = len(fill) / seconds
+    if rows:
+        mqtt_rows = sl.rows_like_mqtt(fleet, features, rows, _us(datetime.now(UTC)))
+        seconds = sl.raw_write(db, mqtt_rows, RAW_CHUNK)
+        r.raw_ingest_rows, r.raw_ingest_per_second = rows, rows / seconds
+    if streams:
+        step = 60 * sl.MICROS
+        fill = sl.backfill_rows(streams, features, args.backfill, _us(BACKFILL_T0), step)
+        seconds = sl.raw_write(db, fill, RAW_CHUNK)
+        r.raw_backfill_per_second = len(fill) / seconds
     db.engine.dispose()
     print(
         f"  {r.name} raw writes: {r.raw_ingest_per_second:,.0f} obs/s (ingest rows), "
@@ -469,12 +498,15 @@ def bench_backend(
         sl.add_probe(db, fleet)
         db.engine.dispose()
         http = backend.serve(live, "live")
-        for workers in args.workers:
-            r.ingest.append(run_ingest(backend, live, fleet, http, workers, args))
-        streams = run_backfill(live, fleet, http, args, r)
+        if "ingest" in args.parts:
+            for workers in args.workers:
+                r.ingest.append(run_ingest(backend, live, fleet, http, workers, args))
+        streams = run_backfill(live, fleet, http, args, r) if "backfill" in args.parts else []
         backend.stop_all()
-        run_raw(ceiling, fleet, max(i.stored for i in r.ingest), streams, args, r)
-        run_reads(backend, reads, fleet, args, r)
+        rows = max((i.stored for i in r.ingest), default=0)
+        run_raw(ceiling, fleet, rows, streams, args, r)
+        if "reads" in args.parts:
+            run_reads(backend, reads, fleet, args, r)
     finally:
         backend.stop_all()
     return r
@@ -533,6 +565,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backlog", type=int, default=2_000, help="tồn đọng tối đa / max backlog")
     p.add_argument("--repeats", type=int, help="lần đo mỗi truy vấn đọc (5; quick 2)")
     p.add_argument("--backends", default="postgis,sqlite", help="postgis,sqlite")
+    p.add_argument("--parts", default="ingest,backfill,reads", help="phần cần đo / parts to run")
     p.add_argument("--keep", action="store_true", help="giữ thư mục làm việc / keep work dir")
     args = p.parse_args(argv)
     q = args.quick
@@ -545,6 +578,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if set(args.backends) - {"postgis", "sqlite"} or not args.backends:
         p.error("--backends takes postgis and/or sqlite")
+    args.parts = {x.strip() for x in args.parts.split(",") if x.strip()}
+    if args.parts - {"ingest", "backfill", "reads"} or not args.parts:
+        p.error("--parts takes ingest, backfill and/or reads")
     if min(args.things, args.per_thing, args.duration, args.backfill, args.read_set) < 1:
         p.error("sizes must be at least 1")
     return args

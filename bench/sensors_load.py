@@ -188,11 +188,13 @@ def publisher_main(
     backlog: int,
     index: int,
     shared: Shared,
+    rate: float = 0.0,
 ) -> None:
     """Publish one observation per message at QoS 1, cycling through the devices and each
-    device's Datastreams, on ``connections`` connections, for ``seconds``; pause while the
-    whole run's backlog (accepted by the broker, not yet counted at the far end) is over
-    ``backlog``. The broker's PUBACKs are counted in ``shared.acked[index]``."""
+    device's Datastreams, on ``connections`` connections, for ``seconds``: as fast as the
+    broker takes them, or ``rate`` messages/s when given; pause while the whole run's
+    backlog (accepted by the broker, not yet counted at the far end) is over ``backlog``.
+    The broker's PUBACKs are counted in ``shared.acked[index]``."""
     mine = shared.acked[index]
     wires = [
         mw.Wire(
@@ -211,16 +213,23 @@ def publisher_main(
     ids = [0] * connections
     encoded = [[t.encode() for t in device] for device in topics]
     turn = [0] * len(topics)
-    d = 0
-    stop_at = time.monotonic() + seconds
+    d = sent = 0
+    started = time.monotonic()
+    stop_at = started + seconds
     while time.monotonic() < stop_at and not shared.stop.value:
         if shared.total_acked() - shared.done.value > backlog:
             time.sleep(0.002)
             continue
+        allowance = int(rate * (time.monotonic() - started)) - sent if rate else 1 << 30
+        if allowance <= 0:
+            for k, w in enumerate(wires):
+                _drain(w, k, inflight, mine)
+            time.sleep(0.001)
+            continue
         for k, w in enumerate(wires):
             out = []
             now = time.time_ns() // 1000
-            for _ in range(window - inflight[k]):
+            for _ in range(max(0, min(window - inflight[k], allowance))):
                 device = encoded[d]
                 topic = device[turn[d] % len(device)]
                 turn[d] += 1
@@ -234,6 +243,8 @@ def publisher_main(
                 w.sock.sendall(b"".join(out))
                 w.sock.setblocking(False)
                 inflight[k] += len(out)
+                sent += len(out)
+                allowance -= len(out)
             _drain(w, k, inflight, mine)
         if all(n >= window for n in inflight):
             time.sleep(0.0005)
@@ -306,19 +317,21 @@ def run_flow(
     backlog: int,
     shared: Shared,
     counted: Callable[[], int],
+    rate: float = 0.0,
     drain_timeout: float = 120.0,
 ) -> Flow:
-    """Publish for ``seconds`` from ``publishers`` processes; ``counted`` says how many
-    arrived at the far end (kept in ``shared.done`` for the pacing). Waits until every
-    accepted message is counted (or ``drain_timeout``); the rate is counted messages over
-    the time from the first publish to the last one counted."""
+    """Publish for ``seconds`` from ``publishers`` processes (flat out, or ``rate``
+    messages/s in all); ``counted`` says how many arrived at the far end (kept in
+    ``shared.done`` for the pacing). Waits until every accepted message is counted (or
+    ``drain_timeout``); the rate is counted messages over the time from the first publish
+    to the last one counted."""
     ctx = multiprocessing.get_context("fork")
     parts = split_topics(fleet, publishers)
     base = counted()
     procs = [
         ctx.Process(
             target=publisher_main,
-            args=(broker, parts[i], connections, seconds, backlog, i, shared),
+            args=(broker, parts[i], connections, seconds, backlog, i, shared, rate / publishers),
         )
         for i in range(publishers)
     ]
