@@ -43,7 +43,7 @@ from dothi.sensors.sta.writes import (
     require_exists,
 )
 from dothi.sensors.store import ObservationRow, insert_observations
-from dothi.sensors.tables import ingest_key, ingest_reject
+from dothi.sensors.tables import datastream, feature, ingest_key, ingest_reject, thing_location
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +159,7 @@ class Ingest:
                 parsed.append((p, m))
         with self.db.write() as conn:
             fresh = _new_keys(conn, [p.key for p, _ in parsed if p.key is not None], now)
-            streams: dict[tuple[str, int], Stream | Rejected] = {}
-            features: dict[int, int] = {}
+            streams, features = _known(conn, [p for p, _ in parsed])
             rows: list[ObservationRow] = []
             seen: set[str] = set()
             for p, m in parsed:
@@ -205,12 +204,50 @@ def _new_keys(conn: Connection, keys: list[str], now: int) -> set[str]:
     postgres = conn.dialect.name == "postgresql"
     stmt = (postgresql.insert if postgres else sqlite.insert)(ingest_key)
     rows = [{"key": k, "received_at": now} for k in dict.fromkeys(keys)]
+    # Many parameter sets to one cached statement (SQLAlchemy sends them as multi-row
+    # INSERTs): a statement with the batch's values inlined was compiled anew every batch.
     inserted = conn.execute(
-        stmt.values(rows)
-        .on_conflict_do_nothing(index_elements=[ingest_key.c.key])
-        .returning(ingest_key.c.key)
+        stmt.on_conflict_do_nothing(index_elements=[ingest_key.c.key]).returning(ingest_key.c.key),
+        rows,
     )
     return {r[0] for r in inserted}
+
+
+def _known(
+    conn: Connection, parsed: Sequence[Parsed]
+) -> tuple[dict[tuple[str, int], Stream | Rejected], dict[int, int]]:
+    """The batch's Datastreams and their Things' FeaturesOfInterest, read in two queries
+    (one each per message cost more than writing the rows). What is not found here
+    (MultiDatastreams, unknown ids, a Thing without a feature yet) goes the long way in
+    :func:`_row`."""
+    ids = {p.values["datastream_id"] for p in parsed if "datastream_id" in p.values}
+    streams: dict[tuple[str, int], Stream | Rejected] = {}
+    if not ids:
+        return streams, {}
+    found = conn.execute(
+        select(datastream.c.id, datastream.c.thing_id, datastream.c.observation_type).where(
+            datastream.c.id.in_(sorted(ids))
+        )
+    )
+    for row in found:
+        streams[("Datastream", int(row.id))] = Stream(
+            int(row.id), False, int(row.thing_id), row.observation_type
+        )
+    things = sorted({s.thing_id for s in streams.values() if isinstance(s, Stream)})
+    link = thing_location.alias("link")
+    first = (
+        select(func.min(thing_location.c.location_id))
+        .where(thing_location.c.thing_id == link.c.thing_id)
+        .scalar_subquery()
+    )
+    made = conn.execute(
+        select(link.c.thing_id, func.min(feature.c.id))
+        .join(feature, feature.c.location_id == link.c.location_id)
+        .where(link.c.thing_id.in_(things))
+        .where(link.c.location_id == first)
+        .group_by(link.c.thing_id)
+    )
+    return streams, {int(t): int(f) for t, f in made}
 
 
 def _row(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dothi.sensors.tables import datastream, multi_datastream, observation, rollup
@@ -172,7 +172,9 @@ def _insert_sqlite(conn: Connection, rows: Sequence[ObservationRow]) -> list[int
 
 
 def _update_time_ranges(conn: Connection, rows: Sequence[ObservationRow]) -> None:
-    """One UPDATE per stream of the batch, widening its phenomenon and result times."""
+    """Widen the phenomenon and result times of every stream of the batch: one UPDATE
+    statement per table, run with one parameter set per stream (a statement built per
+    stream cost more than the rows it updated)."""
     spans: dict[tuple[bool, int], list[int]] = {}
     for r in rows:
         multi = r.datastream_id is None
@@ -181,31 +183,42 @@ def _update_time_ranges(conn: Connection, rows: Sequence[ObservationRow]) -> Non
             r.phenomenon_time_end if r.phenomenon_time_end is not None else r.phenomenon_time_start
         )
         result = r.result_time if r.result_time is not None else r.phenomenon_time_start
-        span = spans.setdefault(key, [r.phenomenon_time_start, end, result, result])
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [r.phenomenon_time_start, end, result, result]
+            continue
         span[0] = min(span[0], r.phenomenon_time_start)
         span[1] = max(span[1], end)
         span[2] = min(span[2], result)
         span[3] = max(span[3], result)
-    for (multi, stream_id), (p0, p1, r0, r1) in spans.items():
+    for multi in (False, True):
+        params = [
+            {"stream": k[1], "p0": p0, "p1": p1, "r0": r0, "r1": r1}
+            for k, (p0, p1, r0, r1) in spans.items()
+            if k[0] is multi
+        ]
+        if not params:
+            continue
         t = multi_datastream if multi else datastream
         conn.execute(
             update(t)
-            .where(t.c.id == stream_id)
+            .where(t.c.id == bindparam("stream"))
             .values(
-                phenomenon_time_start=_least(conn, t.c.phenomenon_time_start, p0),
-                phenomenon_time_end=_greatest(conn, t.c.phenomenon_time_end, p1),
-                result_time_start=_least(conn, t.c.result_time_start, r0),
-                result_time_end=_greatest(conn, t.c.result_time_end, r1),
-            )
+                phenomenon_time_start=_least(conn, t.c.phenomenon_time_start, bindparam("p0")),
+                phenomenon_time_end=_greatest(conn, t.c.phenomenon_time_end, bindparam("p1")),
+                result_time_start=_least(conn, t.c.result_time_start, bindparam("r0")),
+                result_time_end=_greatest(conn, t.c.result_time_end, bindparam("r1")),
+            ),
+            params,
         )
 
 
-def _least(conn: Connection, column: object, value: int) -> object:
+def _least(conn: Connection, column: object, value: object) -> object:
     name = "min" if conn.dialect.name == "sqlite" else "least"
     return getattr(func, name)(func.coalesce(column, value), value)
 
 
-def _greatest(conn: Connection, column: object, value: int) -> object:
+def _greatest(conn: Connection, column: object, value: object) -> object:
     name = "max" if conn.dialect.name == "sqlite" else "greatest"
     return getattr(func, name)(func.coalesce(column, value), value)
 
