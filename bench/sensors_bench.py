@@ -624,6 +624,14 @@ def main(argv: list[str] | None = None) -> None:
     report(args, mode, ceiling, results, time.perf_counter() - started, load)
 
 
+def _git_head() -> str | None:
+    """``git rev-parse HEAD``: also in a linked work tree, whose ``.git`` is a file."""
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() or None
+
+
 def report(
     args: argparse.Namespace,
     mode: str,
@@ -639,7 +647,7 @@ def report(
     )
     doc["load_average"] = load
     doc["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    doc["dothi_commit"] = ib.dothi_revision()
+    doc["dothi_commit"] = ib.dothi_revision() or _git_head()
     doc["results"] = [asdict(r) for r in results]
     doc["broker_only"] = asdict(ceiling)
     out = OUT / "sensors_bench.json"
