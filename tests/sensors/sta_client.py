@@ -6,23 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sta_samples import OM, ROOT, client, editor
 
-from dothi.app.main import create_app
-from dothi.auth.accounts import create_account
-from dothi.auth.tokens import create_token
 from dothi.config import Settings
 from dothi.db.engine import Database
 
-ROOT = "/sta/v1.1"
-OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
+__all__ = ["OM", "ROOT", "sta_client", "thing"]
 
 
 def sta_client(db: Database, settings: Settings) -> tuple[TestClient, dict[str, str]]:
     """The app, and the headers of an editor's token."""
-    with db.write() as conn:
-        create_account(conn, "sta-editor", "editor")
-        token, _ = create_token(conn, "sta-editor", "test")
-    return TestClient(create_app(settings, db)), {"Authorization": f"Bearer {token}"}
+    return client(db, settings), editor(db)
 
 
 def thing(

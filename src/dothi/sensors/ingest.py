@@ -135,7 +135,6 @@ class Ingest:
         self.totals.duplicates += outcome.duplicates
         for reason, n in outcome.rejected.items():
             self.totals.rejected[reason] = self.totals.rejected.get(reason, 0) + n
-        self.totals.stored.extend(outcome.stored[-1:])  # the last one, for who waits on it
         if self.on_stored is not None and (outcome.stored or outcome.tasks):
             self.on_stored(outcome)
 

@@ -73,7 +73,8 @@ def _block(conn: Connection, block: Any, where: str, now: int) -> list[Observati
     array = block.get("dataArray")
     if not isinstance(array, list):
         raise _bad(where + ".dataArray", "phải là một mảng", "must be an array")
-    feature = None if "FeatureOfInterest/id" in components else -1
+    # The feature made from the Thing's Location, for rows that name none (looked up once).
+    feature: int | None = None
     out = []
     known: set[int] = set()
     key = "multi_datastream_id" if stream.multi else "datastream_id"
@@ -89,7 +90,7 @@ def _block(conn: Connection, block: Any, where: str, now: int) -> list[Observati
         for name, value in zip(components, values, strict=True):
             _component(conn, cols, name, value, at, known)
         if cols.get("feature_id") is None:
-            if feature == -1 or feature is None:
+            if feature is None:
                 feature = feature_from_location(conn, stream.thing_id)
             cols["feature_id"] = feature
         try:
