@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from dothi.db.engine import Database
 from dothi.errors import DothiError, InvalidInput, NotFound
@@ -42,7 +42,7 @@ from dothi.sensors.sta.writes import (
     feature_from_location,
     require_exists,
 )
-from dothi.sensors.store import ObservationRow, insert_observations
+from dothi.sensors.store import ObservationRow, among, insert_observations, pg_array
 from dothi.sensors.tables import datastream, feature, ingest_key, ingest_reject, thing_location
 
 log = logging.getLogger(__name__)
@@ -200,14 +200,20 @@ def _new_keys(conn: Connection, keys: list[str], now: int) -> set[str]:
     """Record ``keys``; the ones not recorded before (an upsert that skips the others)."""
     if not keys:
         return set()
-    postgres = conn.dialect.name == "postgresql"
-    stmt = (postgresql.insert if postgres else sqlite.insert)(ingest_key)
-    rows = [{"key": k, "received_at": now} for k in dict.fromkeys(keys)]
+    unique = sorted(set(keys))  # sorted: two workers meeting the same keys lock in one order
+    if conn.dialect.name == "postgresql":
+        inserted = conn.exec_driver_sql(
+            "INSERT INTO sta_ingest_key (key, received_at) "
+            "SELECT k, %(now)s FROM unnest(%(keys)s::varchar[]) AS k "
+            "ON CONFLICT (key) DO NOTHING RETURNING key",
+            {"keys": pg_array(unique), "now": now},
+        )
+        return {r[0] for r in inserted}
     # Many parameter sets to one cached statement (SQLAlchemy sends them as multi-row
     # INSERTs): a statement with the batch's values inlined was compiled anew every batch.
+    stmt = sqlite.insert(ingest_key).on_conflict_do_nothing(index_elements=[ingest_key.c.key])
     inserted = conn.execute(
-        stmt.on_conflict_do_nothing(index_elements=[ingest_key.c.key]).returning(ingest_key.c.key),
-        rows,
+        stmt.returning(ingest_key.c.key), [{"key": k, "received_at": now} for k in unique]
     )
     return {r[0] for r in inserted}
 
@@ -225,7 +231,7 @@ def _known(
         return streams, {}
     found = conn.execute(
         select(datastream.c.id, datastream.c.thing_id, datastream.c.observation_type).where(
-            datastream.c.id.in_(sorted(ids))
+            among(conn, datastream.c.id, ids)
         )
     )
     for row in found:
@@ -242,7 +248,7 @@ def _known(
     made = conn.execute(
         select(link.c.thing_id, func.min(feature.c.id))
         .join(feature, feature.c.location_id == link.c.location_id)
-        .where(link.c.thing_id.in_(things))
+        .where(among(conn, link.c.thing_id, things))
         .where(link.c.location_id == first)
         .group_by(link.c.thing_id)
     )
