@@ -13,8 +13,16 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from mqtt_broker import as_user, have_clients, mosquitto_pub, url_with_password, wait_until
+from mqtt_broker import (
+    Collector,
+    as_user,
+    have_clients,
+    mosquitto_pub,
+    url_with_password,
+    wait_until,
+)
 from sqlalchemy import func, select
 from sta_client import ROOT, sta_client, thing
 
@@ -117,6 +125,7 @@ def test_kill_9_of_the_ingest_worker_loses_nothing(
     env = {**env, "DOTHI_MQTT_URL": url_with_password(server)}
     log = tmp_path / "worker.log"
     worker = [_worker(env, log)]
+    topic = observations_topic(dsid)
     try:
         wait_until(lambda: b"ingesting" in log.read_bytes(), what="the worker to subscribe")
 
@@ -126,11 +135,26 @@ def test_kill_9_of_the_ingest_worker_loses_nothing(
                 worker[0].wait()
                 worker[0] = _worker(env, log)
 
-        _publish_all(server, observations_topic(dsid), 400, kill)
-        _exactly_once(db, 400)
+        with Collector(server, [topic]) as updates:
+            _publish_all(server, topic, 400, kill)
+            _exactly_once(db, 400)
+            # What the worker stored reaches the Datastream's subscribers (§14.1), on the
+            # worker's own connection, as the API shows it.
+            wait_until(lambda: len(_updates(updates, topic)) >= 300, what="the updates")
     finally:
         worker[0].send_signal(signal.SIGTERM)
         worker[0].wait(30)
+    with db.read() as conn:
+        stored = set(conn.execute(select(observation.c.id)).scalars())
+    published = _updates(updates, topic)
+    assert {int(u["@iot.id"]) for u in published} <= stored
+    assert all(u["@iot.selfLink"].endswith(f"Observations({u['@iot.id']})") for u in published)
+
+
+def _updates(collector: Collector, topic: str) -> list[dict[str, Any]]:
+    """The server's updates among what ``collector`` received on ``topic``."""
+    out = [json.loads(p) for p in collector.payloads(topic)]
+    return [u for u in out if "@iot.id" in u]
 
 
 def _publish_all(server: Broker, topic: str, total: int, during: Callable[[int], None]) -> None:

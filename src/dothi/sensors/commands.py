@@ -69,7 +69,6 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
     """Nhận quan trắc qua MQTT / store observations published over MQTT, acknowledging
     each batch only after it is committed; runs until interrupted."""
     db = ctx.database()
-    updates = updates_from_environment(ctx.settings)
 
     def after_commit(outcome: Outcome) -> None:
         if updates is not None:
@@ -84,7 +83,13 @@ def sensors_ingest(ctx: Context, client_id: str, share_group: str | None, batch_
         ingest,
         batch_size=batch_size,
         share_group=share_group,
-    ).start()
+        # Alone, the worker is spared its own updates by the broker (not allowed on a
+        # shared subscription: there the ingest skips them, see ``ingest.parse``).
+        no_local=share_group is None,
+    )
+    # The updates of what it stores leave on the subscriber's own connection.
+    updates = updates_from_environment(ctx.settings, sink=subscriber)
+    subscriber.start()
     subscriber.wait_subscribed()
     click.echo(f"Đang nhận quan trắc / ingesting ({client_id})", err=True)
 

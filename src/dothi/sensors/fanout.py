@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import orjson
@@ -108,11 +108,20 @@ def parents_of(entity: EntityType, row: dict[str, Any]) -> tuple[tuple[str, int]
     return tuple(out)
 
 
-class Fanout:
-    """Publishes updates through a publisher (anything with ``publish(topic, payload,
-    qos=…)``), with the ``$select`` variants its :class:`Variants` know."""
+class Sink(Protocol):
+    """Where updates go: a :class:`~dothi.sensors.mqtt.publisher.Publisher`, or the ingest
+    worker's own connection (:class:`~dothi.sensors.mqtt.subscriber.Subscriber`)."""
 
-    def __init__(self, publisher: Any, variants: Variants | None = None) -> None:
+    def publish(self, topic: str, payload: bytes, *, qos: int = 0) -> bool:
+        """Send (or queue) one message without blocking; False when it was dropped."""
+        ...
+
+
+class Fanout:
+    """Publishes updates through a :class:`Sink`, with the ``$select`` variants its
+    :class:`Variants` know."""
+
+    def __init__(self, publisher: Sink, variants: Variants | None = None) -> None:
         self.publisher = publisher
         self.variants = variants or Variants()
 

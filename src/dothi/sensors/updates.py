@@ -22,7 +22,7 @@ from dothi.config import Settings
 from dothi.db.engine import Database
 from dothi.errors import DothiError
 from dothi.sensors.devices import server_broker
-from dothi.sensors.fanout import SUBSCRIBE_LOG, Fanout, Update, Variants, parents_of
+from dothi.sensors.fanout import SUBSCRIBE_LOG, Fanout, Sink, Update, Variants, parents_of
 from dothi.sensors.mqtt.client import connect, new_client
 from dothi.sensors.mqtt.publisher import Publisher
 from dothi.sensors.mqtt.settings import Broker
@@ -39,14 +39,21 @@ _OBSERVATION = BY_NAME["Observation"]
 
 
 class Updates:
-    """A publisher, the listener of subscriptions' ``$select`` variants, and the fan-out."""
+    """A publisher, the listener of subscriptions' ``$select`` variants, and the fan-out.
 
-    def __init__(self, broker: Broker, base: str) -> None:
+    The ingest worker passes its subscriber as ``sink``: the updates of what it stored
+    leave on its own connection with the batch's acknowledgements, where a publisher of
+    their own would cost as much Python per message as the ingest itself."""
+
+    def __init__(self, broker: Broker, base: str, sink: Sink | None = None) -> None:
         self.base = base.rstrip("/")
         name = f"dothi-updates-{uuid.uuid4().hex[:12]}"
-        self.publisher = Publisher(broker, name)
+        #: The publisher this object owns (None when it publishes through ``sink``).
+        self.publisher: Publisher | None = None
+        if sink is None:
+            sink = self.publisher = Publisher(broker, name)
         self.variants = Variants()
-        self.fanout = Fanout(self.publisher, self.variants)
+        self.fanout = Fanout(sink, self.variants)
         self._listener = new_client(broker, name + "-log")
         self._broker = broker
         #: Where clients connect, for the landing page (no credentials in it).
@@ -54,7 +61,8 @@ class Updates:
 
     def start(self) -> Updates:
         """Connect (without failing when the broker is away: the clients reconnect)."""
-        self.publisher.start()
+        if self.publisher is not None:
+            self.publisher.start()
 
         def on_message(_c: Any, _u: Any, message: Any) -> None:
             self.variants.note_log_line(message.payload.decode("utf-8", "replace"))
@@ -70,8 +78,9 @@ class Updates:
 
     def stop(self) -> None:
         """Send what is queued, then disconnect."""
-        self.publisher.flush(5)
-        self.publisher.stop()
+        if self.publisher is not None:
+            self.publisher.flush(5)
+            self.publisher.stop()
         self._listener.loop_stop()
         self._listener.disconnect()
 
@@ -104,9 +113,10 @@ class Updates:
         self.fanout.publish(updates)
 
 
-def updates_from_environment(settings: Settings) -> Updates | None:
-    """Started updates for this process, or None when no broker is configured."""
+def updates_from_environment(settings: Settings, sink: Sink | None = None) -> Updates | None:
+    """Started updates for this process (through ``sink`` when given), or None when no
+    broker is configured."""
     broker = server_broker(settings)
     if broker is None:
         return None
-    return Updates(broker, os.environ.get(STA_URL_VAR, DEFAULT_STA_URL)).start()
+    return Updates(broker, os.environ.get(STA_URL_VAR, DEFAULT_STA_URL), sink).start()

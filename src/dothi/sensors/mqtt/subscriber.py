@@ -13,6 +13,10 @@ nothing either: its session keeps them for the next start with the same client i
 So a message may be handed over twice (the callback committed, the process died before
 the acknowledgement left): the callback must tolerate a message it has already seen.
 
+The connection is :class:`~dothi.sensors.mqtt.wire.Connection`: packets split in bulk,
+a batch's acknowledgements sent together; it also carries the QoS 0 publications of the
+worker that owns the subscriber (:meth:`Subscriber.publish`).
+
 With ``share_group`` the filters become shared subscriptions (``$share/<group>/…``):
 workers with different client ids in one group split the traffic. mosquitto 2.0 keeps
 sending a group member's share to its session while it is offline, so a worker that dies
@@ -27,64 +31,41 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.subscribeoptions import SubscribeOptions
+from dataclasses import dataclass
 
 from dothi.errors import DothiError, Forbidden, InvalidInput, Unauthorized
-from dothi.sensors.mqtt.client import (
-    BrokerUnavailable,
-    connect,
-    connect_properties,
-    new_client,
-)
+from dothi.sensors.mqtt.client import BrokerUnavailable
 from dothi.sensors.mqtt.settings import Broker
+from dothi.sensors.mqtt.wire import Connection, Message, Subscription
 
 log = logging.getLogger(__name__)
+
+__all__ = ["BatchHandler", "Message", "Subscriber", "SubscriberStats", "shared_filter"]
 
 #: Errors that trying again will not mend (until someone changes the broker's rules).
 REFUSALS = (Unauthorized, Forbidden)
 #: A week: how long the broker keeps an offline subscriber's session and its messages.
 SESSION_EXPIRY = 7 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message as the callback sees it; ``redelivered`` is the broker's DUP flag."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-    redelivered: bool
-
+#: Retain handling: 0 send retained messages at subscribe, 2 never (MQTT 5.0, 3.8.3.1).
+_SEND_RETAINED, _NO_RETAINED = 0, 2
 
 BatchHandler = Callable[[list[Message]], None]
 
 
 @dataclass
 class SubscriberStats:
-    """Counters, for logs and tests."""
+    """Counters, for logs and tests (``published``/``unsent``: QoS 0 publications sent
+    and lost with a connection)."""
 
     connections: int = 0
     batches: int = 0
     acknowledged: int = 0
     failures: int = 0
+    published: int = 0
+    unsent: int = 0
 
 
-@dataclass
-class _Connection:
-    client: mqtt.Client
-    resumed: bool = False
-    lost: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass(frozen=True)
-class _Item:
-    conn: _Connection
-    message: mqtt.MQTTMessage
+_Item = tuple[Connection, Message]
 
 
 def shared_filter(group: str, topic_filter: str) -> str:
@@ -149,17 +130,15 @@ class Subscriber:
         self.max_backoff = max_backoff
         self.timeout = timeout
         self.stats = SubscriberStats()
-        self._options = SubscribeOptions(
-            qos=1,
-            noLocal=no_local,
-            retainHandling=(
-                SubscribeOptions.RETAIN_SEND_IF_NEW_SUB
-                if send_retained
-                else SubscribeOptions.RETAIN_DO_NOT_SEND
-            ),
-        )
-        self._queue: queue.Queue[_Item] = queue.Queue()
-        self._conn: _Connection | None = None
+        self._subscriptions = [
+            Subscription(f, 1, no_local, _SEND_RETAINED if send_retained else _NO_RETAINED)
+            for f in self.filters
+        ]
+        #: What the connection's reader hands over, a list per read.
+        self._queue: queue.Queue[tuple[Connection, list[Message]]] = queue.Queue()
+        self._pending: list[_Item] = []
+        self._conn: Connection | None = None
+        self._resumed = False
         self._stop = threading.Event()
         self._subscribed = threading.Event()
         self._changed = threading.Condition()
@@ -233,7 +212,7 @@ class Subscriber:
                 if not batch:
                     continue
                 try:
-                    self.handler([_message(item.message) for item in batch])
+                    self.handler([m for _, m in batch])
                 except Exception:
                     # Not acknowledged: a new connection makes the broker send them again.
                     log.exception("MQTT subscriber %s: the handler failed", self.client_id)
@@ -255,35 +234,22 @@ class Subscriber:
         self._stop.wait(delay * random.uniform(0.5, 1.0))
 
     def _connect(self) -> None:
-        client = new_client(
-            self.broker, self.client_id, manual_ack=True, reconnect_on_failure=False
+        conn = Connection(
+            self.broker, self.client_id, lambda messages: self._queue.put((conn, messages))
         )
-        conn = _Connection(client)
-        client.on_message = lambda c, u, m: self._queue.put(_Item(conn, m))
-        client.on_disconnect = lambda c, u, flags, reason, props: conn.lost.set()
-        acked = threading.Event()
-        codes: list[Any] = []
-
-        def on_subscribe(c: Any, u: Any, mid: Any, reason_codes: Any, props: Any) -> None:
-            codes.extend(reason_codes)
-            acked.set()
-
-        client.on_subscribe = on_subscribe
-        conn.resumed = connect(
-            client,
-            self.broker,
-            timeout=self.timeout,
+        resumed = conn.open(
             clean_start=False,
-            properties=connect_properties(
-                session_expiry=self.session_expiry, receive_maximum=self.receive_maximum
-            ),
+            session_expiry=self.session_expiry,
+            receive_maximum=self.receive_maximum,
+            timeout=self.timeout,
         )
-        self._conn = conn
+        self._conn, self._resumed = conn, resumed
         self.stats.connections += 1
         # Subscribing again in a resumed session only replaces the same subscriptions.
-        client.subscribe([(f, self._options) for f in self.filters])
-        if not acked.wait(self.timeout) or any(code.is_failure for code in codes):
-            refused = [f for f, code in zip(self.filters, codes, strict=False) if code.is_failure]
+        codes = conn.subscribe(self._subscriptions, self.timeout)
+        if codes is None or any(code >= 0x80 for code in codes):
+            pairs = zip(self.filters, codes or [], strict=False)
+            refused = [f for f, code in pairs if code >= 0x80]
             self._drop()
             if refused:
                 raise Forbidden(
@@ -305,52 +271,67 @@ class Subscriber:
         """End the current connection; the session and its unacknowledged messages stay."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            conn.lost.set()
-            conn.client.disconnect()
-            conn.client.loop_stop()
+            conn.close()
 
-    def _usable(self, item: _Item, conn: _Connection) -> bool:
-        """Whether to hand ``item`` over: it came on this connection, or on an earlier one
-        whose session the broker did not keep (it will not come again)."""
-        return item.conn is conn or not conn.resumed
+    def _usable(self, source: Connection, conn: Connection) -> bool:
+        """Whether to hand over what came on ``source``: it is this connection, or an
+        earlier one whose session the broker did not keep (it will not come again)."""
+        return source is conn or not self._resumed
 
-    def _collect(self, conn: _Connection) -> list[_Item]:
+    def _collect(self, conn: Connection) -> list[_Item]:
         """Up to ``batch_size`` messages: those that come within ``batch_ms`` of the first,
         and after that whatever is already waiting."""
         batch: list[_Item] = []
         deadline: float | None = None
         while len(batch) < self.batch_size and not conn.lost.is_set():
-            wait = 0.1 if deadline is None else deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                if deadline is None:
-                    return batch  # idle: back to the loop, which checks for a stop
-                if wait <= 0:
-                    break
+            if not self._pending:
+                wait = 0.1 if deadline is None else deadline - time.monotonic()
+                try:
+                    source, messages = (
+                        self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    if deadline is None:
+                        return batch  # idle: back to the loop, which checks for a stop
+                    if wait <= 0:
+                        break
+                    continue
+                if self._usable(source, conn):
+                    self._pending = [(source, m) for m in messages]
                 continue
-            if self._usable(item, conn):
-                batch.append(item)
-                if deadline is None:
-                    deadline = time.monotonic() + self.batch_seconds
+            room = self.batch_size - len(batch)
+            batch += self._pending[:room]
+            del self._pending[:room]
+            if deadline is None:
+                deadline = time.monotonic() + self.batch_seconds
         return batch
 
     def _acknowledge(self, batch: list[_Item]) -> None:
-        """PUBACK in the order received (MQTT 5.0, 4.6), on the connection a message came
-        by; one from an ended connection is not acknowledged (that is not allowed on a new
-        one), the broker sends it again."""
-        for item in batch:
-            conn = item.conn
-            if conn is self._conn and not conn.lost.is_set():
-                conn.client.ack(item.message.mid, item.message.qos)
-                self.stats.acknowledged += 1
+        """PUBACK in the order received (MQTT 5.0, 4.6), in one send, on the connection the
+        messages came by; one from an ended connection is not acknowledged (that is not
+        allowed on a new one), the broker sends it again."""
+        conn = self._conn
+        ids = [m.packet_id for source, m in batch if source is conn and m.qos]
+        if conn is not None and ids and conn.acknowledge(ids):
+            self.stats.acknowledged += len(ids)
 
+    def publish(self, topic: str, payload: bytes, *, qos: int = 0) -> bool:
+        """Send a QoS 0 message with the next acknowledgements (the worker's updates ride
+        on its connection); False, and counted, when there is no connection."""
+        if qos != 0:
+            raise InvalidInput(
+                "Bộ nhận chỉ gửi bản tin QoS 0.", "The subscriber only publishes at QoS 0."
+            )
+        conn = self._conn
+        if conn is None or conn.lost.is_set():
+            self.stats.unsent += 1
+            return False
+        conn.publish(topic, payload)
+        self.stats.published += 1
+        return True
 
-def _message(m: mqtt.MQTTMessage) -> Message:
-    return Message(
-        topic=m.topic,
-        payload=bytes(m.payload),
-        qos=m.qos,
-        retain=bool(m.retain),
-        redelivered=bool(m.dup),
-    )
+    def flush(self) -> None:
+        """Send what :meth:`publish` queued."""
+        conn = self._conn
+        if conn is not None:
+            conn.flush()
