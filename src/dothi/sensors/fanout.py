@@ -98,14 +98,28 @@ def topics(update: Update) -> list[tuple[str, dict[str, Any]]]:
 def parents_of(entity: EntityType, row: dict[str, Any]) -> tuple[tuple[str, int], ...]:
     """The to-one links of a new entity that make it a member of another's set
     (an Observation of ``Datastreams(5)``)."""
-    out = []
-    for nav in entity.navs:
-        if nav.local is None or row.get(nav.local) is None:
-            continue
-        back = target(nav).nav(entity.set_name)
-        if back is not None and back.many:
-            out.append((target(nav).set_name, int(row[nav.local])))
-    return tuple(out)
+    return tuple(
+        (set_name, int(row[local]))
+        for local, set_name in _member_links(entity)
+        if row.get(local) is not None
+    )
+
+
+def _member_links(entity: EntityType) -> tuple[tuple[str, str], ...]:
+    """``(column, set)`` of the to-one links whose target lists ``entity`` as a set."""
+    found = _MEMBER_LINKS.get(entity.name)
+    if found is None:
+        out = []
+        for nav in entity.navs:
+            back = target(nav).nav(entity.set_name) if nav.local is not None else None
+            if nav.local is not None and back is not None and back.many:
+                out.append((nav.local, target(nav).set_name))
+        found = _MEMBER_LINKS[entity.name] = tuple(out)
+    return found
+
+
+#: By entity name (hashing the entity itself would hash all its properties every call).
+_MEMBER_LINKS: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 class Sink(Protocol):
@@ -114,6 +128,10 @@ class Sink(Protocol):
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 0) -> bool:
         """Send (or queue) one message without blocking; False when it was dropped."""
+        ...
+
+    def flush(self) -> object:
+        """Send what is queued."""
         ...
 
 
@@ -127,12 +145,17 @@ class Fanout:
 
     def publish(self, updates: Iterable[Update]) -> None:
         """Queue every topic of every update."""
+        publish = self.publisher.publish
         for update in updates:
+            # A new entity goes to all its sets as one body: serialised once.
+            whole = orjson.dumps(update.json)
             for topic, body in topics(update):
-                self.publisher.publish(topic, orjson.dumps(body), qos=0)
+                publish(topic, whole if body is update.json else orjson.dumps(body), qos=0)
+                if not self.variants.seen:
+                    continue
                 for variant, names in self.variants.of(topic):
                     chosen = {k: v for k, v in body.items() if k in names or _meta(k, names)}
-                    self.publisher.publish(variant, orjson.dumps(chosen), qos=0)
+                    publish(variant, orjson.dumps(chosen), qos=0)
 
 
 def _meta(key: str, names: frozenset[str]) -> bool:

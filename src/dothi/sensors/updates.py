@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 STA_URL_VAR = "DOTHI_STA_URL"
 DEFAULT_STA_URL = "http://127.0.0.1:8000/sta/v1.1"
 _OBSERVATION = BY_NAME["Observation"]
+#: Batches of stored observations that may wait to be published.
+BACKLOG_BATCHES = 64
 
 
 class Updates:
@@ -52,8 +56,16 @@ class Updates:
         self.publisher: Publisher | None = None
         if sink is None:
             sink = self.publisher = Publisher(broker, name)
+        self._sink_flush = None if self.publisher is not None else sink.flush
         self.variants = Variants()
         self.fanout = Fanout(sink, self.variants)
+        #: Stored observations waiting for :meth:`_publish_loop` (a list per batch).
+        self._stored: queue.Queue[list[tuple[int, ObservationRow]] | None] = queue.Queue(
+            BACKLOG_BATCHES
+        )
+        self._thread = threading.Thread(target=self._publish_loop, name=name, daemon=True)
+        #: Observations not published because the backlog was full.
+        self.dropped = 0
         self._listener = new_client(broker, name + "-log")
         self._broker = broker
         #: Where clients connect, for the landing page (no credentials in it).
@@ -63,6 +75,7 @@ class Updates:
         """Connect (without failing when the broker is away: the clients reconnect)."""
         if self.publisher is not None:
             self.publisher.start()
+        self._thread.start()
 
         def on_message(_c: Any, _u: Any, message: Any) -> None:
             self.variants.note_log_line(message.payload.decode("utf-8", "replace"))
@@ -78,6 +91,9 @@ class Updates:
 
     def stop(self) -> None:
         """Send what is queued, then disconnect."""
+        if self._thread.is_alive():
+            self._stored.put(None)
+            self._thread.join(10)
         if self.publisher is not None:
             self.publisher.flush(5)
             self.publisher.stop()
@@ -102,7 +118,25 @@ class Updates:
         self.fanout.publish(updates)
 
     def observations(self, stored: Iterable[tuple[int, ObservationRow]]) -> None:
-        """Publish observations the ingest just committed (no second read)."""
+        """Publish observations the ingest just committed (no second read). Never waits:
+        a thread of its own encodes and publishes them while the ingest goes on with its
+        next batch; past :data:`BACKLOG_BATCHES` batches they are dropped and counted."""
+        batch = list(stored)
+        try:
+            self._stored.put_nowait(batch)
+        except queue.Full:
+            self.dropped += len(batch)
+
+    def _publish_loop(self) -> None:
+        while (batch := self._stored.get()) is not None:
+            try:
+                self.fanout.publish(self._observation_updates(batch))
+                if self._sink_flush is not None:
+                    self._sink_flush()
+            except Exception:  # a bad update must not end the updates of the ones after it
+                log.exception("MQTT updates: publishing %d observations failed", len(batch))
+
+    def _observation_updates(self, stored: list[tuple[int, ObservationRow]]) -> list[Update]:
         updates = []
         for obs_id, row in stored:
             values = dict(zip(COLUMNS, row.values(obs_id), strict=True))
@@ -110,7 +144,7 @@ class Updates:
             updates.append(
                 Update(_OBSERVATION, obs_id, body, True, parents_of(_OBSERVATION, values))
             )
-        self.fanout.publish(updates)
+        return updates
 
 
 def updates_from_environment(settings: Settings, sink: Sink | None = None) -> Updates | None:

@@ -9,6 +9,7 @@ or a relation exists in exactly one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from dothi.errors import NotFound
@@ -67,11 +68,20 @@ class EntityType:
 
     def prop(self, name: str) -> Prop | None:
         """The property called ``name``, if any."""
-        return next((p for p in self.props if p.name == name), None)
+        return self._props_by_name.get(name)
 
     def nav(self, name: str) -> Nav | None:
         """The navigation link called ``name``, if any."""
-        return next((n for n in self.navs if n.name == name), None)
+        return self._navs_by_name.get(name)
+
+    # Looked up for every property of every entity read or written: by name, not by scan.
+    @cached_property
+    def _props_by_name(self) -> dict[str, Prop]:
+        return {p.name: p for p in self.props}
+
+    @cached_property
+    def _navs_by_name(self) -> dict[str, Nav]:
+        return {n.name: n for n in self.navs}
 
 
 def _described(*extra: Prop) -> tuple[Prop, ...]:

@@ -29,7 +29,7 @@ def now_micros() -> int:
 def iso(us: int) -> str:
     """``2026-12-06T02:50:51.123Z`` (milliseconds shown only when there are any)."""
     t = from_micros(us)
-    text = t.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
     if t.microsecond:
         text += f".{t.microsecond:06d}".rstrip("0")
     return text + "Z"
